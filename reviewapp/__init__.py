@@ -1,0 +1,1 @@
+"""Spotcheck's Django side: projects, ingestion, audits, review, metrics and exports."""

@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from django.http import HttpRequest
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, ValidationError
+
+from .outputs import router as outputs_router
+
+api = NinjaAPI(
+    title="Spotcheck API",
+    version="1",
+    description="Ingest production AI outputs for statistically sized human review.",
+    urls_namespace="api",
+)
+api.add_router("/", outputs_router)
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthorised(request: HttpRequest, exc: AuthenticationError):
+    response = api.create_response(request, {"detail": "missing, invalid or revoked API token"}, status=401)
+    response["WWW-Authenticate"] = "Bearer"
+    return response
+
+
+@api.exception_handler(ValidationError)
+def _invalid_parameters(request: HttpRequest, exc: ValidationError):
+    problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'][1:]) or 'request'}: {e['msg']}" for e in exc.errors)
+    return api.create_response(request, {"detail": problems}, status=400)

@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from ninja import Schema
+from pydantic import Field
+
+
+class ErrorOut(Schema):
+    detail: str
+
+
+class RejectionOut(Schema):
+    line: int | None = Field(None, description="1-based line, for NDJSON and CSV bodies")
+    index: int | None = Field(None, description="0-based position, for JSON-array bodies")
+    field: str
+    reason: str
+    external_id: str | None = None
+
+
+class IngestOut(Schema):
+    received: int
+    created: int
+    already_present: int = Field(description="Records whose external_id the project already had (left untouched)")
+    rejected: int
+    stored: bool = Field(description="False when atomic=true rolled the whole request back")
+    errors: list[RejectionOut]
+    errors_truncated: bool

@@ -1,0 +1,48 @@
+"""Server-rendered SVG charts: no JavaScript library, nothing loaded from a CDN.
+
+Every label passes through format_html, so category names from ingested data stay inert.
+"""
+from __future__ import annotations
+
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
+
+PALETTE = ("#2563eb", "#16a34a", "#dc2626", "#9333ea", "#ea580c", "#0891b2", "#ca8a04", "#db2777", "#4b5563")
+
+
+def _n(value: float) -> str:
+    return f"{value:.1f}"
+
+
+def stacked_bars(labels: list[str], series: dict[str, list[int]], *, title: str, height: int = 220) -> SafeString:
+    width, left, bottom, top = 640, 48, 28, 12
+    plot_h = height - bottom - top
+    totals = [sum(values[i] for values in series.values()) for i in range(len(labels))]
+    peak = max(totals, default=0) or 1
+    slot = (width - left) / max(len(labels), 1)
+    bar_w = slot * 0.6
+    parts: list[SafeString] = []
+    for i, label in enumerate(labels):
+        x = left + i * slot + (slot - bar_w) / 2
+        y = top + plot_h
+        for n, (name, values) in enumerate(series.items()):
+            h = plot_h * values[i] / peak
+            y -= h
+            parts.append(format_html(
+                '<rect x="{}" y="{}" width="{}" height="{}" fill="{}"><title>{} {}: {}</title></rect>',
+                _n(x), _n(y), _n(bar_w), _n(h), PALETTE[n % len(PALETTE)], label, name, values[i]))
+        parts.append(format_html('<text x="{}" y="{}" text-anchor="middle" class="axis">{}</text>',
+                                 _n(x + bar_w / 2), height - 8, label))
+        parts.append(format_html('<text x="{}" y="{}" text-anchor="middle" class="value">{}</text>',
+                                 _n(x + bar_w / 2), _n(top + plot_h - plot_h * totals[i] / peak - 3), totals[i]))
+    legend = format_html_join(
+        "", '<span class="legend-item"><span class="swatch" style="background:{}"></span>{}</span>',
+        ((PALETTE[n % len(PALETTE)], name) for n, name in enumerate(series)),
+    )
+    svg = format_html(
+        '<svg viewBox="0 0 {} {}" role="img" aria-label="{}" class="chart">'
+        '<line x1="{}" y1="{}" x2="{}" y2="{}" class="baseline"/>{}</svg>',
+        width, height, title, left, top + plot_h, width, top + plot_h, mark_safe("".join(parts)),
+    )
+    return format_html('<figure class="chart"><figcaption>{}</figcaption>{}<div class="legend">{}</div></figure>',
+                       title, svg, legend)

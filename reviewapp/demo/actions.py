@@ -1,0 +1,55 @@
+"""The demo project: synthetic outputs through the real ingest path, and one user per role."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from reviewapp.ingest.actions import IngestReport, ingest
+from reviewapp.ingest.formats import SourceRecord
+from reviewapp.projects.models import Membership, Project
+
+from .records import demo_records
+
+DEMO_SLUG = "demo"
+DEMO_PASSWORD = "spotcheck-demo"
+DEMO_USERS = (
+    ("reviewer1", Membership.Role.REVIEWER),
+    ("reviewer2", Membership.Role.REVIEWER),
+    ("reviewer3", Membership.Role.REVIEWER),
+    ("qalead", Membership.Role.QA_LEAD),
+    ("admin", Membership.Role.ADMIN),
+)
+
+
+@dataclass
+class DemoSummary:
+    project: Project
+    report: IngestReport
+    logins: list[tuple[str, str, str]]  # username, password, role
+
+
+def seed_demo(*, seed: int, n: int, now: datetime, on_chunk=None) -> DemoSummary:
+    """Create or refresh the demo project. Re-running it adds nothing and resets the demo passwords."""
+    with transaction.atomic():
+        project, _ = Project.objects.get_or_create(
+            slug=DEMO_SLUG,
+            defaults={"name": "Support assistant (demo)",
+                      "description": "Synthetic traffic of a customer-support LLM assistant over the last four ISO weeks."},
+        )
+        logins = [_demo_user(project, username, role) for username, role in DEMO_USERS]
+    records = (SourceRecord(i, data=r) for i, r in enumerate(demo_records(seed=seed, n=n, end=now), start=1))
+    report = ingest(project=project, records=records, on_chunk=on_chunk)
+    return DemoSummary(project, report, logins)
+
+
+def _demo_user(project: Project, username: str, role: str) -> tuple[str, str, str]:
+    User = get_user_model()
+    user, _ = User.objects.get_or_create(username=username, defaults={"email": f"{username}@demo.spotcheck.invalid"})
+    user.set_password(DEMO_PASSWORD)
+    user.is_staff = user.is_superuser = role == Membership.Role.ADMIN
+    user.save()
+    Membership.objects.update_or_create(user=user, project=project, defaults={"role": role})
+    return username, DEMO_PASSWORD, Membership.Role(role).label

@@ -1,0 +1,194 @@
+"""Ingestion: one code path behind the HTTP API, the CLI, file imports and the demo seeder.
+
+Semantics (docs/ingest.md):
+- Validation is per record. A malformed record is rejected and reported with its position,
+  field and reason; it never leaves a row behind.
+- Writes are set-based and idempotent: a record whose external_id the project already has
+  is counted as already present and left untouched (the first version stored wins).
+- Default mode: valid records are stored even when others are rejected; records are written
+  in chunks, each in its own transaction, so an interrupted import keeps whole chunks only
+  and re-running it completes the rest.
+- ``atomic=True``: all or nothing. One transaction for the whole input, rolled back if any
+  record is rejected or anything fails.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+import queue
+import threading
+from typing import Callable, Iterable, Iterator
+
+from django.db import transaction
+from django.utils import timezone
+
+from reviewapp.projects.models import Project
+
+from .formats import FormatError, SourceRecord
+from .records import RecordError, to_row, validate_record
+from .writer import insert_outputs
+
+MAX_REPORTED_ERRORS = 1000
+
+
+@dataclass
+class Rejection:
+    position: int
+    field: str
+    reason: str
+    external_id: str | None = None
+
+
+@dataclass
+class IngestReport:
+    position_name: str = "line"  # "line" for files and NDJSON, "index" for JSON arrays
+    received: int = 0
+    created: int = 0
+    already_present: int = 0
+    rejected: int = 0
+    stored: bool = True  # False when atomic mode rolled everything back
+    errors: list[Rejection] = field(default_factory=list)
+    errors_truncated: bool = False
+    format_error: str | None = None
+
+    def reject(self, item: SourceRecord, error: RecordError) -> None:
+        self.rejected += 1
+        external_id = item.data.get("external_id") if isinstance(item.data, dict) else None
+        for field_name, reason in error.problems:
+            if len(self.errors) >= MAX_REPORTED_ERRORS:
+                self.errors_truncated = True
+                return
+            self.errors.append(Rejection(item.position, field_name, reason, external_id if isinstance(external_id, str) else None))
+
+    def as_dict(self) -> dict:
+        return {
+            "received": self.received,
+            "created": self.created,
+            "already_present": self.already_present,
+            "rejected": self.rejected,
+            "stored": self.stored,
+            "errors": [
+                {self.position_name: e.position, "field": e.field, "reason": e.reason, "external_id": e.external_id}
+                for e in self.errors
+            ],
+            "errors_truncated": self.errors_truncated,
+        }
+
+
+class _RollBack(Exception):
+    pass
+
+
+def ingest(
+    *,
+    project: Project,
+    records: Iterable[SourceRecord],
+    atomic: bool = False,
+    chunk_size: int = 5000,
+    position_name: str = "line",
+    prefetch: bool = False,
+    on_chunk: Callable[[IngestReport], None] | None = None,
+) -> IngestReport:
+    """Validate and store records for a project; return what happened to each of them.
+
+    With ``prefetch``, a thread parses and validates the next chunk while this one is written
+    (the database wait releases the GIL), which is worth it for files, not for one request.
+    """
+    report = IngestReport(position_name=position_name)
+    chunks = _validated_chunks(project, records, report, chunk_size)
+    if prefetch:
+        chunks = _prefetched(chunks)
+    try:
+        if atomic:
+            with transaction.atomic():
+                _write(chunks, report, on_chunk, per_chunk_transaction=False)
+                if report.rejected:
+                    raise _RollBack
+        else:
+            _write(chunks, report, on_chunk, per_chunk_transaction=True)
+    except _RollBack:
+        _mark_rolled_back(report)
+    except FormatError as exc:
+        report.format_error = str(exc)
+        if atomic:
+            _mark_rolled_back(report)
+    return report
+
+
+def _mark_rolled_back(report: IngestReport) -> None:
+    report.stored = False
+    report.created = 0
+    report.already_present = 0
+
+
+def _validated_chunks(project, records, report, chunk_size) -> Iterator[list[tuple]]:
+    """Rows ready to write, chunk by chunk; rejections and in-chunk duplicates go to the report."""
+    rows: list[tuple] = []
+    seen: set[str] = set()
+    now = timezone.now()
+    for item in records:
+        report.received += 1
+        if item.error is not None:
+            report.reject(item, item.error)
+            continue
+        try:
+            record = validate_record(item.data)
+            if record.external_id in seen:  # the same id twice in one chunk: the first one wins
+                report.already_present += 1
+                continue
+            rows.append(to_row(record, project_id=project.pk, raw=item.raw, ingested_at=now))
+        except RecordError as exc:
+            report.reject(item, exc)
+            continue
+        seen.add(record.external_id)
+        if len(rows) >= chunk_size:
+            yield rows
+            rows, seen = [], set()
+    yield rows
+
+
+def _write(chunks, report, on_chunk, *, per_chunk_transaction: bool) -> None:
+    for rows in chunks:
+        if per_chunk_transaction:
+            with transaction.atomic():
+                created = insert_outputs(rows)
+        else:
+            created = insert_outputs(rows)
+        report.created += created
+        report.already_present += len(rows) - created
+        if on_chunk:
+            on_chunk(report)
+
+
+_DONE = object()
+
+
+def _prefetched(chunks: Iterator[list[tuple]], depth: int = 2) -> Iterator[list[tuple]]:
+    """Run a chunk generator in a thread, at most `depth` chunks ahead; re-raise its errors here."""
+    ahead: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for chunk in chunks:
+                while not stop.is_set():
+                    try:
+                        ahead.put(chunk, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            ahead.put(_DONE)
+        except BaseException as exc:  # handed to the consumer, which raises it
+            ahead.put(exc)
+
+    thread = threading.Thread(target=produce, name="ingest-prefetch", daemon=True)
+    thread.start()
+    try:
+        while (item := ahead.get()) is not _DONE:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join(timeout=5)

@@ -1,0 +1,235 @@
+"""Readers that turn a byte stream in one of the supported formats into canonical dicts.
+
+Readers stream: they hold one record at a time, so a 2 GB file is never loaded whole. Each
+yields ``SourceRecord``s that carry their position (line, or index in a JSON array) so every
+rejection can point at its place in the input. A problem with the whole input (a CSV header
+with an unknown column, a body that is not a JSON array) raises ``FormatError`` before any
+record is yielded.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Iterable, Iterator
+
+import orjson
+
+from .records import FIELDS, REQUIRED_FIELDS, RecordError
+
+FORMATS = ("jsonl", "csv", "openai-chat")
+
+
+class FormatError(ValueError):
+    """The input as a whole cannot be read; nothing from it is stored."""
+
+
+@dataclass(slots=True)
+class SourceRecord:
+    position: int  # 1-based line of a file or NDJSON body; 0-based index of a JSON array
+    data: Any = None
+    raw: Any = None  # the source record, kept when a format was converted
+    error: RecordError | None = None
+
+
+def read_jsonl(lines: Iterable[bytes], *, max_record_bytes: int) -> Iterator[SourceRecord]:
+    for number, line in enumerate(lines, start=1):
+        if len(line) > max_record_bytes:
+            yield SourceRecord(number, error=RecordError([("record", f"is {len(line)} bytes; the limit is {max_record_bytes}")]))
+            continue
+        if not line.strip():
+            continue
+        try:
+            yield SourceRecord(number, data=orjson.loads(line))
+        except orjson.JSONDecodeError as exc:
+            yield SourceRecord(number, error=RecordError([("record", f"invalid JSON: {exc}")]))
+
+
+def read_json_array(body: bytes) -> Iterator[SourceRecord]:
+    try:
+        records = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise FormatError(f"body is not valid JSON: {exc}") from None
+    if isinstance(records, dict):
+        records = [records]
+    if not isinstance(records, list):
+        raise FormatError("body must be a JSON array of records, a single record, or NDJSON")
+    for index, data in enumerate(records):
+        yield SourceRecord(index, data=data)
+
+
+_CSV_JSON_COLUMNS = ("context", "metadata")
+
+
+def read_csv(text: Iterable[str]) -> Iterator[SourceRecord]:
+    """CSV with the canonical field names as its header. Empty cells mean "absent".
+
+    ``context`` and ``metadata`` cells hold JSON; an ``input`` cell that is a JSON array is a
+    list of chat messages, anything else is plain text; ``risk_score`` is a number.
+    """
+    reader = csv.reader(text)
+    try:
+        header = next(reader)
+    except StopIteration:
+        return
+    header = [name.strip().lstrip("\ufeff") for name in header]
+    unknown = [name for name in header if name not in FIELDS]
+    if unknown:
+        raise FormatError(f"line 1: unknown column(s) {', '.join(map(repr, unknown))}; allowed: {', '.join(FIELDS)}")
+    missing = [name for name in REQUIRED_FIELDS if name not in header]
+    if missing:
+        raise FormatError(f"line 1: missing required column(s) {', '.join(missing)}")
+    id_column = header.index("external_id")
+    line = reader.line_num
+    for cells in _decoded(reader):
+        start, line = line + 1, reader.line_num
+        if not any(cells):
+            continue
+        if len(cells) != len(header):
+            yield SourceRecord(start, error=RecordError([("record", f"has {len(cells)} cells; the header has {len(header)}")]))
+            continue
+        try:
+            yield SourceRecord(start, data=_csv_record(header, cells))
+        except RecordError as exc:
+            yield SourceRecord(start, data={"external_id": cells[id_column]}, error=exc)
+
+
+def _decoded(reader) -> Iterator[list[str]]:
+    try:
+        yield from reader
+    except UnicodeDecodeError as exc:
+        raise FormatError(f"line {reader.line_num + 1}: the file is not UTF-8 ({exc.reason})") from None
+    except csv.Error as exc:
+        raise FormatError(f"line {reader.line_num}: {exc}") from None
+
+
+def _csv_record(header: list[str], cells: list[str]) -> dict:
+    record: dict[str, Any] = {}
+    for name, cell in zip(header, cells):
+        if cell == "":
+            continue
+        if name in _CSV_JSON_COLUMNS:
+            try:
+                record[name] = orjson.loads(cell)
+            except orjson.JSONDecodeError as exc:
+                raise RecordError([(name, f"must be JSON in a CSV cell: {exc}")]) from None
+        elif name == "input" and cell.lstrip().startswith("["):
+            try:
+                record[name] = orjson.loads(cell)
+            except orjson.JSONDecodeError:
+                record[name] = cell
+        elif name == "risk_score":
+            try:
+                record[name] = float(cell)
+            except ValueError:
+                raise RecordError([(name, f"must be a number, not {cell!r}")]) from None
+        else:
+            record[name] = cell
+    return record
+
+
+# --- OpenAI Chat Completions logs -----------------------------------------------------------
+
+_OPENAI_OVERRIDES = frozenset(FIELDS) - {"input", "output"}
+
+
+def from_openai_chat(records: Iterable[SourceRecord]) -> Iterator[SourceRecord]:
+    """Map ``{"request": ..., "response": ...}`` log records onto canonical records.
+
+    The source record is kept as ``raw``. Any canonical field other than input/output may sit
+    beside request/response and wins over what the mapping derives.
+    """
+    for item in records:
+        if item.error is None:
+            try:
+                item.raw = item.data
+                item.data = openai_chat_to_canonical(item.data)
+            except RecordError as exc:
+                item.error = exc
+        yield item
+
+
+def openai_chat_to_canonical(log: Any) -> dict:
+    if not isinstance(log, dict):
+        raise RecordError([("record", "must be a JSON object with request and response")])
+    unknown = set(log) - _OPENAI_OVERRIDES - {"request", "response"}
+    if unknown:
+        raise RecordError([(name, "unknown field in an openai-chat record") for name in sorted(unknown)])
+    request, response = log.get("request"), log.get("response")
+    if not isinstance(request, dict):
+        raise RecordError([("request", "is required: the Chat Completions request object")])
+    if not isinstance(response, dict):
+        raise RecordError([("response", "is required: the ChatCompletion response object")])
+    messages = request.get("messages")
+    if not isinstance(messages, list) or not messages:
+        raise RecordError([("request.messages", "must be a non-empty list of messages")])
+    choices = response.get("choices")
+    if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
+        raise RecordError([("response.choices", "must be a non-empty list of choices")])
+    message = choices[0].get("message")
+    if not isinstance(message, dict):
+        raise RecordError([("response.choices[0].message", "is required")])
+
+    request_meta = request.get("metadata") if isinstance(request.get("metadata"), dict) else {}
+    output, kind = _assistant_output(message)
+    record: dict[str, Any] = {
+        "external_id": response.get("id"),
+        "input": [_openai_message(m) for m in messages],
+        "output": output,
+        "kind": kind,
+        "model": request.get("model") or response.get("model"),
+        "model_version": response.get("model"),
+        "metadata": {
+            **request_meta,
+            "finish_reason": choices[0].get("finish_reason"),
+            "usage": response.get("usage"),
+            "system_fingerprint": response.get("system_fingerprint"),
+        },
+    }
+    created = response.get("created")
+    if isinstance(created, (int, float)) and not isinstance(created, bool):
+        record["occurred_at"] = datetime.fromtimestamp(created, tz=timezone.utc).isoformat()
+    for name in ("category", "risk_tier", "risk_score", "trace_id", "span_id"):
+        if name in request_meta:
+            record[name] = request_meta[name]
+    record.update({k: v for k, v in log.items() if k in _OPENAI_OVERRIDES})
+    if record.get("external_id") is None:
+        raise RecordError([("response.id", "is required (or give external_id beside request and response)")])
+    if "occurred_at" not in record:
+        raise RecordError([("response.created", "is required (or give occurred_at beside request and response)")])
+    return record
+
+
+def _openai_message(message: Any) -> Any:
+    # Inspect and most eval tools know no "developer" role; it is OpenAI's newer name for system.
+    if isinstance(message, dict) and message.get("role") == "developer":
+        return {**message, "role": "system"}
+    return message
+
+
+def _assistant_output(message: dict) -> tuple[str, str]:
+    content = message.get("content")
+    if isinstance(content, list):
+        content = "".join(p.get("text", "") for p in content if isinstance(p, dict))
+    text = content or message.get("refusal") or ""
+    calls = message.get("tool_calls") or []
+    if not calls:
+        return text, "llm_response"
+    rendered = [
+        f"{c.get('function', {}).get('name', '?')}({c.get('function', {}).get('arguments', '')})"
+        for c in calls
+        if isinstance(c, dict)
+    ]
+    return "\n".join(filter(None, [text, *rendered])), "agent_action"
+
+
+def open_reader(fmt: str, binary: io.BufferedIOBase, *, max_record_bytes: int) -> Iterator[SourceRecord]:
+    """The reader for a named format over a binary stream."""
+    if fmt == "jsonl":
+        return read_jsonl(binary, max_record_bytes=max_record_bytes)
+    if fmt == "openai-chat":
+        return from_openai_chat(read_jsonl(binary, max_record_bytes=max_record_bytes))
+    if fmt == "csv":
+        return read_csv(io.TextIOWrapper(binary, encoding="utf-8", newline=""))
+    raise FormatError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")

@@ -1,0 +1,81 @@
+"""A production output of the AI system under audit, as ingested."""
+from __future__ import annotations
+
+import json
+
+from django.db import models
+from django.utils import timezone
+
+from reviewapp.projects.models import Project
+
+
+class OutputQuerySet(models.QuerySet):
+    def in_week(self, iso_year: int, iso_week: int) -> OutputQuerySet:
+        """Outputs whose occurred_at falls in an ISO week (Monday 00:00 to Monday 00:00, UTC)."""
+        from datetime import date, datetime, timedelta, timezone as tz
+
+        monday = date.fromisocalendar(iso_year, iso_week, 1)
+        start = datetime(monday.year, monday.month, monday.day, tzinfo=tz.utc)
+        return self.filter(occurred_at__gte=start, occurred_at__lt=start + timedelta(days=7))
+
+
+class Output(models.Model):
+    class Kind(models.TextChoices):
+        LLM_RESPONSE = "llm_response", "LLM response"
+        AGENT_ACTION = "agent_action", "Agent action"
+        CLASSIFIER_DECISION = "classifier_decision", "Classifier decision"
+
+    # No index of its own: the unique (project, external_id) index serves project lookups.
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="outputs", db_index=False)
+    external_id = models.CharField(max_length=255, help_text="The producer's id; unique per project, makes ingest idempotent")
+    occurred_at = models.DateTimeField()
+    kind = models.CharField(max_length=32, choices=Kind.choices, default=Kind.LLM_RESPONSE)
+    model = models.CharField(max_length=200, blank=True, default="")
+    model_version = models.CharField(max_length=200, blank=True, default="")
+    category = models.CharField(max_length=100, blank=True, default="", help_text="Task category")
+    risk_tier = models.CharField(max_length=32, blank=True, default="")
+    risk_score = models.FloatField(null=True, blank=True)
+    input = models.JSONField(help_text="A string, or a list of chat messages {role, content}")
+    output = models.TextField()
+    context = models.JSONField(default=list, blank=True, help_text="Retrieved passages")
+    metadata = models.JSONField(default=dict, blank=True)
+    trace_id = models.CharField(max_length=64, blank=True, default="")
+    span_id = models.CharField(max_length=64, blank=True, default="")
+    raw = models.JSONField(null=True, blank=True, help_text="The source record when it came in another format")
+    ingested_at = models.DateTimeField(default=timezone.now)
+
+    objects = OutputQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["project", "external_id"], name="output_external_id_unique_per_project"),
+        ]
+        # One secondary index only: every index costs ingest throughput, and weekly sampling and
+        # stratum counts all start from a project's time range.
+        indexes = [models.Index(fields=["project", "occurred_at"], name="output_project_time")]
+
+    def __str__(self) -> str:
+        return f"{self.project.slug}/{self.external_id}"
+
+    @property
+    def conversation(self) -> list[dict[str, str]]:
+        """The input as (role, text) turns, whatever form it was sent in, for display."""
+        messages = [{"role": "user", "content": self.input}] if isinstance(self.input, str) else self.input or []
+        return [{"role": str(m.get("role", "?")), "text": message_text(m)} for m in messages if isinstance(m, dict)]
+
+
+def message_text(message: dict) -> str:
+    """Plain text of a chat message: string content, the text of content parts, or its tool calls."""
+    content = message.get("content")
+    if isinstance(content, str):
+        text = content
+    elif isinstance(content, list):
+        text = "\n".join(
+            str(part.get("text") or part.get("content") or json.dumps(part)) if isinstance(part, dict) else str(part)
+            for part in content
+        )
+    else:
+        text = ""
+    if message.get("tool_calls"):
+        text = "\n".join(filter(None, [text, json.dumps(message["tool_calls"], ensure_ascii=False)]))
+    return text

@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db.models import Count
+from django.db.models.functions import TruncWeek
+from django.utils import timezone
+
+from reviewapp.charts import stacked_bars
+
+from .models import Output
+
+
+@dataclass
+class WeeklyVolume:
+    weeks: list[str]  # ISO week labels, oldest first, e.g. "2026-W47"
+    by_category: dict[str, list[int]]
+    total: int
+
+    @property
+    def chart(self) -> str:
+        return stacked_bars(self.weeks, self.by_category, title="Outputs ingested per ISO week, by category")
+
+
+def weekly_volume(project, *, weeks: int) -> WeeklyVolume:
+    """Outputs per ISO week and category over the last `weeks` weeks (UTC, Monday-based)."""
+    today = timezone.now().date()
+    monday = today - timedelta(days=today.weekday())
+    starts = [monday - timedelta(weeks=weeks - 1 - i) for i in range(weeks)]
+    rows = (
+        Output.objects.filter(project=project, occurred_at__date__gte=starts[0])
+        .annotate(week=TruncWeek("occurred_at"))
+        .values("week", "category")
+        .annotate(n=Count("id"))
+    )
+    index = {start: i for i, start in enumerate(starts)}
+    by_category: dict[str, list[int]] = {}
+    for row in rows:
+        i = index.get(row["week"].date() if hasattr(row["week"], "date") else row["week"])
+        if i is not None:
+            by_category.setdefault(row["category"] or "(none)", [0] * weeks)[i] += row["n"]
+    labels = [f"{s.isocalendar().year}-W{s.isocalendar().week:02d}" for s in starts]
+    return WeeklyVolume(labels, dict(sorted(by_category.items())), sum(map(sum, by_category.values())))

@@ -1,0 +1,40 @@
+"""Where background work runs: django-rq when REDIS_URL is set, otherwise in this process.
+
+The mode is a setting (``JOBS_MODE``), never a fallback: with Redis configured, an unreachable
+Redis is an error the caller sees, not a job silently run inline (label-studio's
+``start_job_async_or_sync`` is the counter-example). Jobs are enqueued after the surrounding
+transaction commits, so a worker never sees a row that was rolled back.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any, Callable
+
+from django.conf import settings
+from django.db import transaction
+
+logger = logging.getLogger("reviewapp.jobs")
+
+
+def describe_mode() -> str:
+    if settings.JOBS_MODE == "rq":
+        return "background jobs go to django-rq (REDIS_URL is set)"
+    return "background jobs run in-process, in the web or command process (REDIS_URL is not set)"
+
+
+def log_mode() -> None:
+    logger.info("Spotcheck: %s", describe_mode())
+
+
+def enqueue(func: Callable[..., Any], *args: Any, queue: str = "default", **kwargs: Any) -> None:
+    """Run ``func(*args, **kwargs)`` once the current transaction commits.
+
+    In rq mode the job goes to the named django-rq queue; in in-process mode it runs
+    synchronously right after the commit, in this process.
+    """
+    if settings.JOBS_MODE == "rq":
+        import django_rq
+
+        transaction.on_commit(lambda: django_rq.get_queue(queue).enqueue(func, *args, **kwargs), robust=False)
+    else:
+        transaction.on_commit(lambda: func(*args, **kwargs), robust=False)

@@ -1,0 +1,125 @@
+"""Projects (one AI workflow under audit), who may work on them, and their API tokens."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+TOKEN_PREFIX = "spc_"
+
+
+class ProjectQuerySet(models.QuerySet):
+    def for_user(self, user) -> ProjectQuerySet:
+        """Projects a user may open: superusers see all, everyone else only their memberships."""
+        if user.is_superuser:
+            return self.all()
+        return self.filter(memberships__user=user).distinct()
+
+
+class Project(models.Model):
+    slug = models.SlugField(max_length=64, unique=True)
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = ProjectQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def role_of(self, user) -> str | None:
+        """The user's role here, or None. Superusers act as admins of every project."""
+        if not user.is_authenticated:
+            return None
+        if user.is_superuser:
+            return Membership.Role.ADMIN
+        membership = self.memberships.filter(user=user).only("role").first()
+        return membership.role if membership else None
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        REVIEWER = "reviewer", "Reviewer"
+        QA_LEAD = "qa_lead", "QA lead"
+        ADMIN = "admin", "Admin"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.REVIEWER)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "project"], name="one_membership_per_user_project")]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.get_role_display()} of {self.project}"
+
+
+def hash_token(plaintext: str) -> str:
+    # Tokens carry 256 random bits, so a fast hash is enough: there is nothing to brute-force,
+    # and every API request must look one up.
+    return hashlib.sha256(plaintext.encode()).hexdigest()
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def active(self) -> ApiTokenQuerySet:
+        return self.filter(revoked_at__isnull=True)
+
+
+class ApiToken(models.Model):
+    """A project-scoped secret for the ingest API. Only its SHA-256 is stored."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100, blank=True)
+    prefix = models.CharField(max_length=16, help_text="First characters, to recognise a token without storing it")
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.project.slug})"
+
+    @classmethod
+    def issue(cls, *, project: Project, name: str = "", created_by=None) -> tuple[ApiToken, str]:
+        """Create a token and return it with its plaintext, which is shown once and never stored."""
+        plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        token = cls.objects.create(
+            project=project,
+            name=name,
+            prefix=plaintext[:12],
+            token_hash=hash_token(plaintext),
+            created_by=created_by,
+        )
+        return token, plaintext
+
+    @classmethod
+    def authenticate(cls, plaintext: str) -> ApiToken | None:
+        if not plaintext.startswith(TOKEN_PREFIX):
+            return None
+        token = cls.objects.active().select_related("project").filter(token_hash=hash_token(plaintext)).first()
+        if token is not None:
+            token.touch()
+        return token
+
+    def touch(self) -> None:
+        """Record use at most once a minute: a busy ingest stream should not write on every request."""
+        now = timezone.now()
+        if self.last_used_at is None or now - self.last_used_at > timedelta(minutes=1):
+            ApiToken.objects.filter(pk=self.pk).update(last_used_at=now)
+            self.last_used_at = now
+
+    def revoke(self) -> None:
+        if self.revoked_at is None:
+            self.revoked_at = timezone.now()
+            self.save(update_fields=["revoked_at"])

@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_not_required
+from django.db import connection
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_GET
+from django_tables2 import RequestConfig
+
+from reviewapp.ingest.filters import OutputFilter
+from reviewapp.ingest.models import Output
+from reviewapp.ingest.tables import OutputTable
+from reviewapp.ingest.volume import weekly_volume
+
+from .models import Project
+
+
+def _get_project_for_user(request: HttpRequest, slug: str) -> Project:
+    # 404, not 403, for projects the user is not in: their existence is not the user's business.
+    return get_object_or_404(Project.objects.for_user(request.user), slug=slug)
+
+
+@require_GET
+def project_list(request: HttpRequest) -> HttpResponse:
+    projects = Project.objects.for_user(request.user).annotate(output_count=Count("outputs"))
+    return render(request, "reviewapp/project_list.html", {"projects": projects})
+
+
+@require_GET
+def project_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    project = _get_project_for_user(request, slug)
+    outputs = OutputFilter(request.GET, queryset=Output.objects.filter(project=project).order_by("-occurred_at"), project=project)
+    table = OutputTable(outputs.qs)
+    RequestConfig(request, paginate={"per_page": 50}).configure(table)
+    context = {
+        "project": project,
+        "role": project.role_of(request.user),
+        "filter": outputs,
+        "table": table,
+        "volume": weekly_volume(project, weeks=8),
+    }
+    return render(request, "reviewapp/project_detail.html", context)
+
+
+@require_GET
+def output_detail(request: HttpRequest, slug: str, output_id: int) -> HttpResponse:
+    project = _get_project_for_user(request, slug)
+    output = get_object_or_404(Output, project=project, pk=output_id)
+    return render(request, "reviewapp/output_detail.html", {"project": project, "output": output})
+
+
+@login_not_required
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})

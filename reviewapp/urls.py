@@ -1,0 +1,29 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
+from django.urls import include, path
+
+from reviewapp.api.api import api
+from reviewapp.projects import views as project_views
+
+
+def _public(patterns):
+    """The API authenticates with project tokens, not sessions: exempt it from the login wall."""
+    for pattern in patterns:
+        if hasattr(pattern, "url_patterns"):
+            _public(pattern.url_patterns)
+        else:
+            pattern.callback = login_not_required(pattern.callback)
+    return patterns
+
+
+api_patterns, api_app, api_namespace = api.urls
+
+urlpatterns = [
+    path("", include("reviewapp.projects.urls")),
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("healthz", project_views.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include((_public(api_patterns), api_app), namespace=api_namespace)),
+]
