@@ -31,7 +31,8 @@ ROOT = Path(__file__).resolve().parent.parent
 CATEGORIES = ("billing", "account", "medical", "legal", "general")
 TIERS = {"billing": "medium", "account": "low", "medical": "high", "legal": "high", "general": "low"}
 SERVER_ENV = {"DEBUG": "False", "SECRET_KEY": "bench-only-secret-key-not-for-production-use-0123456789",
-              "SECURE_SSL_REDIRECT": "False", "ALLOWED_HOSTS": "127.0.0.1,localhost"}
+              "SECURE_SSL_REDIRECT": "False", "ALLOWED_HOSTS": "127.0.0.1,localhost", "LOG_LEVEL": "WARNING",
+              "STATIC_ROOT": str(Path(tempfile.gettempdir()) / "spotcheck-bench-static")}
 WORDS = ("refund order account invoice charge policy doctor dosage contract tenant delivery password "
          "subscription within days please thank you the a to of and is for your we can not will").split()
 
@@ -231,6 +232,7 @@ def main() -> None:
     args = parser.parse_args()
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "reviewapp.settings")
+    Path(SERVER_ENV["STATIC_ROOT"]).mkdir(exist_ok=True)
     env = {**os.environ, **SERVER_ENV}
     os.environ.update(SERVER_ENV)
     import django

@@ -15,7 +15,7 @@ def _n(value: float) -> str:
 
 
 def stacked_bars(labels: list[str], series: dict[str, list[int]], *, title: str, height: int = 220) -> SafeString:
-    width, left, bottom, top = 640, 48, 28, 12
+    width, left, bottom, top = 640, 48, 28, 22
     plot_h = height - bottom - top
     totals = [sum(values[i] for values in series.values()) for i in range(len(labels))]
     peak = max(totals, default=0) or 1

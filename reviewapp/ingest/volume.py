@@ -41,4 +41,7 @@ def weekly_volume(project, *, weeks: int) -> WeeklyVolume:
         if i is not None:
             by_category.setdefault(row["category"] or "(none)", [0] * weeks)[i] += row["n"]
     labels = [f"{s.isocalendar().year}-W{s.isocalendar().week:02d}" for s in starts]
-    return WeeklyVolume(labels, dict(sorted(by_category.items())), sum(map(sum, by_category.values())))
+    totals = [sum(values[i] for values in by_category.values()) for i in range(weeks)]
+    first = next((i for i, total in enumerate(totals) if total), weeks - 1)  # no leading empty weeks
+    trimmed = {name: values[first:] for name, values in sorted(by_category.items())}
+    return WeeklyVolume(labels[first:], trimmed, sum(totals))

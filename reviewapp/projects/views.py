@@ -13,7 +13,7 @@ from reviewapp.ingest.models import Output
 from reviewapp.ingest.tables import OutputTable
 from reviewapp.ingest.volume import weekly_volume
 
-from .models import Project
+from .models import Membership, Project
 
 
 def _get_project_for_user(request: HttpRequest, slug: str) -> Project:
@@ -35,7 +35,7 @@ def project_detail(request: HttpRequest, slug: str) -> HttpResponse:
     RequestConfig(request, paginate={"per_page": 50}).configure(table)
     context = {
         "project": project,
-        "role": project.role_of(request.user),
+        "role": _role_label(project.role_of(request.user)),
         "filter": outputs,
         "table": table,
         "volume": weekly_volume(project, weeks=8),
@@ -48,6 +48,10 @@ def output_detail(request: HttpRequest, slug: str, output_id: int) -> HttpRespon
     project = _get_project_for_user(request, slug)
     output = get_object_or_404(Output, project=project, pk=output_id)
     return render(request, "reviewapp/output_detail.html", {"project": project, "output": output})
+
+
+def _role_label(role: str | None) -> str | None:
+    return Membership.Role(role).label if role else None
 
 
 @login_not_required

@@ -99,3 +99,16 @@ def test_a_superuser_sees_every_project(client, project_a, project_b):
 
 def test_healthz_needs_no_login(client, db):
     assert client.get("/healthz").json() == {"status": "ok"}
+
+
+def test_the_stylesheet_is_found_by_the_static_finders():
+    from django.contrib.staticfiles import finders
+
+    assert finders.find("reviewapp/app.css") is not None
+
+
+@pytest.mark.django_db
+def test_the_dashboard_names_my_role(client, project_a):
+    lead = make_user("lead", project_a, role="qa_lead")
+    client.force_login(lead)
+    assert "you are QA lead" in client.get(reverse("reviewapp:project-detail", args=["support"])).content.decode()
