@@ -16,7 +16,7 @@ from .models import Output
 
 COLUMNS = (
     "project_id", "external_id", "occurred_at", "kind", "model", "model_version", "category", "risk_tier",
-    "risk_score", "input", "output", "context", "metadata", "trace_id", "span_id", "raw", "ingested_at",
+    "risk_score", "input", "output", "context", "metadata", "trace_id", "span_id", "raw", "sample_key", "ingested_at",
 )
 _JSON_COLUMNS = {"input", "context", "metadata", "raw"}
 _TABLE = Output._meta.db_table
@@ -61,9 +61,13 @@ def _copy_insert(rows: Sequence[tuple]) -> int:
 
 
 def _stored_ids(cursor, rows: Sequence[tuple]) -> set[str]:
+    # One unique-index probe per id, forced by the LATERAL ... LIMIT 1. The plain
+    # "external_id = ANY(...)" lets a planner with stale statistics (as after a large import)
+    # scan the whole project instead: 80 µs a record at a million rows, against 2-7 µs here.
     cursor.execute(
-        f"SELECT external_id FROM {_TABLE} WHERE project_id = %s AND external_id = ANY(%s)",
-        [rows[0][0], [row[1] for row in rows]],
+        f"SELECT u.id FROM unnest(%s::text[]) AS u(id) CROSS JOIN LATERAL "
+        f"(SELECT 1 FROM {_TABLE} o WHERE o.project_id = %s AND o.external_id = u.id LIMIT 1) AS hit",
+        [[row[1] for row in rows], rows[0][0]],
     )
     return {external_id for (external_id,) in cursor.fetchall()}
 

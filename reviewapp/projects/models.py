@@ -20,10 +20,18 @@ class ProjectQuerySet(models.QuerySet):
         return self.filter(memberships__user=user).distinct()
 
 
+def new_sampling_secret() -> str:
+    return secrets.token_hex(32)
+
+
 class Project(models.Model):
     slug = models.SlugField(max_length=64, unique=True)
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
+    sampling_secret = models.CharField(
+        max_length=64, default=new_sampling_secret, editable=False,
+        help_text="Keys the hash that orders outputs for sampling, so producers cannot predict the audit",
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = ProjectQuerySet.as_manager()
@@ -33,6 +41,10 @@ class Project(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def sampling_key(self) -> bytes:
+        return bytes.fromhex(self.sampling_secret)
 
     def role_of(self, user) -> str | None:
         """The user's role here, or None. Superusers act as admins of every project."""
