@@ -55,8 +55,10 @@ class Output(models.Model):
             models.UniqueConstraint(fields=["project", "external_id"], name="output_external_id_unique_per_project"),
         ]
         # One secondary index only: every index costs ingest throughput, and weekly sampling and
-        # stratum counts all start from a project's time range.
-        indexes = [models.Index(fields=["project", "occurred_at"], name="output_project_time")]
+        # stratum counts all start from a time range. Time leads on purpose: then the unique
+        # (project, external_id) index is the only one a "project_id = X" lookup can use, and the
+        # ingest's existing-id probe never drifts to a project scan when statistics are stale.
+        indexes = [models.Index(fields=["occurred_at", "project"], name="output_time_project")]
 
     def __str__(self) -> str:
         return f"{self.project.slug}/{self.external_id}"
