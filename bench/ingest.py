@@ -89,7 +89,6 @@ def raw_copy_rate(path: Path, project) -> float:
 
     from reviewapp.ingest.records import to_row, validate_record
     from reviewapp.ingest.writer import COLUMNS, _TABLE
-    from sampling.draws import unit_key
 
     if connection.vendor != "postgresql":
         return float("nan")
@@ -98,9 +97,7 @@ def raw_copy_rate(path: Path, project) -> float:
         # Prepare the COPY text once, outside the timing: this is the database's limit alone.
         if True:
             for line in source:
-                record = validate_record(orjson.loads(line))
-                key = unit_key(record.external_id, project.sampling_key)
-                row = to_row(record, project_id=project.pk, raw=None, sample_key=key, ingested_at=now)
+                row = to_row(validate_record(orjson.loads(line)), project_id=project.pk, raw=None, ingested_at=now)
                 prepared.write(_copy_text(row))
         prepared.seek(0)
         columns = ", ".join(COLUMNS)

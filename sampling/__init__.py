@@ -7,4 +7,28 @@ seeds; outputs are frozen dataclasses.
 """
 from __future__ import annotations
 
-__all__: list[str] = []
+from .allocation import METHODS, allocate
+from .draws import draw, draw_key
+from .sizing import (
+    margin_of_sample,
+    power_of_sample,
+    sample_size_for_budget,
+    sample_size_for_change,
+    sample_size_for_margin,
+)
+from .types import Draw, Power, Stratum
+
+__all__ = [
+    "METHODS",
+    "Draw",
+    "Power",
+    "Stratum",
+    "allocate",
+    "draw",
+    "draw_key",
+    "margin_of_sample",
+    "power_of_sample",
+    "sample_size_for_budget",
+    "sample_size_for_change",
+    "sample_size_for_margin",
+]

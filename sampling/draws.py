@@ -1,32 +1,59 @@
 """Reproducible simple random sampling without replacement, by hashed keys.
 
-Every unit gets a key: a keyed BLAKE2b hash of its id, cut to 63 bits (so it fits a signed
-64-bit integer column on any database), then XOR-ed with a mask derived from the draw's seed.
-Within a stratum the n units with the smallest keys form the sample. With keys that behave
-like independent uniform draws, every subset of size n is equally likely to have the n
-smallest keys, so this is SRSWOR with inclusion probability n_h / N_h; and because a unit's
-key depends only on its own id, the sample does not depend on the order the units come in.
-(Ohlsson (1998) "Sequential Poisson sampling", J. Official Statistics 14:149-162, for sampling
-by permanent random numbers; this is its equal-probability case.)
+A draw gives every unit the key md5(f"{secret}:{seed}:{unit}") (hex) and keeps, in each
+stratum, the n_h units with the smallest keys. Modelling the hash as a random function, the
+keys are independent and uniform, so every subset of size n_h is equally likely to hold the
+n_h smallest: simple random sampling without replacement, inclusion probability n_h / N_h.
+A unit's key depends only on its own id, the seed and the secret, so the sample does not depend
+on the order the units come in, and a new seed gives an independent new ordering. (Sampling by
+sorted random keys: Sunter (1977) "List sequential sampling with equal or unequal probabilities
+without replacement", Applied Statistics 26:261-268; Ohlsson (1998) J. Official Statistics
+14:149-162.)
 
-The key secret makes the sample unpredictable to whoever chooses the ids: a producer who knew
-the hash could pick ids that are never audited.
+md5 is chosen because PostgreSQL computes it natively and SQLite and Python match it byte for
+byte, so the database can draw with ``ORDER BY key LIMIT n`` and get exactly this function's
+answer. The secret, a per-project random string, keeps producers from predicting which outputs
+will be audited; nothing here needs collision resistance.
 """
 from __future__ import annotations
 
 import hashlib
+import heapq
+from typing import Hashable, Iterable, Mapping
 
-KEY_BITS = 63
-_MAX_KEY_BYTES = 64  # BLAKE2b's key limit
-
-
-def unit_key(unit: str, secret: bytes = b"") -> int:
-    """A unit's permanent random number in [0, 2**63), from a keyed hash of its id."""
-    digest = hashlib.blake2b(unit.encode(), key=secret[:_MAX_KEY_BYTES], digest_size=8).digest()
-    return int.from_bytes(digest, "big") >> (64 - KEY_BITS)
+from .types import Draw
 
 
-def seed_mask(seed: int | str) -> int:
-    """The 63-bit mask a seed XORs into every key: a new seed, an independent new ordering."""
-    digest = hashlib.blake2b(str(seed).encode(), digest_size=8, person=b"spotcheck-seed").digest()
-    return int.from_bytes(digest, "big") >> (64 - KEY_BITS)
+def draw_key(unit: str, *, seed: int | str, secret: str = "") -> str:
+    """The hex md5 of "secret:seed:unit": the rank of a unit in a draw (smaller is drawn first)."""
+    return hashlib.md5(f"{secret}:{seed}:{unit}".encode()).hexdigest()
+
+
+def draw(
+    units_by_stratum: Mapping[str, Iterable[Hashable]],
+    allocation: Mapping[str, int],
+    *,
+    seed: int | str,
+    secret: str = "",
+) -> list[Draw]:
+    """Draw allocation[h] units from each stratum h by simple random sampling without replacement.
+
+    Each stratum keeps the n_h units with the smallest draw_key(str(unit)) (ties, which need an
+    md5 collision, go to the smaller id); every unit gets inclusion probability n_h / N_h, which
+    is 1 when the stratum has no more units than its allocation and all are taken. Duplicate
+    units count once. Strata missing from the allocation get nothing. The result is ordered by
+    stratum name, then key.
+    """
+    draws: list[Draw] = []
+    for stratum in sorted(units_by_stratum):
+        wanted = allocation.get(stratum, 0)
+        if wanted < 0:
+            raise ValueError(f"allocation for {stratum!r} must be >= 0, not {wanted}")
+        keyed = {(draw_key(str(u), seed=seed, secret=secret), str(u)): u for u in units_by_stratum[stratum]}
+        population = len(keyed)
+        if not population or not wanted:
+            continue
+        taken = heapq.nsmallest(min(wanted, population), keyed)
+        probability = len(taken) / population
+        draws.extend(Draw(keyed[key], stratum, probability) for key in taken)
+    return draws

@@ -22,7 +22,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from reviewapp.projects.models import Project
-from sampling.draws import unit_key
 
 from .formats import FormatError, SourceRecord
 from .records import RecordError, to_row, validate_record
@@ -126,7 +125,6 @@ def _validated_chunks(project, records, report, chunk_size) -> Iterator[list[tup
     rows: list[tuple] = []
     seen: set[str] = set()
     now = timezone.now()
-    secret = project.sampling_key
     for item in records:
         report.received += 1
         if item.error is not None:
@@ -137,8 +135,7 @@ def _validated_chunks(project, records, report, chunk_size) -> Iterator[list[tup
             if record.external_id in seen:  # the same id twice in one chunk: the first one wins
                 report.already_present += 1
                 continue
-            key = unit_key(record.external_id, secret)
-            rows.append(to_row(record, project_id=project.pk, raw=item.raw, sample_key=key, ingested_at=now))
+            rows.append(to_row(record, project_id=project.pk, raw=item.raw, ingested_at=now))
         except RecordError as exc:
             report.reject(item, exc)
             continue

@@ -7,7 +7,6 @@ from django.db import models
 from django.utils import timezone
 
 from reviewapp.projects.models import Project
-from sampling.draws import unit_key
 
 
 class OutputQuerySet(models.QuerySet):
@@ -43,9 +42,6 @@ class Output(models.Model):
     trace_id = models.CharField(max_length=64, blank=True, default="")
     span_id = models.CharField(max_length=64, blank=True, default="")
     raw = models.JSONField(null=True, blank=True, help_text="The source record when it came in another format")
-    sample_key = models.BigIntegerField(
-        editable=False, help_text="Keyed hash of external_id (sampling.draws.unit_key): the draw's random order",
-    )
     ingested_at = models.DateTimeField(default=timezone.now)
 
     objects = OutputQuerySet.as_manager()
@@ -63,11 +59,6 @@ class Output(models.Model):
     def __str__(self) -> str:
         return f"{self.project.slug}/{self.external_id}"
 
-    def save(self, *args, **kwargs) -> None:
-        # Bulk ingest sets the key in the writer; this covers outputs made one by one.
-        if self.sample_key is None:
-            self.sample_key = unit_key(self.external_id, self.project.sampling_key)
-        super().save(*args, **kwargs)
 
     @property
     def conversation(self) -> list[dict[str, str]]:

@@ -42,10 +42,6 @@ class Project(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    @property
-    def sampling_key(self) -> bytes:
-        return bytes.fromhex(self.sampling_secret)
-
     def role_of(self, user) -> str | None:
         """The user's role here, or None. Superusers act as admins of every project."""
         if not user.is_authenticated:

@@ -82,20 +82,6 @@ def test_a_race_lost_between_check_and_copy_falls_back_exactly(postgres, project
 
 
 @pytest.mark.django_db
-def test_each_output_gets_its_keyed_sampling_key(project_a, project_b):
-    """The key is the project-keyed hash of external_id: fixed per output, different per project."""
-    from sampling.draws import unit_key
-
-    ingest(project=project_a, records=source(record("same-id")))
-    ingest(project=project_b, records=source(record("same-id")))
-    key_a = Output.objects.get(project=project_a).sample_key
-    key_b = Output.objects.get(project=project_b).sample_key
-    assert key_a == unit_key("same-id", project_a.sampling_key)
-    assert key_b == unit_key("same-id", project_b.sampling_key)
-    assert key_a != key_b and 0 <= key_a < 2**63
-
-
-@pytest.mark.django_db
 def test_the_existing_id_probe_uses_the_unique_index_even_on_fresh_statistics(postgres, project_a):
     """With statistics that say the table is empty, the probe must still be one index lookup per id,
     not a scan of the project per id (that made a re-import of 20,000 records take minutes)."""

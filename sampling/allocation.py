@@ -1,0 +1,88 @@
+"""Splitting a sample across strata: proportional, Neyman, or risk-weighted Neyman.
+
+Shares a_h: proportional N_h; Neyman N_h S_h (Neyman 1934, JRSS 97:558-625; Cochran 1977,
+Sampling Techniques, 5.5); risk sqrt(r_h) N_h S_h, the allocation that minimises the variance of
+the risk-weighted error index sum_h sqrt(r_h) W_h p_h (the Lagrange argument of Cochran 5.5 with
+S_h scaled by sqrt(r_h); see STATISTICS.md 3.4). Bounds m_h <= n_h <= N_h are met by the
+recursive method (fix the strata that break a bound, share the rest again; SAS SURVEYSELECT
+ALLOCMIN; Wesolowski, Wieczorkowski & Wojciak 2022, JSSAM 10:1263-1275), and the real-valued
+allocation is rounded by largest remainder so the sizes sum exactly to the total.
+"""
+from __future__ import annotations
+
+import math
+from typing import Iterable
+
+from .types import Stratum
+
+METHODS = ("proportional", "neyman", "risk")
+
+
+def allocate(total: int, strata: Iterable[Stratum], *, method: str = "risk") -> dict[str, int]:
+    """Sample sizes per stratum name, summing to min(total, total population).
+
+    Every stratum gets at least min(minimum, population) and at most its population. Raises
+    ValueError when the minimums alone exceed the total: the plan must give up one or the other.
+    """
+    strata = list(strata)
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {', '.join(METHODS)}, not {method!r}")
+    if total < 0:
+        raise ValueError(f"total must be >= 0, not {total}")
+    names = [s.name for s in strata]
+    if len(set(names)) != len(names):
+        raise ValueError("stratum names must be unique")
+    target = min(total, sum(s.population for s in strata))
+    floors = {s.name: min(s.minimum, s.population) for s in strata}
+    if sum(floors.values()) > target:
+        raise ValueError(f"the strata minimums add up to {sum(floors.values())}, more than the total of {target}")
+    shares = {s.name: _share(s, method) for s in strata}
+    real = _bounded(target, strata, shares, floors)
+    return _round_largest_remainder(real, target, strata)
+
+
+def _share(stratum: Stratum, method: str) -> float:
+    if method == "proportional":
+        return float(stratum.population)
+    share = stratum.population * stratum.spread
+    return share * math.sqrt(stratum.weight) if method == "risk" else share
+
+
+def _bounded(target: int, strata: list[Stratum], shares: dict[str, float], floors: dict[str, int]) -> dict[str, float]:
+    """Real-valued n_h proportional to the shares, within [floor, population], summing to target."""
+    fixed: dict[str, float] = {}
+    while True:
+        free = [s for s in strata if s.name not in fixed]
+        left = target - sum(fixed.values())
+        if not free:
+            return fixed
+        weights = {s.name: shares[s.name] for s in free}
+        if sum(weights.values()) <= 0:  # no spread anywhere: share by size instead
+            weights = {s.name: float(s.population) for s in free}
+        scale = left / sum(weights.values()) if sum(weights.values()) > 0 else 0.0
+        ideal = {name: w * scale for name, w in weights.items()}
+        over = [s for s in free if ideal[s.name] > s.population]
+        if over:  # caps first: what they give back may lift others above their floors
+            fixed.update({s.name: float(s.population) for s in over})
+            continue
+        under = [s for s in free if ideal[s.name] < floors[s.name]]
+        if under:
+            fixed.update({s.name: float(floors[s.name]) for s in under})
+            continue
+        return {**fixed, **ideal}
+
+
+def _round_largest_remainder(real: dict[str, float], target: int, strata: list[Stratum]) -> dict[str, int]:
+    sizes = {name: math.floor(value + 1e-9) for name, value in real.items()}
+    population = {s.name: s.population for s in strata}
+    short = target - sum(sizes.values())
+    # Largest fractional part first; ties go to the earlier stratum, so the result is stable.
+    order = sorted(range(len(strata)), key=lambda i: (-(real[strata[i].name] - sizes[strata[i].name]), i))
+    for i in order:
+        if short <= 0:
+            break
+        name = strata[i].name
+        if sizes[name] < population[name]:
+            sizes[name] += 1
+            short -= 1
+    return {s.name: sizes[s.name] for s in strata}
