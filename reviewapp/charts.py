@@ -46,3 +46,40 @@ def stacked_bars(labels: list[str], series: dict[str, list[int]], *, title: str,
     )
     return format_html('<figure class="chart"><figcaption>{}</figcaption>{}<div class="legend">{}</div></figure>',
                        title, svg, legend)
+
+
+def line_chart(points: list[tuple[float, float]], *, title: str, x_label: str, y_label: str,
+               marker: float | None = None, height: int = 200) -> SafeString:
+    """A single line over x in points' range, y in [0, 1]; x and y as percentages. ``marker`` draws a
+    dashed vertical line at that x (e.g. the alert rate)."""
+    width, left, bottom, top, right = 480, 44, 34, 12, 12
+    plot_w, plot_h = width - left - right, height - top - bottom
+    if not points:
+        return format_html("")
+    x0, x1 = points[0][0], points[-1][0]
+    span = (x1 - x0) or 1.0
+
+    def sx(x: float) -> float:
+        return left + plot_w * (x - x0) / span
+
+    def sy(y: float) -> float:
+        return top + plot_h * (1 - y)
+
+    path = " ".join(f"{'M' if i == 0 else 'L'}{_n(sx(x))},{_n(sy(y))}" for i, (x, y) in enumerate(points))
+    ticks = format_html_join("", '<text x="{}" y="{}" text-anchor="middle" class="axis">{}</text>',
+                             ((_n(sx(x)), height - 18, f"{x:.1%}") for x, _ in points[:: max(1, len(points) // 5)]))
+    grid = format_html_join("", '<line x1="{}" x2="{}" y1="{}" y2="{}" class="grid"/><text x="{}" y="{}" '
+                            'text-anchor="end" class="axis">{}</text>',
+                            ((left, width - right, _n(sy(y)), _n(sy(y)), left - 4, _n(sy(y) + 4), f"{y:.0%}")
+                             for y in (0, 0.5, 0.8, 1)))
+    mark = format_html('<line x1="{}" x2="{}" y1="{}" y2="{}" class="marker"/>', _n(sx(marker)), _n(sx(marker)),
+                       top, top + plot_h) if marker is not None and x0 <= marker <= x1 else ""
+    dots = format_html_join("", '<circle cx="{}" cy="{}" r="2.5"><title>{}: {}</title></circle>',
+                            ((_n(sx(x)), _n(sy(y)), f"{x:.2%}", f"{y:.0%}") for x, y in points))
+    svg = format_html(
+        '<svg viewBox="0 0 {} {}" role="img" aria-label="{}" class="chart line">{}{}<path d="{}" class="line"/>{}{}'
+        '<text x="{}" y="{}" text-anchor="middle" class="axis">{}</text></svg>',
+        width, height, title, grid, mark, path, dots, ticks, left + plot_w / 2, height - 3, x_label,
+    )
+    return format_html('<figure class="chart"><figcaption>{}</figcaption>{}<div class="muted small">{}</div></figure>',
+                       title, svg, y_label)

@@ -60,8 +60,10 @@ INSTALLED_APPS = [
     "django_rq",
     "django_tables2",
     "django_filters",
+    "django_htmx",
     "reviewapp.projects",
     "reviewapp.ingest",
+    "reviewapp.audits",
     "reviewapp.demo",
 ]
 
@@ -73,6 +75,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 

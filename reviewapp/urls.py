@@ -4,6 +4,8 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 
 from reviewapp.api.api import api
+from reviewapp.audits import urls as audit_urls
+from reviewapp.projects import urls as project_urls
 from reviewapp.projects import views as project_views
 
 
@@ -20,7 +22,7 @@ def _public(patterns):
 api_patterns, api_app, api_namespace = api.urls
 
 urlpatterns = [
-    path("", include("reviewapp.projects.urls")),
+    path("", include(([*project_urls.urlpatterns, *audit_urls.urlpatterns], "reviewapp"))),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("healthz", project_views.healthz, name="healthz"),

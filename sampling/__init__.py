@@ -10,6 +10,7 @@ from __future__ import annotations
 from .allocation import METHODS, allocate
 from .draws import draw, draw_key
 from .sizing import (
+    margin_of_allocation,
     margin_of_sample,
     power_of_sample,
     sample_size_for_budget,
@@ -26,6 +27,7 @@ __all__ = [
     "allocate",
     "draw",
     "draw_key",
+    "margin_of_allocation",
     "margin_of_sample",
     "power_of_sample",
     "sample_size_for_budget",

@@ -66,6 +66,33 @@ def margin_of_sample(
     return float(z * math.sqrt(expected_rate * (1 - expected_rate) / n * fpc))
 
 
+def margin_of_allocation(
+    sizes: dict[str, int], populations: dict[str, int], *, expected_rate: float = 0.5, confidence: float = 0.95
+) -> float:
+    """The +/- margin of the stratified estimate of a rate for a given allocation.
+
+    V = sum_h W_h^2 (1 - f_h) p(1 - p) / n_h with W_h = N_h / N and f_h = n_h / N_h, margin
+    z sqrt(V) (Cochran 1977, eq. 5.7 for proportions, with one planning rate p in every
+    stratum). A stratum of the population with no items makes the estimate biased: the margin is
+    then infinite. A census stratum adds nothing.
+    """
+    _check_probability("confidence", confidence)
+    _check_probability("expected_rate", expected_rate, closed=True)
+    total = sum(populations.values())
+    if total == 0:
+        return 0.0
+    variance = 0.0
+    for name, population in populations.items():
+        if population == 0:
+            continue
+        n = sizes.get(name, 0)
+        if n == 0:
+            return math.inf
+        weight = population / total
+        variance += weight**2 * (1 - n / population) * expected_rate * (1 - expected_rate) / n
+    return float(stats.norm.ppf(1 - (1 - confidence) / 2) * math.sqrt(variance))
+
+
 def sample_size_for_budget(
     max_rate: float, *, confidence: float = 0.95, allowed_errors: int = 0, population: int | None = None
 ) -> int:

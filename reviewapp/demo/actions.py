@@ -7,6 +7,7 @@ from datetime import datetime
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from reviewapp.audits.models import SamplingPlan
 from reviewapp.ingest.actions import IngestReport, ingest
 from reviewapp.ingest.formats import SourceRecord
 from reviewapp.projects.models import Membership, Project
@@ -22,6 +23,16 @@ DEMO_USERS = (
     ("qalead", Membership.Role.QA_LEAD),
     ("admin", Membership.Role.ADMIN),
 )
+
+# Riskier work gets more of the sample: medical and legal answers, and any high-risk case.
+DEMO_STRATA = [
+    {"name": "medical", "match": {"category": ["medical"]}, "weight": 5, "minimum": 30},
+    {"name": "legal", "match": {"category": ["legal"]}, "weight": 4, "minimum": 30},
+    {"name": "high-risk", "match": {"risk_tier": ["high"]}, "weight": 3, "minimum": 20},
+    {"name": "billing", "match": {"category": ["billing"]}, "weight": 2, "minimum": 10},
+    {"name": "account", "match": {"category": ["account"]}, "weight": 1, "minimum": 10},
+    {"name": "general", "match": {"category": ["general"]}, "weight": 1, "minimum": 10},
+]
 
 
 @dataclass
@@ -40,6 +51,9 @@ def seed_demo(*, seed: int, n: int, now: datetime, on_chunk=None) -> DemoSummary
                       "description": "Synthetic traffic of a customer-support LLM assistant over the last four ISO weeks."},
         )
         logins = [_demo_user(project, username, role) for username, role in DEMO_USERS]
+        if not SamplingPlan.objects.filter(project=project).exists():
+            SamplingPlan(project=project, strata=DEMO_STRATA, seed=seed, goal=SamplingPlan.Goal.BUDGET,
+                         max_rate=0.01, baseline_rate=0.01, alert_rate=0.03).save_as_new_version()
     records = (SourceRecord(i, data=r) for i, r in enumerate(demo_records(seed=seed, n=n, end=now), start=1))
     report = ingest(project=project, records=records, on_chunk=on_chunk)
     return DemoSummary(project, report, logins)

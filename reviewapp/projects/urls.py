@@ -2,8 +2,6 @@ from django.urls import path
 
 from . import views
 
-app_name = "reviewapp"
-
 urlpatterns = [
     path("", views.project_list, name="project-list"),
     path("p/<slug:slug>/", views.project_detail, name="project-detail"),

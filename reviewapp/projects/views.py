@@ -13,12 +13,8 @@ from reviewapp.ingest.models import Output
 from reviewapp.ingest.tables import OutputTable
 from reviewapp.ingest.volume import weekly_volume
 
+from .access import LEADS, project_for
 from .models import Membership, Project
-
-
-def _get_project_for_user(request: HttpRequest, slug: str) -> Project:
-    # 404, not 403, for projects the user is not in: their existence is not the user's business.
-    return get_object_or_404(Project.objects.for_user(request.user), slug=slug)
 
 
 @require_GET
@@ -29,13 +25,14 @@ def project_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def project_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    project = _get_project_for_user(request, slug)
+    project = project_for(request, slug)
     outputs = OutputFilter(request.GET, queryset=Output.objects.filter(project=project).order_by("-occurred_at"), project=project)
     table = OutputTable(outputs.qs)
     RequestConfig(request, paginate={"per_page": 50}).configure(table)
     context = {
         "project": project,
         "role": _role_label(project.role_of(request.user)),
+        "can_lead": project.role_of(request.user) in LEADS,
         "filter": outputs,
         "table": table,
         "volume": weekly_volume(project, weeks=8),
@@ -45,7 +42,7 @@ def project_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_GET
 def output_detail(request: HttpRequest, slug: str, output_id: int) -> HttpResponse:
-    project = _get_project_for_user(request, slug)
+    project = project_for(request, slug)
     output = get_object_or_404(Output, project=project, pk=output_id)
     return render(request, "reviewapp/output_detail.html", {"project": project, "output": output})
 

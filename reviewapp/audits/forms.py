@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+import json
+
+from django import forms
+
+from .models import SamplingPlan
+from .strata import StrataError, parse_rules
+
+
+class StrataField(forms.CharField):
+    """Stratum rules as JSON text; the error names the stratum and the field at fault."""
+
+    widget = forms.Textarea(attrs={"rows": 12, "spellcheck": "false", "class": "code"})
+
+    def prepare_value(self, value):
+        return value if isinstance(value, str) else json.dumps(value, indent=2)
+
+    def to_python(self, value):
+        text = super().to_python(value) or "[]"
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise forms.ValidationError(f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from None
+        try:
+            return [rule.as_json() for rule in parse_rules(data)]
+        except StrataError as exc:
+            raise forms.ValidationError(str(exc)) from None
+
+
+class SamplingPlanForm(forms.ModelForm):
+    strata = StrataField(required=False, help_text="First match wins; outputs no rule matches form the stratum 'other'.")
+
+    class Meta:
+        model = SamplingPlan
+        fields = [
+            "goal", "confidence", "margin", "expected_rate", "max_rate", "allowed_errors", "baseline_rate",
+            "alert_rate", "power", "strata", "allocation_method", "overlap_share", "overlap_reviewers", "capacity",
+            "time_zone", "seed",
+        ]
+        widgets = {name: forms.NumberInput(attrs={"step": "any"}) for name in
+                   ("confidence", "margin", "expected_rate", "max_rate", "baseline_rate", "alert_rate", "power", "overlap_share")}
+
+
+class DrawForm(forms.Form):
+    week = forms.RegexField(regex=r"^\d{4}-W\d{2}$", error_messages={"invalid": "Use an ISO week like 2026-W47."})

@@ -1,0 +1,169 @@
+"""Sampling plans (versioned), weekly audit runs, and the items each run drew."""
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+
+from reviewapp.ingest.models import Output
+from reviewapp.projects.models import Project
+
+from .strata import StrataError, StratumRule, parse_rules
+from .weeks import IsoWeek
+
+
+def new_seed() -> int:
+    return secrets.randbelow(10**9)
+
+
+def _rate(default: float, **kwargs) -> models.FloatField:
+    return models.FloatField(default=default, validators=[MinValueValidator(0.0001), MaxValueValidator(0.9999)], **kwargs)
+
+
+class SamplingPlan(models.Model):
+    """What a project's weekly audit must answer, and how to draw it. Saving makes a new version:
+    runs keep the version they used, so history stays explainable."""
+
+    class Goal(models.TextChoices):
+        MARGIN = "margin", "Estimate the error rate within a margin"
+        BUDGET = "budget", "Show the error rate is under the error budget"
+        CHANGE = "change", "Detect a rise from the baseline error rate"
+
+    class Method(models.TextChoices):
+        RISK = "risk", "Risk-weighted (Neyman x sqrt(weight))"
+        NEYMAN = "neyman", "Neyman (by size and spread)"
+        PROPORTIONAL = "proportional", "Proportional to volume"
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="sampling_plans")
+    version = models.PositiveIntegerField()
+    goal = models.CharField(max_length=16, choices=Goal.choices, default=Goal.BUDGET)
+    confidence = models.FloatField(default=0.95, validators=[MinValueValidator(0.5), MaxValueValidator(0.999)])
+    margin = _rate(0.03, help_text="Margin goal: +/- this much")
+    expected_rate = _rate(0.05, help_text="Margin goal: the error rate you expect (0.5 is the safest guess)")
+    max_rate = _rate(0.01, help_text="Budget goal: the error budget")
+    allowed_errors = models.PositiveIntegerField(default=0, help_text="Budget goal: errors you may find and still pass")
+    baseline_rate = _rate(0.01, help_text="The usual error rate")
+    alert_rate = _rate(0.03, help_text="Change goal: the rate you must not miss")
+    power = models.FloatField(default=0.8, validators=[MinValueValidator(0.5), MaxValueValidator(0.999)])
+    strata = models.JSONField(default=list, help_text="Stratum rules, first match wins; the rest go to 'other'")
+    allocation_method = models.CharField(max_length=16, choices=Method.choices, default=Method.RISK)
+    overlap_share = models.FloatField(default=0.2, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
+                                      help_text="Share of items reviewed blind by several reviewers")
+    overlap_reviewers = models.PositiveSmallIntegerField(default=2, validators=[MinValueValidator(2), MaxValueValidator(10)])
+    capacity = models.PositiveIntegerField(null=True, blank=True, help_text="Reviews the team can do per week")
+    time_zone = models.CharField(max_length=64, default="UTC", help_text="ISO weeks start on Monday 00:00 here")
+    seed = models.BigIntegerField(default=new_seed)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["project", "version"], name="one_plan_version")]
+        ordering = ["-version"]
+
+    def __str__(self) -> str:
+        return f"{self.project.slug} plan v{self.version}"
+
+    @classmethod
+    def current(cls, project: Project) -> SamplingPlan | None:
+        return cls.objects.filter(project=project).order_by("-version").first()
+
+    @classmethod
+    def default_for(cls, project: Project) -> SamplingPlan:
+        """An unsaved first plan: one stratum per task category seen (largest first), equal weights."""
+        categories = (
+            Output.objects.filter(project=project).exclude(category="").values("category")
+            .annotate(n=models.Count("id")).order_by("-n", "category").values_list("category", flat=True)[:12]
+        )
+        strata = [{"name": c[:64], "match": {"category": [c]}, "weight": 1.0, "minimum": 0} for c in categories]
+        return cls(project=project, version=0, strata=strata)
+
+    def rules(self) -> list[StratumRule]:
+        return parse_rules(self.strata)
+
+    def clean(self) -> None:
+        try:
+            self.rules()
+        except StrataError as exc:
+            raise ValidationError({"strata": str(exc)}) from None
+        if self.alert_rate <= self.baseline_rate:
+            raise ValidationError({"alert_rate": "must be above the baseline rate"})
+        try:
+            from zoneinfo import ZoneInfo
+
+            ZoneInfo(self.time_zone)
+        except Exception:
+            raise ValidationError({"time_zone": f"unknown time zone {self.time_zone!r}"}) from None
+
+    def save_as_new_version(self, *, user=None) -> SamplingPlan:
+        """Store these settings as the project's next plan version (the old ones stay)."""
+        last = SamplingPlan.objects.filter(project=self.project).order_by("-version").values_list("version", flat=True).first()
+        self.pk = None
+        self.version = (last or 0) + 1
+        self.created_by = user
+        self.created_at = timezone.now()
+        self.save()
+        return self
+
+
+class AuditRun(models.Model):
+    """One project's audit of one ISO week: the frozen plan, populations, allocation and seed."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="audit_runs")
+    iso_year = models.PositiveSmallIntegerField()
+    iso_week = models.PositiveSmallIntegerField()
+    plan = models.ForeignKey(SamplingPlan, on_delete=models.PROTECT, related_name="runs")
+    seed = models.CharField(max_length=64)
+    week_start = models.DateTimeField()
+    week_end = models.DateTimeField()
+    populations = models.JSONField(help_text="Outputs per stratum in the week")
+    allocation = models.JSONField(help_text="Items drawn per stratum")
+    required = models.PositiveIntegerField(help_text="Sample size the plan's goal asks for")
+    capped = models.BooleanField(default=False, help_text="The reviewer capacity cut the sample")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["project", "iso_year", "iso_week"], name="one_run_per_project_week")]
+        ordering = ["-iso_year", "-iso_week"]
+
+    def __str__(self) -> str:
+        return f"{self.project.slug} {self.week}"
+
+    @property
+    def week(self) -> IsoWeek:
+        return IsoWeek(self.iso_year, self.iso_week)
+
+    @property
+    def population(self) -> int:
+        return sum(self.populations.values())
+
+    @property
+    def size(self) -> int:
+        return sum(self.allocation.values())
+
+
+class AuditItem(models.Model):
+    """An output drawn into a run, with what estimation needs: its stratum and inclusion probability."""
+
+    run = models.ForeignKey(AuditRun, on_delete=models.CASCADE, related_name="items")
+    output = models.ForeignKey(Output, on_delete=models.PROTECT, related_name="audit_items")
+    stratum = models.CharField(max_length=64)
+    inclusion_probability = models.FloatField()
+    draw_key = models.CharField(max_length=32, help_text="md5 rank key of the draw (sampling.draw_key)")
+    risk_weight = models.FloatField(default=1.0, help_text="The stratum's risk weight, to put riskier items first")
+    required_reviews = models.PositiveSmallIntegerField(default=1)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["run", "output"], name="an_output_once_per_run")]
+        ordering = ["run", "-risk_weight", "draw_key"]
+
+    def __str__(self) -> str:
+        return f"{self.run} {self.output.external_id}"
+
+    @property
+    def weight(self) -> float:
+        return 1.0 / self.inclusion_probability

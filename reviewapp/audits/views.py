@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_tables2 import RequestConfig
+
+from reviewapp import jobs
+from reviewapp.charts import line_chart
+from reviewapp.projects.access import LEADS, lead_project_for, project_for
+
+from . import actions, planning, tasks
+from .forms import DrawForm, SamplingPlanForm
+from .models import AuditRun, SamplingPlan
+from .tables import AuditItemTable
+from .weeks import IsoWeek
+
+
+def _calculator_week(project, plan) -> IsoWeek:
+    """The week the calculator sizes for: the last complete one, which is what the next draw will see."""
+    return actions.previous_week(plan)
+
+
+def _figures_context(project, plan) -> dict:
+    week = _calculator_week(project, plan)
+    counts = actions.populations(project, plan, week)
+    fig = planning.figures(plan, counts)
+    chart = line_chart(fig.power_curve, title=f"Chance to notice a rise, with {fig.size} items",
+                       x_label="true error rate", y_label=f"alarm at {fig.detection.critical_count}+ errors; dashed: "
+                       f"alert rate" if fig.detection else "", marker=plan.alert_rate) if fig.power_curve else ""
+    return {"plan": plan, "fig": fig, "words": planning.plain_words(plan, fig), "week": week, "power_chart": chart}
+
+
+@require_http_methods(["GET", "POST"])
+def plan_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    project = lead_project_for(request, slug)
+    current = SamplingPlan.current(project) or SamplingPlan.default_for(project)
+    form = SamplingPlanForm(request.POST or None, instance=current)
+    if request.method == "POST" and form.is_valid():
+        plan = form.save(commit=False)
+        plan.project = project
+        plan.save_as_new_version(user=request.user)
+        messages.success(request, f"Saved as plan version {plan.version}. The next draw uses it; earlier runs keep theirs.")
+        return redirect("reviewapp:plan-edit", project.slug)
+    context = {"project": project, "form": form, "versions": project.sampling_plans.all()[:20]}
+    if form.is_valid() or request.method == "GET":
+        context |= _figures_context(project, form.instance if request.method == "POST" else current)
+    return render(request, "audits/plan_edit.html", context)
+
+
+@require_POST
+def plan_preview(request: HttpRequest, slug: str) -> HttpResponse:
+    """htmx: the calculator's figures for the form as it stands, unsaved."""
+    project = lead_project_for(request, slug)
+    form = SamplingPlanForm(request.POST, instance=SamplingPlan(project=project))
+    if not form.is_valid():
+        return render(request, "audits/_figures.html", {"errors": form.errors})
+    plan = form.save(commit=False)
+    return render(request, "audits/_figures.html", _figures_context(project, plan))
+
+
+@require_GET
+def run_list(request: HttpRequest, slug: str) -> HttpResponse:
+    project = project_for(request, slug)
+    plan = SamplingPlan.current(project)
+    runs = {(r.iso_year, r.iso_week): r for r in project.audit_runs.select_related("plan")[:52]}
+    weeks = []
+    if plan:
+        this_week = IsoWeek.containing(timezone.now(), plan.time_zone)
+        for back in range(0, 6):
+            week = this_week.shift(-back)
+            weeks.append({"week": week, "current": back == 0, "run": runs.get((week.year, week.week))})
+    context = {"project": project, "plan": plan, "weeks": weeks, "runs": list(runs.values()),
+               "can_draw": project.role_of(request.user) in LEADS}
+    return render(request, "audits/run_list.html", context)
+
+
+@require_POST
+def run_draw(request: HttpRequest, slug: str) -> HttpResponse:
+    project = lead_project_for(request, slug)
+    form = DrawForm(request.POST)
+    if not form.is_valid() or SamplingPlan.current(project) is None:
+        messages.error(request, "Choose an ISO week, and save a sampling plan first.")
+        return redirect("reviewapp:run-list", project.slug)
+    jobs.enqueue(tasks.draw_audit_job, project.pk, form.cleaned_data["week"], request.user.pk)
+    messages.info(request, f"Drawing the audit of {form.cleaned_data['week']}"
+                  + ("…" if jobs.describe_mode().startswith("background jobs go") else "."))
+    return redirect("reviewapp:run-list", project.slug)
+
+
+@require_GET
+def run_detail(request: HttpRequest, slug: str, year: int, week: int) -> HttpResponse:
+    project = project_for(request, slug)
+    run = get_object_or_404(AuditRun.objects.select_related("plan"), project=project, iso_year=year, iso_week=week)
+    table = AuditItemTable(run.items.select_related("output", "run__project"))
+    RequestConfig(request, paginate={"per_page": 50}).configure(table)
+    strata = [{"name": name, "population": run.populations.get(name, 0), "size": n,
+               "probability": n / run.populations[name] if run.populations.get(name) else 0}
+              for name, n in run.allocation.items()]
+    return render(request, "audits/run_detail.html", {"project": project, "run": run, "table": table, "strata": strata})
