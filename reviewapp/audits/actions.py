@@ -123,13 +123,14 @@ def _sample(project, plan, week, seed, allocation: dict[str, int], counts: dict[
 
 
 def _items(run, plan, chosen, allocation, counts, weights):
+    overlap = planning.overlap_counts(plan.overlap_share, allocation)
     for name, rows in chosen.items():
         probability = allocation[name] / counts[name]
-        overlap = math.floor(plan.overlap_share * len(rows) + 0.5)
+        # The first items in key order are a random subset: they get the blind double review.
         for rank, (key, _, pk) in enumerate(rows):
             yield AuditItem(
                 run=run, output_id=pk, stratum=name, inclusion_probability=probability, draw_key=key,
-                risk_weight=weights.get(name, 1.0), required_reviews=plan.overlap_reviewers if rank < overlap else 1,
+                risk_weight=weights.get(name, 1.0), required_reviews=plan.overlap_reviewers if rank < overlap[name] else 1,
             )
 
 

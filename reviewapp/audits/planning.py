@@ -99,7 +99,7 @@ def figures(plan, populations: dict[str, int]) -> PlanFigures:
         full = sampling.allocate(min(max(required, floors), population), strata, method=plan.allocation_method)
         margin_uncapped = sampling.margin_of_allocation(full, {n: populations.get(n, 0) for n in names},
                                                         expected_rate=rate, confidence=plan.confidence)
-    overlap = sum(math.floor(plan.overlap_share * n + 0.5) for n in allocation.values())
+    overlap = sum(overlap_counts(plan.overlap_share, allocation).values())
     detection = curve = None
     if size:
         detection = sampling.power_of_sample(size, plan.baseline_rate, plan.alert_rate, alpha=1 - plan.confidence)
@@ -111,6 +111,14 @@ def figures(plan, populations: dict[str, int]) -> PlanFigures:
         reviews=size + overlap * (plan.overlap_reviewers - 1), detection=detection,
         power_curve=curve or [], problems=problems,
     )
+
+
+def overlap_counts(share: float, allocation: dict[str, int]) -> dict[str, int]:
+    """Items per stratum reviewed blind by several reviewers: floor(share x total) overall, so the
+    reviews never exceed the capacity, spread over strata in proportion to their sizes."""
+    total = sum(allocation.values())
+    strata = [sampling.Stratum(name, n) for name, n in allocation.items()]
+    return sampling.allocate(math.floor(share * total + 1e-9), strata, method="proportional")
 
 
 def power_curve(n: int, baseline: float, *, alpha: float, points: int = 12) -> list[tuple[float, float]]:

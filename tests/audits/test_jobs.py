@@ -1,0 +1,57 @@
+"""The draw as a django-rq job on a real Redis, and the weekly job."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from unittest import mock
+
+import pytest
+
+from reviewapp import jobs
+from reviewapp.audits import tasks
+from reviewapp.audits.models import AuditRun, SamplingPlan
+from tests.audits.conftest import STRATA, WEEK, add_outputs
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_draw_job_runs_once_on_an_rq_worker(settings, redis_url, project_a):
+    import django_rq
+    from rq import SimpleWorker
+
+    settings.JOBS_MODE = "rq"
+    settings.RQ_QUEUES = {"default": {"URL": redis_url, "DEFAULT_TIMEOUT": 60}}
+    SamplingPlan(project=project_a, strata=STRATA, seed=5).save_as_new_version()
+    add_outputs(project_a, {("billing", "medium"): 200})
+    queue = django_rq.get_queue("default")
+    queue.empty()
+    for _ in range(2):  # a double click, or the scheduler and a lead at once
+        jobs.enqueue(tasks.draw_audit_job, project_a.pk, str(WEEK))
+    assert queue.count == 2
+    SimpleWorker([queue], connection=queue.connection).work(burst=True)
+    assert AuditRun.objects.filter(project=project_a).count() == 1
+    assert queue.failed_job_registry.count == 0
+
+
+@pytest.mark.django_db
+def test_the_weekly_job_draws_the_week_that_just_ended_for_every_planned_project(project_a, project_b):
+    SamplingPlan(project=project_a, strata=STRATA).save_as_new_version()
+    add_outputs(project_a, {("billing", "medium"): 50})
+    monday_after = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)
+    with mock.patch("django.utils.timezone.now", return_value=monday_after):
+        tasks.weekly_draw_job()
+        tasks.weekly_draw_job()
+    runs = AuditRun.objects.all()
+    assert [(r.project.slug, str(r.week)) for r in runs] == [("support", str(WEEK))]  # project_b has no plan
+
+
+def test_the_cron_config_registers_the_weekly_draw():
+    from rq import cron
+
+    import importlib
+    import sys
+
+    cron._job_data_registry.clear()
+    if "reviewapp.cron" in sys.modules:
+        importlib.reload(sys.modules["reviewapp.cron"])
+    else:
+        importlib.import_module("reviewapp.cron")
+    assert [(j["func"], j["cron"]) for j in cron._job_data_registry] == [(tasks.weekly_draw_job, "0 2 * * 1")]
