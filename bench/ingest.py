@@ -97,7 +97,9 @@ def raw_copy_rate(path: Path, project) -> float:
         # Prepare the COPY text once, outside the timing: this is the database's limit alone.
         if True:
             for line in source:
-                row = to_row(validate_record(orjson.loads(line)), project_id=project.pk, raw=None, ingested_at=now)
+                record = validate_record(orjson.loads(line))
+                row = to_row(record, project_id=project.pk, raw=None, sample_key=project.sample_key(record.external_id),
+                             ingested_at=now)
                 prepared.write(_copy_text(row))
         prepared.seek(0)
         columns = ", ".join(COLUMNS)
@@ -198,21 +200,24 @@ def _wait_for(port: int) -> None:
     sys.exit("gunicorn did not start")
 
 
-def _fresh_project(slug: str):
+def fresh_project(slug: str):
     from reviewapp.projects.models import ApiToken, Project
 
-    _drop_project(slug)
+    drop_project(slug)
     project = Project.objects.create(slug=slug, name=f"Benchmark ({slug})")
     return project, ApiToken.issue(project=project, name="bench")[1]
 
 
-def _drop_project(slug: str) -> None:
+def drop_project(slug: str) -> None:
     from django.db import connection
 
     from reviewapp.ingest.models import Output
     from reviewapp.projects.models import Project
 
+    from reviewapp.audits.models import AuditRun
+
     for project in Project.objects.filter(slug=slug):
+        AuditRun.objects.filter(project=project).delete()  # their items hold on to outputs
         with connection.cursor() as cursor:  # a raw delete: the ORM would load a million rows first
             cursor.execute(f"DELETE FROM {Output._meta.db_table} WHERE project_id = %s", [project.pk])
         project.delete()
@@ -255,27 +260,27 @@ def main() -> None:
                 for i, line in zip(range(args.n), src):
                     dst.write(line)
 
-        project, _ = _fresh_project("bench-cli")
+        project, _ = fresh_project("bench-cli")
         command = [sys.executable, "manage.py", "ingest", str(cli_path), "--project", "bench-cli", "--no-progress"]
         first, rss, out = run_child(command, env)
         stored = Output.objects.filter(project=project).count()
         again, rss_again, out_again = run_child(command, env)
         assert stored == args.n, f"stored {stored} of {args.n}"
         assert f"created 0, already present {args.n}" in out_again, out_again
-        raw_project, _ = _fresh_project("bench-raw")
+        raw_project, _ = fresh_project("bench-raw")
         copy_rate = raw_copy_rate(cli_path, raw_project)
 
         rows = [("CLI ingest, new records", args.n / first, rss),
                 ("CLI ingest, same records again (all already present)", args.n / again, rss_again)]
         if args.http_n:
-            http_project, token = _fresh_project("bench-http")
+            http_project, token = fresh_project("bench-http")
             rate, created = http_rate(path, args.http_n, token, "bench-http", batch=args.batch,
                                       clients=args.clients, workers=args.workers, env=env)
             assert created == args.http_n == Output.objects.filter(project=http_project).count()
             rows.append((f"HTTP API, {args.batch}/request, {args.clients} clients, {args.workers} gunicorn workers", rate, None))
         if not args.keep:
             for slug in ("bench-cli", "bench-raw", "bench-http"):
-                _drop_project(slug)
+                drop_project(slug)
 
     print(f"\n{'path':<72} {'records/s':>11} {'peak RSS':>10}")
     for name, rate, peak in rows:

@@ -49,27 +49,46 @@ def _share(stratum: Stratum, method: str) -> float:
 
 
 def _bounded(target: int, strata: list[Stratum], shares: dict[str, float], floors: dict[str, int]) -> dict[str, float]:
-    """Real-valued n_h proportional to the shares, within [floor, population], summing to target."""
-    fixed: dict[str, float] = {}
-    while True:
-        free = [s for s in strata if s.name not in fixed]
-        left = target - sum(fixed.values())
-        if not free:
-            return fixed
-        weights = {s.name: shares[s.name] for s in free}
-        if sum(weights.values()) <= 0:  # no spread anywhere: share by size instead
-            weights = {s.name: float(s.population) for s in free}
-        scale = left / sum(weights.values()) if sum(weights.values()) > 0 else 0.0
-        ideal = {name: w * scale for name, w in weights.items()}
-        over = [s for s in free if ideal[s.name] > s.population]
-        if over:  # caps first: what they give back may lift others above their floors
-            fixed.update({s.name: float(s.population) for s in over})
-            continue
-        under = [s for s in free if ideal[s.name] < floors[s.name]]
-        if under:
-            fixed.update({s.name: float(floors[s.name]) for s in under})
-            continue
-        return {**fixed, **ideal}
+    """Real-valued n_h = clip(lambda a_h, floor_h, N_h), with lambda such that they sum to target.
+
+    Strata with no share (no spread) stay at their floors unless the others are all full; then
+    they take the rest in proportion to their sizes.
+    """
+    positive = [s for s in strata if shares[s.name] > 0]
+    idle = [s for s in strata if shares[s.name] <= 0]
+    at_floor = sum(floors[s.name] for s in idle)
+    real = _clipped(min(target - at_floor, sum(s.population for s in positive)), positive, shares, floors)
+    rest = target - sum(real.values())
+    real |= _clipped(rest, idle, {s.name: float(s.population) for s in idle}, floors)
+    return real
+
+
+def _clipped(target: float, strata: list[Stratum], shares: dict[str, float], floors: dict[str, int]) -> dict[str, float]:
+    """Solve sum_h clip(lambda a_h, floor_h, N_h) = target for lambda (a monotone, piecewise-linear
+    function of lambda): bisection finds which strata sit at a bound, then the free ones share the
+    remainder exactly in proportion to a_h. This is the recursive-Neyman answer, found directly."""
+    if not strata:
+        return {}
+    caps = {s.name: s.population for s in strata}
+
+    def at(lam: float) -> dict[str, float]:
+        return {n: min(caps[n], max(floors[n], lam * shares[n])) for n in caps}
+
+    if sum(at(0.0).values()) >= target:
+        return {n: float(floors[n]) for n in caps}
+    low, high = 0.0, 1.0
+    while sum(at(high).values()) < target and high < 1e300:
+        high *= 2
+    for _ in range(200):
+        mid = (low + high) / 2
+        low, high = (mid, high) if sum(at(mid).values()) < target else (low, mid)
+    values = at(high)
+    free = [n for n in caps if floors[n] < values[n] < caps[n]]
+    if free:
+        fixed = sum(v for n, v in values.items() if n not in free)
+        share = sum(shares[n] for n in free)
+        values |= {n: (target - fixed) * shares[n] / share for n in free}
+    return values
 
 
 def _round_largest_remainder(real: dict[str, float], target: int, strata: list[Stratum]) -> dict[str, int]:

@@ -1,7 +1,7 @@
 """Reproducible simple random sampling without replacement, by hashed keys.
 
-A draw gives every unit the key md5(f"{secret}:{seed}:{unit}") (hex) and keeps, in each
-stratum, the n_h units with the smallest keys. Modelling the hash as a random function, the
+A draw gives every unit the key int(md5(f"{secret}:{seed}:{unit}")[:15], 16), a 60-bit
+integer, and keeps, in each stratum, the n_h units with the smallest keys. Modelling the hash as a random function, the
 keys are independent and uniform, so every subset of size n_h is equally likely to hold the
 n_h smallest: simple random sampling without replacement, inclusion probability n_h / N_h.
 A unit's key depends only on its own id, the seed and the secret, so the sample does not depend
@@ -10,10 +10,10 @@ sorted random keys: Sunter (1977) "List sequential sampling with equal or unequa
 without replacement", Applied Statistics 26:261-268; Ohlsson (1998) J. Official Statistics
 14:149-162.)
 
-md5 is chosen because PostgreSQL computes it natively and SQLite and Python match it byte for
-byte, so the database can draw with ``ORDER BY key LIMIT n`` and get exactly this function's
-answer. The secret, a per-project random string, keeps producers from predicting which outputs
-will be audited; nothing here needs collision resistance.
+Spotcheck stores each output's key at ingest (its project's seed and secret are fixed), so the
+weekly draw in the database is an integer comparison, and gives exactly this function's answer.
+md5 is enough: the secret, a per-project random string, keeps producers from predicting which
+outputs will be audited, and nothing here needs collision resistance.
 """
 from __future__ import annotations
 
@@ -24,9 +24,12 @@ from typing import Hashable, Iterable, Mapping
 from .types import Draw
 
 
-def draw_key(unit: str, *, seed: int | str, secret: str = "") -> str:
-    """The hex md5 of "secret:seed:unit": the rank of a unit in a draw (smaller is drawn first)."""
-    return hashlib.md5(f"{secret}:{seed}:{unit}".encode()).hexdigest()
+KEY_BITS = 60
+
+
+def draw_key(unit: str, *, seed: int | str, secret: str = "") -> int:
+    """A unit's rank in a draw (smaller is drawn first): the first 60 bits of md5("secret:seed:unit")."""
+    return int(hashlib.md5(f"{secret}:{seed}:{unit}".encode()).hexdigest()[: KEY_BITS // 4], 16)
 
 
 def draw(
@@ -38,8 +41,8 @@ def draw(
 ) -> list[Draw]:
     """Draw allocation[h] units from each stratum h by simple random sampling without replacement.
 
-    Each stratum keeps the n_h units with the smallest draw_key(str(unit)) (ties, which need an
-    md5 collision, go to the smaller id); every unit gets inclusion probability n_h / N_h, which
+    Each stratum keeps the n_h units with the smallest draw_key(str(unit)) (ties, which need a
+    60-bit collision, go to the smaller id); every unit gets inclusion probability n_h / N_h, which
     is 1 when the stratum has no more units than its allocation and all are taken. Duplicate
     units count once. Strata missing from the allocation get nothing. The result is ordered by
     stratum name, then key.

@@ -1,14 +1,17 @@
 """The weekly draw: stratum populations, sizes, and the sample, selected in the database.
 
-The week's outputs never come into Python. Two queries: one counts outputs per stratum; one
-returns only candidates, outputs whose draw key md5("secret:seed:external_id") falls below a
-per-stratum threshold set a few standard deviations above n_h / N_h. The n_h smallest keys of
-a stratum are among its candidates whenever it has at least n_h of them (else that stratum is
-re-read in full, which in practice never happens), so the sample is exactly what
-sampling.draw() gives for the same ids: simple random sampling without replacement within
-strata, identical on SQLite and PostgreSQL. Everything is written in one transaction, and a
-database constraint allows one run per project and ISO week, so a rerun, a second worker or a
-killed job can never leave a duplicate or a partial run.
+Every output carries its sample key from ingest: sampling.draw_key(external_id) under the
+project's fixed seed and secret, a 60-bit integer. The week's outputs never come into Python.
+One query counts outputs per stratum; another returns only candidates, outputs whose key falls
+below a per-stratum threshold set a few standard deviations above n_h / N_h of the key range.
+The n_h smallest keys of a stratum are among its candidates whenever it has at least n_h of
+them (else that stratum is read in full, in key order, which in practice never happens), so the
+sample is exactly sampling.draw() for the same ids: simple random sampling without replacement
+within strata, identical on SQLite and PostgreSQL. Everything is written in one transaction,
+and a database constraint allows one run per project and ISO week, so a rerun, a second worker
+or a killed job never leaves a duplicate or a partial run. The seed is the project's, fixed:
+weeks are independent because their outputs differ, and nobody can re-roll a week until its
+sample looks better.
 """
 from __future__ import annotations
 
@@ -17,12 +20,14 @@ import math
 from datetime import datetime
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import CharField, Count, F, Q, Value
-from django.db.models.functions import MD5, Collate, Concat
+from django.db.models import Count, F
+from django.db.models.functions import Collate
 from django.utils import timezone
 
 from reviewapp.ingest.models import Output
 from reviewapp.projects.models import Project
+
+from sampling.draws import KEY_BITS
 
 from . import planning
 from .models import AuditItem, AuditRun, SamplingPlan
@@ -30,7 +35,6 @@ from .strata import stratum_expression
 from .weeks import IsoWeek
 
 logger = logging.getLogger("reviewapp.audits")
-_KEY_PREFIX = 12  # hex digits of the key compared against a threshold: 48 bits, plenty
 
 
 class NoPlan(Exception):
@@ -49,11 +53,6 @@ def populations(project: Project, plan: SamplingPlan, week: IsoWeek) -> dict[str
     return {row["stratum"]: row["n"] for row in rows}
 
 
-def run_seed(plan: SamplingPlan, week: IsoWeek) -> str:
-    """Each week its own ordering, fixed by the plan's seed: a rerun draws the same items."""
-    return f"{plan.seed}-{week}"
-
-
 def draw_audit(*, project: Project, week: IsoWeek, requested_by=None, now: datetime | None = None) -> tuple[AuditRun, bool]:
     """Draw the project's audit for an ISO week; return (run, created). An existing run is returned as is."""
     existing = AuditRun.objects.filter(project=project, iso_year=week.year, iso_week=week.week).first()
@@ -64,14 +63,13 @@ def draw_audit(*, project: Project, week: IsoWeek, requested_by=None, now: datet
         raise NoPlan(f"project {project.slug!r} has no sampling plan yet")
     counts = populations(project, plan, week)
     fig = planning.figures(plan, counts)
-    seed = run_seed(plan, week)
-    chosen = _sample(project, plan, week, seed, fig.allocation, counts)
+    chosen = _sample(project, plan, week, fig.allocation, counts)
     weights = {s.name: s.weight for s in fig.strata}
     start, end = week.bounds(plan.time_zone)
     try:
         with transaction.atomic():
             run = AuditRun.objects.create(
-                project=project, iso_year=week.year, iso_week=week.week, plan=plan, seed=seed,
+                project=project, iso_year=week.year, iso_week=week.week, plan=plan, seed=str(project.sampling_seed),
                 week_start=start, week_end=end, populations=counts, allocation=fig.allocation,
                 required=fig.required, capped=fig.capped, requested_by=requested_by, created_at=now or timezone.now(),
             )
@@ -85,32 +83,19 @@ def draw_audit(*, project: Project, week: IsoWeek, requested_by=None, now: datet
     return run, True
 
 
-def _key_expression(plan: SamplingPlan, seed: str):
-    key = MD5(Concat(Value(f"{plan.project.sampling_secret}:{seed}:"), F("external_id"), output_field=CharField()))
-    # Compare bytes, not a locale's collation, so PostgreSQL orders keys and ids exactly like Python.
-    return Collate(key, "C") if connection.vendor == "postgresql" else key
-
-
 def _id_order():
+    # Ties (a 60-bit collision) go to the smaller id, compared as bytes like Python does, not by locale.
     return Collate(F("external_id"), "C") if connection.vendor == "postgresql" else F("external_id")
 
 
-def _sample(project, plan, week, seed, allocation: dict[str, int], counts: dict[str, int]) -> dict[str, list[tuple]]:
+def _sample(project, plan, week, allocation: dict[str, int], counts: dict[str, int]) -> dict[str, list[tuple]]:
     """The n_h (key, external_id, output id) with the smallest keys in each stratum."""
     wanted = {name: n for name, n in allocation.items() if n > 0}
     if not wanted:
         return {}
-    outputs = week_outputs(project, plan, week).annotate(key=_key_expression(plan, seed))
-    condition = Q()
-    for name, n in wanted.items():
-        fraction = (n + 6 * math.sqrt(n) + 20) / counts[name]
-        if fraction >= 1:
-            condition |= Q(stratum=name)
-        else:
-            threshold = format(math.ceil(fraction * 16**_KEY_PREFIX), f"0{_KEY_PREFIX}x")
-            condition |= Q(stratum=name, key__lt=threshold)
+    outputs = week_outputs(project, plan, week).annotate(key=F("sample_key"))
     candidates: dict[str, list[tuple]] = {name: [] for name in wanted}
-    for key, external_id, pk, name in outputs.filter(condition).values_list("key", "external_id", "id", "stratum"):
+    for key, external_id, pk, name in _candidates(outputs, wanted, counts):
         candidates[name].append((key, external_id, pk))
     chosen = {}
     for name, n in wanted.items():
@@ -120,6 +105,26 @@ def _sample(project, plan, week, seed, allocation: dict[str, int], counts: dict[
             rows = list(outputs.filter(stratum=name).order_by("key", _id_order()).values_list("key", "external_id", "id")[:n])
         chosen[name] = sorted(rows)[:n]
     return chosen
+
+
+def _candidates(outputs, wanted: dict[str, int], counts: dict[str, int]):
+    """Rows whose key is below their stratum's threshold, classifying each output once.
+
+    The inner query computes each output's stratum; OFFSET 0 keeps the planner from inlining it,
+    which would repeat the stratum CASE in every branch of the filter.
+    """
+    inner, params = outputs.order_by().values_list("key", "external_id", "id", "stratum").query.sql_with_params()
+    whens, thresholds = [], []
+    for name, n in wanted.items():
+        fraction = (n + 6 * math.sqrt(n) + 20) / counts[name]
+        whens.append("WHEN %s THEN %s")
+        thresholds += [name, max(0, min(2**KEY_BITS, math.ceil(fraction * 2**KEY_BITS)))]
+    limit = "" if connection.vendor == "postgresql" else "LIMIT -1 "  # SQLite wants a LIMIT before an OFFSET
+    sql = (f"SELECT key, external_id, id, stratum FROM ({inner} {limit}OFFSET 0) AS week_outputs "
+           f"WHERE key < (CASE stratum {' '.join(whens)} ELSE -1 END)")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *thresholds])
+        yield from cursor.fetchall()
 
 
 def _items(run, plan, chosen, allocation, counts, weights):

@@ -36,7 +36,7 @@ class SamplingPlanForm(forms.ModelForm):
         fields = [
             "goal", "confidence", "margin", "expected_rate", "max_rate", "allowed_errors", "baseline_rate",
             "alert_rate", "power", "strata", "allocation_method", "overlap_share", "overlap_reviewers", "capacity",
-            "time_zone", "seed",
+            "time_zone",
         ]
         widgets = {name: forms.NumberInput(attrs={"step": "any"}) for name in
                    ("confidence", "margin", "expected_rate", "max_rate", "baseline_rate", "alert_rate", "power", "overlap_share")}

@@ -1,8 +1,6 @@
 """Sampling plans (versioned), weekly audit runs, and the items each run drew."""
 from __future__ import annotations
 
-import secrets
-
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -14,10 +12,6 @@ from reviewapp.projects.models import Project
 
 from .strata import StrataError, StratumRule, parse_rules
 from .weeks import IsoWeek
-
-
-def new_seed() -> int:
-    return secrets.randbelow(10**9)
 
 
 def _rate(default: float, **kwargs) -> models.FloatField:
@@ -56,7 +50,6 @@ class SamplingPlan(models.Model):
     overlap_reviewers = models.PositiveSmallIntegerField(default=2, validators=[MinValueValidator(2), MaxValueValidator(10)])
     capacity = models.PositiveIntegerField(null=True, blank=True, help_text="Reviews the team can do per week")
     time_zone = models.CharField(max_length=64, default="UTC", help_text="ISO weeks start on Monday 00:00 here")
-    seed = models.BigIntegerField(default=new_seed)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -153,7 +146,7 @@ class AuditItem(models.Model):
     output = models.ForeignKey(Output, on_delete=models.PROTECT, related_name="audit_items")
     stratum = models.CharField(max_length=64)
     inclusion_probability = models.FloatField()
-    draw_key = models.CharField(max_length=32, help_text="md5 rank key of the draw (sampling.draw_key)")
+    draw_key = models.BigIntegerField(help_text="The output's rank in the draw (its sample_key)")
     risk_weight = models.FloatField(default=1.0, help_text="The stratum's risk weight, to put riskier items first")
     required_reviews = models.PositiveSmallIntegerField(default=1)
 

@@ -52,7 +52,7 @@ def seed_demo(*, seed: int, n: int, now: datetime, on_chunk=None) -> DemoSummary
         )
         logins = [_demo_user(project, username, role) for username, role in DEMO_USERS]
         if not SamplingPlan.objects.filter(project=project).exists():
-            SamplingPlan(project=project, strata=DEMO_STRATA, seed=seed, goal=SamplingPlan.Goal.BUDGET,
+            SamplingPlan(project=project, strata=DEMO_STRATA, goal=SamplingPlan.Goal.BUDGET,
                          max_rate=0.01, baseline_rate=0.01, alert_rate=0.03).save_as_new_version()
     records = (SourceRecord(i, data=r) for i, r in enumerate(demo_records(seed=seed, n=n, end=now), start=1))
     report = ingest(project=project, records=records, on_chunk=on_chunk)

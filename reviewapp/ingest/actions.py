@@ -135,7 +135,8 @@ def _validated_chunks(project, records, report, chunk_size) -> Iterator[list[tup
             if record.external_id in seen:  # the same id twice in one chunk: the first one wins
                 report.already_present += 1
                 continue
-            rows.append(to_row(record, project_id=project.pk, raw=item.raw, ingested_at=now))
+            rows.append(to_row(record, project_id=project.pk, raw=item.raw,
+                               sample_key=project.sample_key(record.external_id), ingested_at=now))
         except RecordError as exc:
             report.reject(item, exc)
             continue

@@ -42,6 +42,7 @@ class Output(models.Model):
     trace_id = models.CharField(max_length=64, blank=True, default="")
     span_id = models.CharField(max_length=64, blank=True, default="")
     raw = models.JSONField(null=True, blank=True, help_text="The source record when it came in another format")
+    sample_key = models.BigIntegerField(editable=False, help_text="Rank in the project's draws (Project.sample_key)")
     ingested_at = models.DateTimeField(default=timezone.now)
 
     objects = OutputQuerySet.as_manager()
@@ -58,6 +59,11 @@ class Output(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project.slug}/{self.external_id}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.sample_key is None:  # bulk ingest sets it in the writer's rows
+            self.sample_key = self.project.sample_key(self.external_id)
+        super().save(*args, **kwargs)
 
 
     @property

@@ -167,7 +167,7 @@ def _json(field: str, value: Any) -> str:
     return text
 
 
-def to_row(record: CanonicalRecord, *, project_id: int, raw: Any, ingested_at: datetime) -> tuple:
+def to_row(record: CanonicalRecord, *, project_id: int, raw: Any, sample_key: int, ingested_at: datetime) -> tuple:
     """The record as a tuple in ``writer.COLUMNS`` order, JSON columns already serialised.
 
     NUL characters are refused here because PostgreSQL cannot store them in text or jsonb;
@@ -193,5 +193,6 @@ def to_row(record: CanonicalRecord, *, project_id: int, raw: Any, ingested_at: d
         record.trace_id,
         record.span_id,
         None if raw is None else _json("raw", raw),
+        sample_key,
         ingested_at,
     )

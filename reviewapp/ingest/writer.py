@@ -16,7 +16,7 @@ from .models import Output
 
 COLUMNS = (
     "project_id", "external_id", "occurred_at", "kind", "model", "model_version", "category", "risk_tier",
-    "risk_score", "input", "output", "context", "metadata", "trace_id", "span_id", "raw", "ingested_at",
+    "risk_score", "input", "output", "context", "metadata", "trace_id", "span_id", "raw", "sample_key", "ingested_at",
 )
 _JSON_COLUMNS = {"input", "context", "metadata", "raw"}
 _TABLE = Output._meta.db_table

@@ -9,6 +9,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from sampling import draw_key
+
 TOKEN_PREFIX = "spc_"
 
 
@@ -24,6 +26,10 @@ def new_sampling_secret() -> str:
     return secrets.token_hex(32)
 
 
+def new_sampling_seed() -> int:
+    return secrets.randbelow(10**9)
+
+
 class Project(models.Model):
     slug = models.SlugField(max_length=64, unique=True)
     name = models.CharField(max_length=200)
@@ -31,6 +37,10 @@ class Project(models.Model):
     sampling_secret = models.CharField(
         max_length=64, default=new_sampling_secret, editable=False,
         help_text="Keys the hash that orders outputs for sampling, so producers cannot predict the audit",
+    )
+    sampling_seed = models.BigIntegerField(
+        default=new_sampling_seed, editable=False,
+        help_text="Seeds every weekly draw; fixed, so nobody can re-roll a week for a nicer sample",
     )
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -41,6 +51,10 @@ class Project(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def sample_key(self, external_id: str) -> int:
+        """The output's rank in every draw of this project (sampling.draw_key)."""
+        return draw_key(external_id, seed=self.sampling_seed, secret=self.sampling_secret)
 
     def role_of(self, user) -> str | None:
         """The user's role here, or None. Superusers act as admins of every project."""

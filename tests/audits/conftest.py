@@ -35,5 +35,5 @@ def add_outputs(project, spec: dict[tuple[str, str], int], *, start=MONDAY, pref
 
 @pytest.fixture
 def plan(project_a):
-    return SamplingPlan(project=project_a, strata=STRATA, goal="budget", max_rate=0.05, seed=42,
+    return SamplingPlan(project=project_a, strata=STRATA, goal="budget", max_rate=0.05,
                         overlap_share=0.2, overlap_reviewers=2).save_as_new_version()

@@ -33,6 +33,7 @@ def test_the_database_draw_is_exactly_the_pure_draw(project_a, plan):
     assert created
     pure = sampling.draw(stratum_units(project_a, plan), run.allocation, seed=run.seed, secret=project_a.sampling_secret)
     drawn = sorted((i.stratum, i.output.external_id, i.draw_key) for i in run.items.select_related("output"))
+    assert all(i.draw_key == i.output.sample_key for i in run.items.select_related("output"))
     assert drawn == sorted((d.stratum, d.unit, sampling.draw_key(d.unit, seed=run.seed, secret=project_a.sampling_secret))
                            for d in pure)
     assert sum(run.allocation.values()) == run.items.count() == run.size
@@ -42,7 +43,7 @@ def test_the_database_draw_is_exactly_the_pure_draw(project_a, plan):
 def test_the_run_records_plan_populations_allocation_and_probabilities(project_a, plan):
     add_outputs(project_a, {("medical", "high"): 80, ("billing", "medium"): 400, ("general", "low"): 900})
     run, _ = draw(project_a)
-    assert run.plan == plan and run.seed == f"42-{WEEK}"
+    assert run.plan == plan and run.seed == str(project_a.sampling_seed)
     assert run.populations == {"medical": 80, "billing": 400, "other": 900}
     assert run.required == 58  # sample_size_for_budget(0.05) on N = 1,380 (hypergeometric)
     for item in run.items.all():
@@ -137,8 +138,7 @@ def test_the_candidate_shortcut_falls_back_when_a_stratum_is_short(project_a, pl
     run, _ = draw(project_a)
     expected = sorted(run.items.values_list("output__external_id", flat=True))
     run.delete()
-    monkeypatch.setattr(actions, "_KEY_PREFIX", 1)  # thresholds of one hex digit: far too few candidates
-    monkeypatch.setattr(actions.math, "sqrt", lambda x: -1e9)
+    monkeypatch.setattr(actions.math, "sqrt", lambda x: -1e9)  # thresholds below every key: no candidates
     run, _ = draw(project_a)
     assert sorted(run.items.values_list("output__external_id", flat=True)) == expected
 

@@ -19,7 +19,7 @@ def test_the_draw_job_runs_once_on_an_rq_worker(settings, redis_url, project_a):
 
     settings.JOBS_MODE = "rq"
     settings.RQ_QUEUES = {"default": {"URL": redis_url, "DEFAULT_TIMEOUT": 60}}
-    SamplingPlan(project=project_a, strata=STRATA, seed=5).save_as_new_version()
+    SamplingPlan(project=project_a, strata=STRATA).save_as_new_version()
     add_outputs(project_a, {("billing", "medium"): 200})
     queue = django_rq.get_queue("default")
     queue.empty()
