@@ -14,3 +14,11 @@ def test_sampling_imports_without_django():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={"PATH": ""}, check=False)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
+
+
+def test_the_public_api_is_re_exported():
+    import sampling
+
+    for name in sampling.__all__:
+        assert getattr(sampling, name) is not None
+    from sampling import Stratum, allocate, draw, sample_size_for_margin  # noqa: F401
