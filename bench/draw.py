@@ -11,17 +11,14 @@ stratum sizes. The project bench-draw is removed afterwards unless --keep.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import re
 import sys
 import time
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
-from bench.ingest import SERVER_ENV, drop_project, fresh_project, run_child
+from bench.common import drop_project, fresh_project, run_child, setup_django
 
-ROOT = Path(__file__).resolve().parent.parent
 WEEK = "2026-W47"
 MONDAY = datetime(2026, 11, 16, tzinfo=timezone.utc)
 MIX = (("billing", "medium", 30), ("account", "low", 25), ("general", "low", 20), ("shipping", "low", 13),
@@ -50,13 +47,7 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=1_000_000, help="outputs in the week")
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "reviewapp.settings")
-    Path(SERVER_ENV["STATIC_ROOT"]).mkdir(exist_ok=True)
-    env = {**os.environ, **SERVER_ENV}
-    os.environ.update(SERVER_ENV)
-    import django
-
-    django.setup()
+    env = setup_django()
     from django.db import connection
 
     from reviewapp.audits.models import AuditRun, SamplingPlan

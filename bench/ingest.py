@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import os
 import random
 import socket
 import subprocess
@@ -27,12 +26,10 @@ from pathlib import Path
 
 import orjson
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench.common import ROOT, drop_project, fresh_project, run_child, setup_django
+
 CATEGORIES = ("billing", "account", "medical", "legal", "general")
 TIERS = {"billing": "medium", "account": "low", "medical": "high", "legal": "high", "general": "low"}
-SERVER_ENV = {"DEBUG": "False", "SECRET_KEY": "bench-only-secret-key-not-for-production-use-0123456789",
-              "SECURE_SSL_REDIRECT": "False", "ALLOWED_HOSTS": "127.0.0.1,localhost", "LOG_LEVEL": "WARNING",
-              "STATIC_ROOT": str(Path(tempfile.gettempdir()) / "spotcheck-bench-static")}
 WORDS = ("refund order account invoice charge policy doctor dosage contract tenant delivery password "
          "subscription within days please thank you the a to of and is for your we can not will").split()
 
@@ -68,27 +65,13 @@ def generate(path: Path, n: int, *, seed: int = 1) -> None:
             }) + b"\n")
 
 
-def run_child(args: list[str], env: dict) -> tuple[float, int, str]:
-    """Run a command; return its wall time, its peak RSS in bytes, and its stdout."""
-    started = time.perf_counter()
-    proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    out = proc.stdout.read().decode()
-    err = proc.stderr.read().decode()
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    elapsed = time.perf_counter() - started
-    if proc.returncode:
-        sys.exit(f"{' '.join(args)} failed:\n{out}\n{err}")
-    return elapsed, usage.ru_maxrss * 1024, out
-
-
 def raw_copy_rate(path: Path, project) -> float:
     """Rows/s of a plain COPY of the same rows into the outputs table, rolled back afterwards."""
     from django.db import connection, transaction
     from django.utils import timezone as djtz
 
     from reviewapp.ingest.records import to_row, validate_record
-    from reviewapp.ingest.writer import COLUMNS, _TABLE
+    from reviewapp.ingest.writer import _TABLE, COLUMNS
 
     if connection.vendor != "postgresql":
         return float("nan")
@@ -200,32 +183,6 @@ def _wait_for(port: int) -> None:
     sys.exit("gunicorn did not start")
 
 
-def fresh_project(slug: str):
-    from reviewapp.projects.models import ApiToken, Project
-
-    drop_project(slug)
-    project = Project.objects.create(slug=slug, name=f"Benchmark ({slug})")
-    return project, ApiToken.issue(project=project, name="bench")[1]
-
-
-def drop_project(slug: str) -> None:
-    from django.db import connection
-
-    from reviewapp.ingest.models import Output
-    from reviewapp.projects.models import Project
-
-    from reviewapp.audits.models import AuditRun
-
-    for project in Project.objects.filter(slug=slug):
-        AuditRun.objects.filter(project=project).delete()  # their items hold on to outputs
-        with connection.cursor() as cursor:  # a raw delete: the ORM would load a million rows first
-            cursor.execute(f"DELETE FROM {Output._meta.db_table} WHERE project_id = %s", [project.pk])
-        project.delete()
-        if connection.vendor == "postgresql":  # so that the next run does not pay for this one's dead rows
-            with connection.cursor() as cursor:
-                cursor.execute(f"VACUUM ANALYZE {Output._meta.db_table}")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, default=1_000_000, help="records for the CLI path")
@@ -236,13 +193,7 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the bench-* projects afterwards")
     args = parser.parse_args()
 
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "reviewapp.settings")
-    Path(SERVER_ENV["STATIC_ROOT"]).mkdir(exist_ok=True)
-    env = {**os.environ, **SERVER_ENV}
-    os.environ.update(SERVER_ENV)
-    import django
-
-    django.setup()
+    env = setup_django()
     from django.db import connection
 
     from reviewapp.ingest.models import Output

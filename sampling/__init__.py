@@ -27,7 +27,11 @@ _EXPORTS = {
     "Power": "types",
     "Stratum": "types",
 }
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "METHODS", "Draw", "Power", "Stratum", "allocate", "draw", "draw_key", "margin_of_allocation",
+    "margin_of_sample", "power_of_sample", "sample_size_for_budget", "sample_size_for_change",
+    "sample_size_for_margin",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -23,7 +23,6 @@ from typing import Hashable, Iterable, Mapping
 
 from .types import Draw
 
-
 KEY_BITS = 60
 
 

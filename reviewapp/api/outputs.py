@@ -9,7 +9,13 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from reviewapp.ingest.actions import ingest
-from reviewapp.ingest.formats import FormatError, from_openai_chat, read_csv, read_json_array, read_jsonl
+from reviewapp.ingest.formats import (
+    FormatError,
+    from_openai_chat,
+    read_csv,
+    read_json_array,
+    read_jsonl,
+)
 from reviewapp.ingest.records import CanonicalRecord
 from reviewapp.projects.models import Project
 

@@ -26,7 +26,6 @@ from django.utils import timezone
 
 from reviewapp.ingest.models import Output
 from reviewapp.projects.models import Project
-
 from sampling.draws import KEY_BITS
 
 from . import planning

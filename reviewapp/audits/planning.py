@@ -7,7 +7,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+# Imported here, not on first use: a worker pays for scipy once, at start-up, not inside a draw.
 import sampling
+import sampling.sizing  # noqa: F401
 
 from .strata import CATCH_ALL
 

@@ -13,9 +13,9 @@ Semantics (docs/ingest.md):
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 import queue
 import threading
+from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator
 
 from django.db import transaction

@@ -12,7 +12,8 @@ from reviewapp.projects.models import Project
 class OutputQuerySet(models.QuerySet):
     def in_week(self, iso_year: int, iso_week: int) -> OutputQuerySet:
         """Outputs whose occurred_at falls in an ISO week (Monday 00:00 to Monday 00:00, UTC)."""
-        from datetime import date, datetime, timedelta, timezone as tz
+        from datetime import date, datetime, timedelta
+        from datetime import timezone as tz
 
         monday = date.fromisocalendar(iso_year, iso_week, 1)
         start = datetime(monday.year, monday.month, monday.day, tzinfo=tz.utc)

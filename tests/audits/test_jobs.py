@@ -44,10 +44,10 @@ def test_the_weekly_job_draws_the_week_that_just_ended_for_every_planned_project
 
 
 def test_the_cron_config_registers_the_weekly_draw():
-    from rq import cron
-
     import importlib
     import sys
+
+    from rq import cron
 
     cron._job_data_registry.clear()
     if "reviewapp.cron" in sys.modules:

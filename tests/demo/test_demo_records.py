@@ -8,7 +8,6 @@ import json
 import random
 import re
 from datetime import datetime, timedelta, timezone
-from itertools import islice
 
 import pytest
 

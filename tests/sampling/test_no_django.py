@@ -19,6 +19,7 @@ def test_sampling_imports_without_django():
 def test_the_public_api_is_re_exported():
     import sampling
 
+    assert set(sampling.__all__) == set(sampling._EXPORTS)
     for name in sampling.__all__:
         assert getattr(sampling, name) is not None
     from sampling import Stratum, allocate, draw, sample_size_for_margin  # noqa: F401
