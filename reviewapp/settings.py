@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "reviewapp.projects",
     "reviewapp.ingest",
     "reviewapp.audits",
+    "reviewapp.review",
     "reviewapp.demo",
 ]
 

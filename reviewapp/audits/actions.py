@@ -133,7 +133,8 @@ def _items(run, plan, chosen, allocation, counts, weights):
         # The first items in key order are a random subset: they get the blind double review.
         for rank, (key, _, pk) in enumerate(rows):
             yield AuditItem(
-                run=run, output_id=pk, stratum=name, inclusion_probability=probability, draw_key=key,
+                run=run, project_id=run.project_id, week_start=run.week_start, output_id=pk, stratum=name,
+                inclusion_probability=probability, draw_key=key,
                 risk_weight=weights.get(name, 1.0), required_reviews=plan.overlap_reviewers if rank < overlap[name] else 1,
             )
 

@@ -139,19 +139,40 @@ class AuditRun(models.Model):
         return sum(self.allocation.values())
 
 
+class AuditItemQuerySet(models.QuerySet):
+    def in_queue_order(self) -> AuditItemQuerySet:
+        """Oldest week first, then riskier strata, then the draw's random order."""
+        return self.order_by("week_start", "-risk_weight", "draw_key")
+
+
 class AuditItem(models.Model):
-    """An output drawn into a run, with what estimation needs: its stratum and inclusion probability."""
+    """An output drawn into a run, with what estimation needs (its stratum and inclusion
+    probability) and where it stands in the review queue (the review stage keeps that up to date)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Needs reviews"
+        LABELLED = "labelled", "Labelled"
+        DISPUTED = "disputed", "Reviewers disagree"
+        ADJUDICATED = "adjudicated", "Adjudicated"
 
     run = models.ForeignKey(AuditRun, on_delete=models.CASCADE, related_name="items")
+    # Copied from the run so the queue's next-item query walks one index.
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="audit_items")
+    week_start = models.DateTimeField()
     output = models.ForeignKey(Output, on_delete=models.PROTECT, related_name="audit_items")
     stratum = models.CharField(max_length=64)
     inclusion_probability = models.FloatField()
     draw_key = models.BigIntegerField(help_text="The output's rank in the draw (its sample_key)")
     risk_weight = models.FloatField(default=1.0, help_text="The stratum's risk weight, to put riskier items first")
     required_reviews = models.PositiveSmallIntegerField(default=1)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
+    labels_count = models.PositiveSmallIntegerField(default=0)
+
+    objects = AuditItemQuerySet.as_manager()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["run", "output"], name="an_output_once_per_run")]
+        indexes = [models.Index(fields=["project", "status", "week_start", "-risk_weight", "draw_key"], name="queue_order")]
         ordering = ["run", "-risk_weight", "draw_key"]
 
     def __str__(self) -> str:

@@ -1,0 +1,191 @@
+"""The review workflow: claim the next item, submit or skip it, revise a label, adjudicate.
+
+Claiming is one transaction that locks the chosen item row. On PostgreSQL the candidate is read
+with FOR UPDATE SKIP LOCKED, so concurrent reviewers pass over each other's rows instead of
+queueing behind them, and re-checked with a fresh statement once locked (a claim committed while
+we waited is invisible to the query that found the row); SQLite takes its database-wide write
+lock at BEGIN IMMEDIATE (settings), which serialises claims. An item is offered while its labels plus the
+unexpired claims of others are fewer than the reviews it needs, and never to someone who
+already holds, labelled or skipped it, so double reviews come from distinct reviewers.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from reviewapp.audits.models import AuditItem
+
+from .models import Claim, GoldLabel, GoldRevision, Label, LabelRevision, LabelSchema
+from .rubric import clean_answers, disagreements
+
+LEASE = timedelta(minutes=20)
+
+
+class ReviewError(Exception):
+    """A review action that cannot be done; the message says why, for the reviewer."""
+
+
+def open_items_for(user, project_ids):
+    """Items this reviewer may claim now, in queue order."""
+    now = timezone.now()
+    others_active = (
+        Claim.objects.filter(item=OuterRef("pk"), status=Claim.Status.ACTIVE, expires_at__gt=now)
+        .exclude(reviewer=user).order_by().values("item").annotate(n=Count("id")).values("n")
+    )
+    finished_by_me = Claim.objects.filter(item=OuterRef("pk"), reviewer=user,
+                                          status__in=[Claim.Status.SUBMITTED, Claim.Status.SKIPPED])
+    return (
+        AuditItem.objects.filter(project_id__in=project_ids, status=AuditItem.Status.OPEN)
+        .exclude(Exists(finished_by_me))
+        .annotate(busy=Coalesce(Subquery(others_active, output_field=IntegerField()), Value(0)))
+        .filter(labels_count__lt=F("required_reviews") - F("busy"))
+        .in_queue_order()
+    )
+
+
+def claim_next(*, user, project) -> Claim | None:
+    """The reviewer's current claim in the project if they hold one, else a new claim on the next item."""
+    now = timezone.now()
+    held = (Claim.objects.select_related("item").filter(item__project=project, reviewer=user,
+            status=Claim.Status.ACTIVE, expires_at__gt=now).order_by("claimed_at").first())
+    if held:
+        return held
+    passed: list[int] = []
+    with transaction.atomic():
+        for _ in range(50):
+            item = (open_items_for(user, [project.pk]).exclude(pk__in=passed)
+                    .select_for_update(skip_locked=True, of=("self",)).first())
+            if item is None:
+                return None
+            # The row is ours now, but the query that found it used a snapshot from before we
+            # waited: a claim committed meanwhile is only visible to a fresh statement.
+            if not open_items_for(user, [project.pk]).filter(pk=item.pk).exists():
+                passed.append(item.pk)
+                continue
+            claim, created = Claim.objects.get_or_create(
+                item=item, reviewer=user, defaults={"claimed_at": now, "expires_at": now + LEASE})
+            if not created:  # my own lapsed claim on an item that came back to me
+                claim.status, claim.claimed_at, claim.expires_at = Claim.Status.ACTIVE, now, now + LEASE
+                claim.save(update_fields=["status", "claimed_at", "expires_at"])
+            return claim
+    return None
+
+
+def submit_label(*, claim: Claim, user, data: dict, time_on_task_ms: int | None = None) -> Label:
+    """Store the reviewer's answers for the claimed item. Submitting the same claim again returns
+    the label already stored (double clicks and resent forms never make two labels)."""
+    if claim.reviewer_id != user.pk:
+        raise ReviewError("this item was claimed by someone else")
+    schema = LabelSchema.current(claim.item.project)
+    answers = clean_answers(schema.questions, data)
+    with transaction.atomic():
+        claim = Claim.objects.select_for_update().get(pk=claim.pk)
+        existing = Label.objects.filter(item_id=claim.item_id, reviewer=user).first()
+        if existing:
+            return existing
+        if claim.status == Claim.Status.SKIPPED:
+            raise ReviewError("you skipped this item")
+        now = timezone.now()
+        elapsed = time_on_task_ms if time_on_task_ms is not None else int((now - claim.claimed_at).total_seconds() * 1000)
+        label = Label.objects.create(item_id=claim.item_id, reviewer=user, schema=schema, answers=answers,
+                                     verdict=str(answers.get("verdict") or ""), time_on_task_ms=max(0, elapsed),
+                                     created_at=now, updated_at=now)
+        LabelRevision.objects.create(label=label, number=1, answers=answers, author=user, created_at=now)
+        claim.status = Claim.Status.SUBMITTED
+        claim.save(update_fields=["status"])
+        AuditItem.objects.filter(pk=claim.item_id).update(labels_count=F("labels_count") + 1)
+        settle(item=AuditItem.objects.select_for_update().get(pk=claim.item_id))
+    return label
+
+
+def skip(*, claim: Claim, user, reason: str) -> None:
+    if claim.reviewer_id != user.pk:
+        raise ReviewError("this item was claimed by someone else")
+    reason = reason.strip()
+    if not reason:
+        raise ReviewError("say why you skip the item")
+    Claim.objects.filter(pk=claim.pk, status=Claim.Status.ACTIVE).update(status=Claim.Status.SKIPPED, skip_reason=reason[:500])
+
+
+def revise_label(*, label: Label, user, data: dict) -> Label:
+    """A reviewer changes their own label: a new revision, the old ones kept."""
+    if label.reviewer_id != user.pk:
+        raise ReviewError("only its author can revise a label")
+    answers = clean_answers(label.schema.questions, data)
+    with transaction.atomic():
+        label = Label.objects.select_for_update().get(pk=label.pk)
+        if answers == label.answers:
+            return label
+        number = label.revisions.count() + 1
+        now = timezone.now()
+        LabelRevision.objects.create(label=label, number=number, answers=answers, author=user, created_at=now)
+        label.answers, label.verdict, label.updated_at = answers, str(answers.get("verdict") or ""), now
+        label.save(update_fields=["answers", "verdict", "updated_at"])
+        settle(item=AuditItem.objects.select_for_update().get(pk=label.item_id))
+    return label
+
+
+def settle(*, item: AuditItem) -> None:
+    """After a label changes: an item with all its reviews takes the single or agreed label as gold,
+    or waits for adjudication when reviewers disagree. An adjudicated item keeps its ruling."""
+    if item.status == AuditItem.Status.ADJUDICATED:
+        return
+    labels = list(item.labels.order_by("created_at"))
+    if len(labels) < item.required_reviews:
+        return
+    questions = labels[0].schema.questions
+    if disagreements(questions, [label.answers for label in labels]):
+        item.status = AuditItem.Status.DISPUTED
+        item.save(update_fields=["status"])
+        GoldLabel.objects.filter(item=item).delete()
+        return
+    method = GoldLabel.Method.SINGLE if len(labels) == 1 else GoldLabel.Method.AGREED
+    _set_gold(item, labels[0].answers, method, author=None)
+    item.status = AuditItem.Status.LABELLED
+    item.save(update_fields=["status"])
+
+
+def adjudicate(*, item: AuditItem, user, data: dict) -> GoldLabel:
+    """A QA lead's final label for an item (a new revision each time it changes)."""
+    schema = LabelSchema.current(item.project)
+    answers = clean_answers(schema.questions, data)
+    with transaction.atomic():
+        item = AuditItem.objects.select_for_update().get(pk=item.pk)
+        gold = _set_gold(item, answers, GoldLabel.Method.ADJUDICATED, author=user)
+        item.status = AuditItem.Status.ADJUDICATED
+        item.save(update_fields=["status"])
+    return gold
+
+
+def _set_gold(item: AuditItem, answers: dict, method: str, *, author) -> GoldLabel:
+    now = timezone.now()
+    gold = GoldLabel.objects.select_for_update().filter(item=item).first()
+    if gold and gold.answers == answers and gold.method == method:
+        return gold
+    if gold is None:
+        gold = GoldLabel(item=item)
+    gold.answers, gold.verdict, gold.method = answers, str(answers.get("verdict") or ""), method
+    gold.decided_by, gold.decided_at = author, now
+    gold.save()
+    number = gold.revisions.count() + 1
+    GoldRevision.objects.create(gold=gold, number=number, answers=answers, method=method, author=author, created_at=now)
+    return gold
+
+
+@dataclass
+class Progress:
+    mine_done: int
+    team_done: int
+    team_left: int  # reviews still needed this week
+
+
+def progress(*, user, project, week_start) -> Progress:
+    items = AuditItem.objects.filter(project=project, week_start=week_start)
+    totals = items.aggregate(needed=Coalesce(Sum("required_reviews"), 0), done=Coalesce(Sum("labels_count"), 0))
+    mine = Label.objects.filter(item__in=items, reviewer=user).count()
+    return Progress(mine_done=mine, team_done=totals["done"], team_left=max(0, totals["needed"] - totals["done"]))

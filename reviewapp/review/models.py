@@ -1,0 +1,134 @@
+"""Rubrics, claims on queue items, labels with their revisions, and gold labels."""
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from reviewapp.audits.models import AuditItem
+from reviewapp.projects.models import Project
+
+from .rubric import DEFAULT_RUBRIC, validate_rubric
+
+
+class LabelSchema(models.Model):
+    """A project's rubric, versioned like sampling plans: labels keep the version they answered."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="label_schemas")
+    version = models.PositiveIntegerField()
+    definition = models.JSONField()
+    reveal_agreement = models.BooleanField(
+        default=False, help_text="After submitting, a reviewer may see whether the other reviewers agreed"
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["project", "version"], name="one_rubric_version")]
+        ordering = ["-version"]
+
+    def __str__(self) -> str:
+        return f"{self.project.slug} rubric v{self.version}"
+
+    @classmethod
+    def current(cls, project: Project) -> LabelSchema:
+        """The latest rubric; the shipped default becomes version 1 on first use."""
+        schema = cls.objects.filter(project=project).order_by("-version").first()
+        if schema is None:
+            schema, _ = cls.objects.get_or_create(project=project, version=1, defaults={"definition": DEFAULT_RUBRIC})
+        return schema
+
+    @property
+    def questions(self) -> list[dict]:
+        return validate_rubric(self.definition)
+
+
+class Claim(models.Model):
+    """A reviewer's hold on a queue item. A lease: unfinished claims lapse and the item returns.
+    One claim per reviewer and item ever, so double reviews always come from distinct people."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Claimed"
+        SUBMITTED = "submitted", "Submitted"
+        SKIPPED = "skipped", "Skipped"
+
+    item = models.ForeignKey(AuditItem, on_delete=models.CASCADE, related_name="claims")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="claims")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    claimed_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    skip_reason = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["item", "reviewer"], name="one_claim_per_reviewer_item")]
+        indexes = [models.Index(fields=["item", "status", "expires_at"], name="claim_activity")]
+
+    def __str__(self) -> str:
+        return f"{self.reviewer} on {self.item_id} ({self.status})"
+
+    @property
+    def expired(self) -> bool:
+        return self.status == self.Status.ACTIVE and self.expires_at <= timezone.now()
+
+
+class Label(models.Model):
+    """One reviewer's current answer for one item. Never overwritten: every change is a revision."""
+
+    item = models.ForeignKey(AuditItem, on_delete=models.CASCADE, related_name="labels")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="labels")
+    schema = models.ForeignKey(LabelSchema, on_delete=models.PROTECT)
+    answers = models.JSONField()
+    verdict = models.CharField(max_length=32, blank=True, help_text="Copied from the answers, for filtering")
+    time_on_task_ms = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["item", "reviewer"], name="one_label_per_reviewer_item")]
+
+    def __str__(self) -> str:
+        return f"{self.reviewer} on {self.item_id}: {self.verdict}"
+
+
+class LabelRevision(models.Model):
+    label = models.ForeignKey(Label, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField()
+    answers = models.JSONField()
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["label", "number"], name="one_label_revision_number")]
+        ordering = ["label", "number"]
+
+
+class GoldLabel(models.Model):
+    """The item's final label: the single review, the reviewers' agreement, or a QA lead's ruling."""
+
+    class Method(models.TextChoices):
+        SINGLE = "single", "Single review"
+        AGREED = "agreed", "Reviewers agreed"
+        ADJUDICATED = "adjudicated", "Adjudicated"
+
+    item = models.OneToOneField(AuditItem, on_delete=models.CASCADE, related_name="gold")
+    answers = models.JSONField()
+    verdict = models.CharField(max_length=32, blank=True)
+    method = models.CharField(max_length=16, choices=Method.choices)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    decided_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"gold of {self.item_id}: {self.verdict} ({self.method})"
+
+
+class GoldRevision(models.Model):
+    gold = models.ForeignKey(GoldLabel, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField()
+    answers = models.JSONField()
+    method = models.CharField(max_length=16, choices=GoldLabel.Method.choices)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["gold", "number"], name="one_gold_revision_number")]
+        ordering = ["gold", "number"]
