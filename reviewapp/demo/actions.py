@@ -7,6 +7,7 @@ from datetime import datetime
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from reviewapp.audits.actions import draw_audit, previous_week
 from reviewapp.audits.models import SamplingPlan
 from reviewapp.ingest.actions import IngestReport, ingest
 from reviewapp.ingest.formats import SourceRecord
@@ -56,6 +57,8 @@ def seed_demo(*, seed: int, n: int, now: datetime, on_chunk=None) -> DemoSummary
                          max_rate=0.01, baseline_rate=0.01, alert_rate=0.03).save_as_new_version()
     records = (SourceRecord(i, data=r) for i, r in enumerate(demo_records(seed=seed, n=n, end=now), start=1))
     report = ingest(project=project, records=records, on_chunk=on_chunk)
+    # Last week's audit is drawn, so reviewers find a queue waiting; leads can draw this week's.
+    draw_audit(project=project, week=previous_week(SamplingPlan.current(project), now), now=now)
     return DemoSummary(project, report, logins)
 
 

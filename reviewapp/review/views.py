@@ -1,0 +1,208 @@
+"""The reviewer's workbench and the QA lead's adjudication desk."""
+from __future__ import annotations
+
+import difflib
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_tables2 import RequestConfig
+from django_tables2.export import TableExport
+
+from reviewapp.audits.models import AuditItem
+from reviewapp.audits.weeks import IsoWeek
+from reviewapp.projects.access import LEADS, lead_project_for, project_for
+
+from . import actions
+from .forms import RubricForm, answers_from_post, time_on_task
+from .models import Claim, GoldLabel, Label, LabelSchema
+from .rubric import RubricError
+from .tables import DisputedTable, LabelTable
+
+
+def _table_response(request: HttpRequest, table, name: str) -> HttpResponse | None:
+    """CSV export of a table when ?_export=csv is asked for (the whole filtered list, not a page)."""
+    if request.GET.get("_export") == "csv":
+        return TableExport("csv", table).response(f"{name}.csv")
+    return None
+
+
+@require_GET
+def queue(request: HttpRequest, slug: str) -> HttpResponse:
+    project = project_for(request, slug)
+    week = IsoWeek.containing(timezone.now()).shift(-1)
+    latest = AuditItem.objects.filter(project=project).order_by("-week_start").values_list("week_start", flat=True).first()
+    progress = actions.progress(user=request.user, project=project, week_start=latest) if latest else None
+    held = Claim.objects.filter(item__project=project, reviewer=request.user, status=Claim.Status.ACTIVE,
+                                expires_at__gt=timezone.now()).first()
+    labels = Label.objects.filter(item__project=project, reviewer=request.user).select_related(
+        "item__output", "item__project", "reviewer").order_by("-updated_at")
+    table = LabelTable(labels)
+    RequestConfig(request, paginate={"per_page": 50}).configure(table)
+    return _table_response(request, table, "my-labels") or render(request, "review/queue.html", {
+        "project": project, "progress": progress, "latest": latest, "held": held, "table": table, "week": week,
+        "can_lead": project.role_of(request.user) in LEADS,
+    })
+
+
+@require_POST
+def next_item(request: HttpRequest, slug: str) -> HttpResponse:
+    project = project_for(request, slug)
+    claim = actions.claim_next(user=request.user, project=project)
+    if claim is None:
+        messages.info(request, "Nothing left to review in this project. Thank you!")
+        return redirect("reviewapp:review-queue", project.slug)
+    return redirect("reviewapp:review-item", project.slug, claim.item_id)
+
+
+def _item_for(request: HttpRequest, slug: str, item_id: int) -> tuple:
+    project = project_for(request, slug)
+    item = get_object_or_404(AuditItem.objects.select_related("output", "run"), project=project, pk=item_id)
+    claim = Claim.objects.filter(item=item, reviewer=request.user).first()
+    label = Label.objects.filter(item=item, reviewer=request.user).first()
+    is_lead = project.role_of(request.user) in LEADS
+    if claim is None and label is None and not is_lead:
+        raise Http404("not your item")  # a reviewer sees only items they claimed or labelled
+    return project, item, claim, label, is_lead
+
+
+@require_GET
+def item_page(request: HttpRequest, slug: str, item_id: int) -> HttpResponse:
+    project, item, claim, label, is_lead = _item_for(request, slug, item_id)
+    schema = label.schema if label else LabelSchema.current(project)
+    return render(request, "review/item.html", {
+        "project": project, "item": item, "output": item.output, "claim": claim, "label": label,
+        "questions": _with_values(schema.questions, label.answers if label else {}),
+        "expired": bool(claim and claim.expired), "diff": _diff(item.output.output, label) if label else None,
+    })
+
+
+@require_POST
+def submit(request: HttpRequest, slug: str, item_id: int) -> HttpResponse:
+    project, item, claim, label, _ = _item_for(request, slug, item_id)
+    schema = label.schema if label else LabelSchema.current(project)
+    data = answers_from_post(schema.questions, request.POST)
+    try:
+        if label:
+            actions.revise_label(label=label, user=request.user, data=data)
+            messages.success(request, "Your label was revised; the earlier version is kept in its history.")
+            return redirect("reviewapp:review-item", project.slug, item.pk)
+        if claim is None:
+            raise actions.ReviewError("claim the item first")
+        label = actions.submit_label(claim=claim, user=request.user, data=data, time_on_task_ms=time_on_task(request.POST))
+    except (RubricError, actions.ReviewError) as exc:
+        messages.error(request, str(exc))
+        return redirect("reviewapp:review-item", project.slug, item.pk)
+    _say_agreement(request, label)
+    return next_item(request, slug)
+
+
+@require_POST
+def skip(request: HttpRequest, slug: str, item_id: int) -> HttpResponse:
+    project, item, claim, _, _ = _item_for(request, slug, item_id)
+    try:
+        if claim is None:
+            raise actions.ReviewError("claim the item first")
+        actions.skip(claim=claim, user=request.user, reason=request.POST.get("reason", ""))
+    except actions.ReviewError as exc:
+        messages.error(request, str(exc))
+        return redirect("reviewapp:review-item", project.slug, item.pk)
+    return next_item(request, slug)
+
+
+@require_GET
+def history(request: HttpRequest, slug: str, item_id: int) -> HttpResponse:
+    project, item, _, label, is_lead = _item_for(request, slug, item_id)
+    # Blind until you have labelled: a reviewer sees only their own history.
+    labels = item.labels.select_related("reviewer") if is_lead else Label.objects.filter(pk=label.pk if label else None)
+    revisions = [(lbl, lbl.revisions.select_related("author")) for lbl in labels]
+    gold = GoldLabel.objects.filter(item=item).prefetch_related("revisions__author").first() if is_lead else None
+    return render(request, "review/history.html", {"project": project, "item": item, "revisions": revisions, "gold": gold})
+
+
+@require_GET
+def disputed(request: HttpRequest, slug: str) -> HttpResponse:
+    project = lead_project_for(request, slug)
+    items = AuditItem.objects.filter(project=project, status=AuditItem.Status.DISPUTED).select_related(
+        "output", "project").order_by("week_start", "-risk_weight", "draw_key")
+    table = DisputedTable(items)
+    RequestConfig(request, paginate={"per_page": 50}).configure(table)
+    return _table_response(request, table, "disagreements") or render(
+        request, "review/disputed.html", {"project": project, "table": table, "can_lead": True})
+
+
+@require_http_methods(["GET", "POST"])
+def adjudicate(request: HttpRequest, slug: str, item_id: int) -> HttpResponse:
+    project = lead_project_for(request, slug)
+    item = get_object_or_404(AuditItem.objects.select_related("output"), project=project, pk=item_id)
+    labels = list(item.labels.select_related("reviewer").order_by("created_at"))
+    schema = LabelSchema.current(project)
+    if request.method == "POST":
+        try:
+            actions.adjudicate(item=item, user=request.user, data=answers_from_post(schema.questions, request.POST))
+        except RubricError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, "Gold label recorded.")
+            return redirect("reviewapp:adjudication", project.slug)
+    gold = GoldLabel.objects.filter(item=item).first()
+    questions = _with_values(schema.questions, gold.answers if gold else (labels[0].answers if labels else {}))
+    differing = set(actions.disagreements(schema.questions, [lbl.answers for lbl in labels]))
+    return render(request, "review/adjudicate.html", {
+        "project": project, "item": item, "output": item.output, "labels": labels, "questions": questions,
+        "differing": differing, "gold": gold,
+    })
+
+
+@require_http_methods(["GET", "POST"])
+def rubric(request: HttpRequest, slug: str) -> HttpResponse:
+    project = lead_project_for(request, slug)
+    current = LabelSchema.current(project)
+    form = RubricForm(request.POST or None, initial={"definition": _pretty(current.definition),
+                                                     "reveal_agreement": current.reveal_agreement})
+    if request.method == "POST" and form.is_valid():
+        version = LabelSchema.objects.filter(project=project).count() + 1
+        LabelSchema.objects.create(project=project, version=version, definition=form.cleaned_data["definition"],
+                                   reveal_agreement=form.cleaned_data["reveal_agreement"], created_by=request.user)
+        messages.success(request, f"Saved rubric version {version}; labels already given keep theirs.")
+        return redirect("reviewapp:rubric", project.slug)
+    return render(request, "review/rubric.html", {"project": project, "form": form, "current": current,
+                                                  "versions": project.label_schemas.all()[:20], "can_lead": True})
+
+
+def _pretty(data) -> str:
+    import json
+
+    return json.dumps(data, indent=2)
+
+
+def _with_values(questions: list[dict], answers: dict) -> list[dict]:
+    return [{**q, "value": answers.get(q["key"])} for q in questions]
+
+
+def _diff(original: str, label: Label | None) -> list[tuple[str, str]] | None:
+    """Word-level diff of the corrected output against the original, as (op, text) pairs."""
+    corrected = (label.answers.get("corrected_output") or "") if label else ""
+    if not corrected:
+        return None
+    a, b = original.split(), corrected.split()
+    pieces: list[tuple[str, str]] = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+        if op in ("delete", "replace"):
+            pieces.append(("del", " ".join(a[i1:i2])))
+        if op in ("insert", "replace"):
+            pieces.append(("ins", " ".join(b[j1:j2])))
+        if op == "equal":
+            pieces.append(("same", " ".join(a[i1:i2])))
+    return pieces
+
+
+def _say_agreement(request: HttpRequest, label: Label) -> None:
+    if not label.schema.reveal_agreement:
+        return
+    others = list(label.item.labels.exclude(pk=label.pk))
+    if others:
+        agree = sum(1 for other in others if other.verdict == label.verdict)
+        messages.info(request, f"{agree} of {len(others)} other reviewer(s) gave the same verdict.")

@@ -1,0 +1,72 @@
+"""Every page of the web app, for every role, generated from the URL conf: a new view cannot
+escape it. Anonymous users go to the login page; members of another project get 404; reviewers
+get 403 on lead-only pages; everyone else gets a page (or a redirect, or 405 for POST-only URLs)."""
+from __future__ import annotations
+
+import pytest
+from django.urls import get_resolver, reverse
+
+from reviewapp.review import actions
+from tests.helpers import make_user
+from tests.review.conftest import drawn_run
+
+LEAD_ONLY = {"plan-edit", "plan-preview", "run-draw", "adjudication", "adjudicate", "rubric"}
+PUBLIC = {"healthz", "login", "logout"}
+
+
+def reviewapp_urls() -> list[str]:
+    names = []
+    for pattern in get_resolver().url_patterns:
+        if getattr(pattern, "namespace", None) == "reviewapp":
+            names += [p.name for p in pattern.url_patterns]
+    return sorted(names)
+
+
+def kwargs_for(name: str, ctx) -> dict:
+    pattern = next(p for p in get_resolver().namespace_dict["reviewapp"][1].url_patterns if p.name == name)
+    route = str(pattern.pattern)
+    kwargs = {}
+    if "<slug:slug>" in route:
+        kwargs["slug"] = "support"
+    if "<int:item_id>" in route:
+        kwargs["item_id"] = ctx["item"].pk
+    if "<int:output_id>" in route:
+        kwargs["output_id"] = ctx["item"].output_id
+    if "<int:year>" in route:
+        kwargs["year"], kwargs["week"] = ctx["run"].iso_year, ctx["run"].iso_week
+    return kwargs
+
+
+@pytest.fixture
+def ctx(project_a, project_b, alice, charlie):
+    run = drawn_run(project_a)
+    claim = actions.claim_next(user=alice, project=project_a)
+    return {"run": run, "item": claim.item, "lead": make_user("lead", project_a, role="qa_lead"),
+            "reviewer": alice, "outsider": charlie}
+
+
+def test_the_matrix_covers_every_view():
+    assert len(reviewapp_urls()) >= 17
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", reviewapp_urls())
+def test_every_view_checks_its_role(client, ctx, name):
+    url = reverse(f"reviewapp:{name}", kwargs=kwargs_for(name, ctx))
+    for who in ("anonymous", "outsider", "reviewer", "lead"):
+        client.logout()
+        if who != "anonymous":
+            client.force_login(ctx[who])
+        response = client.get(url)
+        status = response.status_code
+        if status == 405:  # a POST-only URL: judge the POST (with no data) instead
+            response = client.post(url)
+            status = response.status_code
+        if who == "anonymous":
+            assert status == 302 and response.url.startswith("/login/"), (name, who, status)
+        elif who == "outsider" and name != "project-list":
+            assert status == 404, (name, who, status)
+        elif who == "reviewer" and name in LEAD_ONLY:
+            assert status == 403, (name, who, status)
+        else:
+            assert status in (200, 302), (name, who, status)
