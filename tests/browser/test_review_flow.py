@@ -1,0 +1,90 @@
+"""In headless Chromium: a reviewer labels three items with the keyboard only, and a QA lead
+adjudicates a disagreement. Debian's chromium, driven by Playwright; no browser download."""
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+from reviewapp.audits.models import AuditItem
+from reviewapp.review import actions
+from reviewapp.review.models import GoldLabel, Label
+from tests.conftest import unavailable
+from tests.helpers import make_user
+from tests.review.conftest import BAD, drawn_run
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync"]
+PASSWORD = "pw-for-tests-1"
+
+
+@pytest.fixture
+def browser():
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        unavailable("playwright is not installed (pip install -e .[dev])")
+    if not shutil.which(CHROMIUM):
+        unavailable(f"{CHROMIUM} is missing (apt-get install chromium)")
+    # Playwright's sync API runs an event loop in this thread; the ORM calls in the test are still synchronous.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield browser
+        browser.close()
+    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+def log_in(page, base: str, username: str) -> None:
+    page.goto(f"{base}/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{base}/")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_keyboard_labelling_and_adjudication(live_server, browser, project_a, alice):
+    drawn_run(project_a, overlap_share=1.0)
+    bob = make_user("bob", project_a)
+    make_user("lead", project_a, role="qa_lead")
+    page = browser.new_page()
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    base = live_server.url
+
+    log_in(page, base, "alice")
+    page.goto(f"{base}/p/support/review/")
+    page.keyboard.press("Enter")  # "Start reviewing" has the focus
+    page.wait_for_url("**/review/items/**")
+    for keys in (["1", "7"], ["3", "f", "8", "e"], ["2", "7"]):
+        url = page.url
+        for key in keys:
+            page.keyboard.press(key)
+        page.keyboard.press("Control+Enter")
+        page.wait_for_url(lambda u, url=url: u != url)
+    labels = list(Label.objects.filter(reviewer=alice).order_by("created_at"))
+    assert [lbl.verdict for lbl in labels] == ["success", "failure", "partial"]
+    assert labels[1].answers["errors"] == ["factual_error"] and labels[1].answers["escalate"] is True
+    assert labels[1].answers["harm"] == "near_miss"
+
+    # Bob disagrees with Alice on her first item; the QA lead settles it from the keyboard.
+    disputed = labels[0].item
+    claim = actions.claim_next(user=bob, project=project_a)
+    assert claim.item_id == disputed.pk
+    actions.submit_label(claim=claim, user=bob, data=BAD)
+    page.context.clear_cookies()
+    log_in(page, base, "lead")
+    page.goto(f"{base}/p/support/adjudication/")
+    page.click(f"text={disputed.output.external_id}")
+    page.wait_for_url("**/adjudication/*/")
+    for key in ("2", "8"):
+        page.keyboard.press(key)
+    page.keyboard.press("Control+Enter")
+    page.wait_for_url(f"{base}/p/support/adjudication/")
+    gold = GoldLabel.objects.get(item=disputed)
+    assert (gold.verdict, gold.answers["harm"], gold.method) == ("partial", "near_miss", "adjudicated")
+    assert AuditItem.objects.get(pk=disputed.pk).status == "adjudicated"
+    assert dialogs == []
