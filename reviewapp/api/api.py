@@ -5,6 +5,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 
 from .outputs import router as outputs_router
+from .review import router as review_router
 
 api = NinjaAPI(
     title="Spotcheck API",
@@ -13,6 +14,7 @@ api = NinjaAPI(
     urls_namespace="api",
 )
 api.add_router("/", outputs_router)
+api.add_router("/", review_router)
 
 
 @api.exception_handler(AuthenticationError)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from ninja.security import HttpBearer
 
-from reviewapp.projects.models import ApiToken
+from reviewapp.projects.models import ApiToken, UserToken
 
 
 class ProjectToken(HttpBearer):
@@ -12,3 +12,16 @@ class ProjectToken(HttpBearer):
 
     def authenticate(self, request, token: str) -> ApiToken | None:
         return ApiToken.authenticate(token)
+
+
+class PersonalToken(HttpBearer):
+    """`Authorization: Bearer spu_…`: a person's token (manage.py create_user_token); it acts as them."""
+
+    openapi_scheme = "bearer"
+
+    def authenticate(self, request, token: str):
+        found = UserToken.authenticate(token)
+        if found is None or not found.user.is_active:
+            return None
+        request.user = found.user
+        return found.user

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import ApiToken, Membership, Project
+from .models import ApiToken, Membership, Project, UserToken
 
 
 class MembershipInline(admin.TabularInline):
@@ -30,6 +30,23 @@ class ApiTokenAdmin(admin.ModelAdmin):
     list_display = ("prefix", "name", "project", "created_at", "last_used_at", "revoked_at")
     list_filter = ("project",)
     readonly_fields = ("project", "prefix", "created_by", "created_at", "last_used_at")
+    actions = ["revoke"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    @admin.action(description="Revoke selected tokens")
+    def revoke(self, request, queryset) -> None:
+        for token in queryset:
+            token.revoke()
+
+
+@admin.register(UserToken)
+class UserTokenAdmin(admin.ModelAdmin):
+    """Issued with `manage.py create_user_token USERNAME`; here they can be looked at or revoked."""
+
+    list_display = ("prefix", "name", "user", "created_at", "last_used_at", "revoked_at")
+    readonly_fields = ("user", "prefix", "created_at", "last_used_at")
     actions = ["revoke"]
 
     def has_add_permission(self, request) -> bool:

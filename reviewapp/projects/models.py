@@ -90,58 +90,75 @@ def hash_token(plaintext: str) -> str:
     return hashlib.sha256(plaintext.encode()).hexdigest()
 
 
-class ApiTokenQuerySet(models.QuerySet):
-    def active(self) -> ApiTokenQuerySet:
+class TokenQuerySet(models.QuerySet):
+    def active(self) -> TokenQuerySet:
         return self.filter(revoked_at__isnull=True)
 
 
-class ApiToken(models.Model):
-    """A project-scoped secret for the ingest API. Only its SHA-256 is stored."""
+class HashedToken(models.Model):
+    """A bearer secret of which only the SHA-256 is stored. Subclasses say whom it speaks for."""
 
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="api_tokens")
+    PREFIX = "spc_"
+
     name = models.CharField(max_length=100, blank=True)
     prefix = models.CharField(max_length=16, help_text="First characters, to recognise a token without storing it")
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(default=timezone.now)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
-    objects = ApiTokenQuerySet.as_manager()
+    objects = TokenQuerySet.as_manager()
 
-    def __str__(self) -> str:
-        return f"{self.prefix}… ({self.project.slug})"
+    class Meta:
+        abstract = True
 
     @classmethod
-    def issue(cls, *, project: Project, name: str = "", created_by=None) -> tuple[ApiToken, str]:
+    def issue(cls, **fields) -> tuple[HashedToken, str]:
         """Create a token and return it with its plaintext, which is shown once and never stored."""
-        plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
-        token = cls.objects.create(
-            project=project,
-            name=name,
-            prefix=plaintext[:12],
-            token_hash=hash_token(plaintext),
-            created_by=created_by,
-        )
+        plaintext = cls.PREFIX + secrets.token_urlsafe(32)
+        token = cls.objects.create(prefix=plaintext[:12], token_hash=hash_token(plaintext), **fields)
         return token, plaintext
 
     @classmethod
-    def authenticate(cls, plaintext: str) -> ApiToken | None:
-        if not plaintext.startswith(TOKEN_PREFIX):
+    def authenticate(cls, plaintext: str):
+        if not plaintext.startswith(cls.PREFIX):
             return None
-        token = cls.objects.active().select_related("project").filter(token_hash=hash_token(plaintext)).first()
+        token = cls.objects.active().filter(token_hash=hash_token(plaintext)).first()
         if token is not None:
             token.touch()
         return token
 
     def touch(self) -> None:
-        """Record use at most once a minute: a busy ingest stream should not write on every request."""
+        """Record use at most once a minute: a busy client should not write on every request."""
         now = timezone.now()
         if self.last_used_at is None or now - self.last_used_at > timedelta(minutes=1):
-            ApiToken.objects.filter(pk=self.pk).update(last_used_at=now)
+            type(self).objects.filter(pk=self.pk).update(last_used_at=now)
             self.last_used_at = now
 
     def revoke(self) -> None:
         if self.revoked_at is None:
             self.revoked_at = timezone.now()
             self.save(update_fields=["revoked_at"])
+
+
+class ApiToken(HashedToken):
+    """A project-scoped secret for the ingest API."""
+
+    PREFIX = TOKEN_PREFIX
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="api_tokens")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.project.slug})"
+
+
+class UserToken(HashedToken):
+    """A person's secret for the review API: it acts as that user, within their memberships."""
+
+    PREFIX = "spu_"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user})"

@@ -1,0 +1,132 @@
+"""The review flow over HTTP, for teams that label from their own tools: claim the next item,
+read it, submit a label. Same rules as the web workbench: membership, leases, blindness."""
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Router, Schema, Status
+from ninja.security import django_auth
+from pydantic import Field
+
+from reviewapp.audits.models import AuditItem
+from reviewapp.projects.models import Project
+from reviewapp.review import actions
+from reviewapp.review.models import Claim, Label, LabelSchema
+from reviewapp.review.rubric import RubricError
+
+from .auth import PersonalToken
+from .schemas import ErrorOut
+
+router = Router(tags=["review"], auth=[PersonalToken(), django_auth])
+
+
+class LabelIn(Schema):
+    answers: dict[str, Any] = Field(description="Answers keyed by rubric question key")
+    time_on_task_ms: int | None = Field(None, ge=0)
+
+
+class LabelOut(Schema):
+    id: int
+    item: int
+    verdict: str
+    answers: dict[str, Any]
+    revisions: int
+    created_at: str
+    updated_at: str
+
+
+class ItemOut(Schema):
+    id: int
+    project: str
+    week_start: str
+    stratum: str
+    required_reviews: int
+    claim_expires_at: str | None
+    output: dict[str, Any]
+    rubric: list[dict[str, Any]]
+    my_label: LabelOut | None = Field(description="Only your own label: reviews stay blind")
+
+
+def _project(request: HttpRequest, slug: str) -> Project | None:
+    return Project.objects.for_user(request.user).filter(slug=slug).first()
+
+
+def _label_out(label: Label) -> dict:
+    return {"id": label.pk, "item": label.item_id, "verdict": label.verdict, "answers": label.answers,
+            "revisions": label.revisions.count(), "created_at": label.created_at.isoformat(),
+            "updated_at": label.updated_at.isoformat()}
+
+
+def _item_out(item: AuditItem, user) -> dict:
+    output = item.output
+    claim = Claim.objects.filter(item=item, reviewer=user, status=Claim.Status.ACTIVE).first()
+    label = Label.objects.filter(item=item, reviewer=user).first()
+    schema = label.schema if label else LabelSchema.current(item.project)
+    return {
+        "id": item.pk, "project": item.project.slug, "week_start": item.week_start.isoformat(), "stratum": item.stratum,
+        "required_reviews": item.required_reviews, "claim_expires_at": claim.expires_at.isoformat() if claim else None,
+        "output": {"external_id": output.external_id, "occurred_at": output.occurred_at.isoformat(), "kind": output.kind,
+                   "model": output.model, "model_version": output.model_version, "category": output.category,
+                   "risk_tier": output.risk_tier, "input": output.input, "output": output.output,
+                   "context": output.context, "metadata": output.metadata},
+        "rubric": schema.questions, "my_label": _label_out(label) if label else None,
+    }
+
+
+@router.post("/projects/{project}/review/next", response={200: ItemOut, 204: None, 404: ErrorOut},
+             summary="Claim the next item to review")
+def claim_next(request: HttpRequest, project: str):
+    """Returns the item you hold, or claims the next one (a 20-minute lease); 204 when nothing is left."""
+    target = _project(request, project)
+    if target is None:
+        return Status(404, {"detail": f"no project {project!r}"})
+    claim = actions.claim_next(user=request.user, project=target)
+    if claim is None:
+        return Status(204, None)
+    return Status(200, _item_out(claim.item, request.user))
+
+
+def _my_item(request: HttpRequest, project: str, item_id: int) -> AuditItem | None:
+    target = _project(request, project)
+    if target is None:
+        return None
+    item = AuditItem.objects.select_related("output", "project").filter(project=target, pk=item_id).first()
+    if item is None:
+        return None
+    mine = Claim.objects.filter(item=item, reviewer=request.user).exists()
+    return item if mine else None
+
+
+@router.get("/projects/{project}/review/items/{item_id}", response={200: ItemOut, 404: ErrorOut},
+            summary="Read an item you claimed or labelled")
+def read_item(request: HttpRequest, project: str, item_id: int):
+    item = _my_item(request, project, item_id)
+    if item is None:
+        return Status(404, {"detail": "no such item among yours"})
+    return Status(200, _item_out(item, request.user))
+
+
+@router.post("/projects/{project}/review/items/{item_id}/label",
+             response={200: LabelOut, 201: LabelOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+             summary="Submit (or revise) your label for an item")
+def submit_label(request: HttpRequest, project: str, item_id: int, body: LabelIn):
+    """201 for a new label; 200 when it was already stored (a resend) or revised. Answers that do not
+    fit the rubric get 422 with the question named."""
+    item = _my_item(request, project, item_id)
+    if item is None:
+        return Status(404, {"detail": "no such item among yours"})
+    claim = Claim.objects.get(item=item, reviewer=request.user)
+    existing = Label.objects.filter(item=item, reviewer=request.user).first()
+    try:
+        if existing and claim.status == Claim.Status.SUBMITTED and existing.answers != body.answers:
+            label, status = actions.revise_label(label=existing, user=request.user, data=body.answers), 200
+        else:
+            label = actions.submit_label(claim=claim, user=request.user, data=body.answers,
+                                         time_on_task_ms=body.time_on_task_ms)
+            status = 200 if existing else 201
+    except RubricError as exc:
+        return Status(422, {"detail": str(exc)})
+    except actions.ReviewError as exc:
+        return Status(409, {"detail": str(exc)})
+    return Status(status, _label_out(label))
