@@ -3,6 +3,7 @@ RSS, and throw-away bench-* projects."""
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import tempfile
@@ -24,6 +25,10 @@ def setup_django() -> dict:
     import django
 
     django.setup()
+    # DEBUG is off, so pages need the collected, hashed static files, as in production.
+    from django.core.management import call_command
+
+    call_command("collectstatic", "--no-input", verbosity=0)
     return env
 
 
@@ -66,3 +71,17 @@ def drop_project(slug: str) -> None:
                 cursor.execute(f"VACUUM ANALYZE {Output._meta.db_table}")
 
 
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(port: int) -> None:
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    sys.exit("gunicorn did not start")

@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import http.client
 import random
-import socket
 import subprocess
 import sys
 import tempfile
@@ -26,7 +25,7 @@ from pathlib import Path
 
 import orjson
 
-from bench.common import ROOT, drop_project, fresh_project, run_child, setup_django
+from bench.common import ROOT, drop_project, free_port, fresh_project, run_child, setup_django, wait_for
 
 CATEGORIES = ("billing", "account", "medical", "legal", "general")
 TIERS = {"billing": "medium", "account": "low", "medical": "high", "legal": "high", "general": "low"}
@@ -108,14 +107,14 @@ def _copy_text(row: tuple) -> bytes:
 
 
 def http_rate(path: Path, n: int, token: str, slug: str, *, batch: int, clients: int, workers: int, env: dict) -> tuple[float, int]:
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "reviewapp.wsgi", "-w", str(workers), "-b", f"127.0.0.1:{port}",
          "--log-level", "warning", "--timeout", "120"],
         cwd=ROOT, env=env,
     )
     try:
-        _wait_for(port)
+        wait_for(port)
         bodies = _batches(path, n, batch)
         created = 0
         lock = threading.Lock()
@@ -165,22 +164,6 @@ def _batches(path: Path, n: int, batch: int):
                 lines = []
         if lines:
             yield b"".join(lines)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_for(port: int) -> None:
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    sys.exit("gunicorn did not start")
 
 
 def main() -> None:

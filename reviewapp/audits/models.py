@@ -172,8 +172,11 @@ class AuditItem(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["run", "output"], name="an_output_once_per_run")]
-        indexes = [models.Index(fields=["project", "status", "week_start", "-risk_weight", "draw_key"], name="queue_order")]
-        ordering = ["run", "-risk_weight", "draw_key"]
+        indexes = [
+            models.Index(fields=["project", "status", "week_start", "-risk_weight", "draw_key"], name="queue_order"),
+            models.Index(fields=["run", "-risk_weight", "draw_key"], name="run_item_order"),  # the run's item table
+        ]
+        ordering = ["run_id", "-risk_weight", "draw_key"]  # run_id: "run" would sort by the run's own ordering
 
     def __str__(self) -> str:
         return f"{self.run} {self.output.external_id}"

@@ -1,0 +1,173 @@
+"""Review queue benchmark: claim-next and submit-label latency over HTTP under gunicorn, and the
+run's item table page, with a large open queue.
+
+    python -m bench.queue --n 1000000 --cycles 2000
+
+Loads N outputs into one week (the configured database; PostgreSQL is the case that matters),
+draws an audit of about 100,000 items, then C client threads, each a reviewer with a personal
+token, claim and label items through the review API (POST .../review/next, POST
+.../review/items/{id}/label) while another thread reads pages of the run's item table as a QA
+lead. Prints p50/p95/p99 per endpoint and the error count; the project bench-queue is removed
+afterwards unless --keep.
+"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import statistics
+import subprocess
+import sys
+import threading
+import time
+
+import orjson
+
+from bench.common import ROOT, drop_project, free_port, fresh_project, setup_django, wait_for
+from bench.draw import records
+
+GOOD = {"verdict": "success", "harm": "none"}
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] if ordered else float("nan")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--n", type=int, default=1_000_000, help="outputs in the week")
+    parser.add_argument("--margin", type=float, default=0.0029, help="plan margin; 0.0029 draws ~100,000 of 1M")
+    parser.add_argument("--cycles", type=int, default=2000, help="claim + label cycles in all")
+    parser.add_argument("--clients", type=int, default=8, help="concurrent reviewers")
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers")
+    parser.add_argument("--keep", action="store_true")
+    args = parser.parse_args()
+    env = setup_django()
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.db import connection
+
+    from reviewapp.audits import actions as audit_actions
+    from reviewapp.audits.models import SamplingPlan
+    from reviewapp.audits.weeks import IsoWeek
+    from reviewapp.ingest.actions import ingest
+    from reviewapp.projects.models import Membership, UserToken
+
+    project, _ = fresh_project("bench-queue")
+    started = time.perf_counter()
+    ingest(project=project, records=records(args.n), chunk_size=10_000, prefetch=True)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    SamplingPlan(project=project, strata=[], goal="margin", margin=args.margin, expected_rate=0.5,
+                 overlap_share=0.0).save_as_new_version()
+    run, _ = audit_actions.draw_audit(project=project, week=IsoWeek.parse("2026-W47"))
+    print(f"loaded {args.n:,} outputs and drew {run.size:,} open queue items in {time.perf_counter() - started:.0f} s "
+          f"(database: {connection.vendor})")
+
+    from django.contrib.auth import get_user_model
+
+    User = get_user_model()
+    tokens = []
+    for i in range(args.clients):
+        user, _ = User.objects.get_or_create(username=f"bench-reviewer-{i}")
+        Membership.objects.get_or_create(user=user, project=project, defaults={"role": Membership.Role.REVIEWER})
+        tokens.append(UserToken.issue(user=user, name="bench")[1])
+    lead, _ = User.objects.get_or_create(username="bench-lead")
+    Membership.objects.get_or_create(user=lead, project=project, defaults={"role": Membership.Role.QA_LEAD})
+    session = SessionStore()
+    session.update({SESSION_KEY: str(lead.pk), BACKEND_SESSION_KEY: settings.AUTHENTICATION_BACKENDS[0],
+                    HASH_SESSION_KEY: lead.get_session_auth_hash()})
+    session.create()
+
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "reviewapp.wsgi", "-w", str(args.workers),
+                               "-b", f"127.0.0.1:{port}", "--log-level", "warning"], cwd=ROOT, env=env)
+    timings: dict[str, list[float]] = {"claim next": [], "submit label": [], "item table page": []}
+    errors: list[str] = []
+    lock = threading.Lock()
+    left = [args.cycles]
+    done = threading.Event()
+
+    def reviewer(token: str) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        while True:
+            with lock:
+                if left[0] <= 0:
+                    return
+                left[0] -= 1
+            t = time.perf_counter()
+            conn.request("POST", "/api/v1/projects/bench-queue/review/next", headers=headers)
+            response = conn.getresponse()
+            body = response.read()
+            claim_ms = (time.perf_counter() - t) * 1000
+            if response.status != 200:
+                with lock:
+                    errors.append(f"next: {response.status} {body[:200]!r}")
+                continue
+            item = orjson.loads(body)["id"]
+            t = time.perf_counter()
+            conn.request("POST", f"/api/v1/projects/bench-queue/review/items/{item}/label",
+                         body=orjson.dumps({"answers": GOOD}), headers=headers)
+            response = conn.getresponse()
+            body = response.read()
+            label_ms = (time.perf_counter() - t) * 1000
+            with lock:
+                timings["claim next"].append(claim_ms)
+                if response.status != 201:
+                    errors.append(f"label: {response.status} {body[:200]!r}")
+                else:
+                    timings["submit label"].append(label_ms)
+
+    def lead_pages() -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        headers = {"Cookie": f"{settings.SESSION_COOKIE_NAME}={session.session_key}"}
+        page = 1
+        while not done.is_set():
+            t = time.perf_counter()
+            conn.request("GET", f"/p/bench-queue/audits/2026-W47/?page={page}", headers=headers)
+            response = conn.getresponse()
+            response.read()
+            with lock:
+                if response.status == 200:
+                    timings["item table page"].append((time.perf_counter() - t) * 1000)
+                else:
+                    errors.append(f"page: {response.status}")
+            page = page % 200 + 1
+
+    try:
+        wait_for(port)
+        threads = [threading.Thread(target=reviewer, args=(token,)) for token in tokens]
+        pages = threading.Thread(target=lead_pages)
+        started = time.perf_counter()
+        pages.start()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        done.set()
+        pages.join()
+        elapsed = time.perf_counter() - started
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+    from reviewapp.review.models import Label
+
+    stored = Label.objects.filter(item__run=run).count()
+    print(f"\n{args.clients} reviewers, {args.cycles:,} claim+label cycles in {elapsed:.1f} s "
+          f"({args.cycles / elapsed:,.0f} labels/s); gunicorn workers: {args.workers}")
+    print(f"{'endpoint':<18} {'requests':>9} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")
+    for name, values in timings.items():
+        print(f"{name:<18} {len(values):>9,} {statistics.median(values) if values else float('nan'):>8.1f} "
+              f"{percentile(values, 95):>8.1f} {percentile(values, 99):>8.1f}")
+    print(f"errors: {len(errors)}" + (f" (first: {errors[0]})" if errors else ""))
+    print(f"labels stored: {stored:,}; labels acknowledged: {len(timings['submit label']):,}")
+    if not args.keep:
+        drop_project("bench-queue")
+
+
+if __name__ == "__main__":
+    main()
