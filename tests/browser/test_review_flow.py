@@ -57,10 +57,13 @@ def test_keyboard_labelling_and_adjudication(live_server, browser, project_a, al
 
     log_in(page, base, "alice")
     page.goto(f"{base}/p/support/review/")
-    page.keyboard.press("Enter")  # "Start reviewing" has the focus
+    # "Start reviewing" takes the focus on load (autofocus); wait for it rather than race it.
+    page.wait_for_function("document.activeElement && document.activeElement.type === 'submit'")
+    page.keyboard.press("Enter")
     page.wait_for_url("**/review/items/**")
     for keys in (["1", "7"], ["3", "f", "8", "e"], ["2", "7"]):
         url = page.url
+        page.wait_for_function("document.documentElement.dataset.labelling === 'ready'")
         for key in keys:
             page.keyboard.press(key)
         page.keyboard.press("Control+Enter")
@@ -80,6 +83,7 @@ def test_keyboard_labelling_and_adjudication(live_server, browser, project_a, al
     page.goto(f"{base}/p/support/adjudication/")
     page.click(f"text={disputed.output.external_id}")
     page.wait_for_url("**/adjudication/*/")
+    page.wait_for_function("document.documentElement.dataset.labelling === 'ready'")
     for key in ("2", "8"):
         page.keyboard.press(key)
     page.keyboard.press("Control+Enter")
