@@ -10,7 +10,7 @@ from reviewapp.review import actions
 from tests.helpers import make_user
 from tests.review.conftest import drawn_run
 
-LEAD_ONLY = {"plan-edit", "plan-preview", "run-draw", "adjudication", "adjudicate", "rubric"}
+LEAD_ONLY = {"plan-edit", "plan-preview", "run-draw", "adjudication", "adjudicate", "rubric", "labels"}
 PUBLIC = {"healthz", "login", "logout"}
 
 

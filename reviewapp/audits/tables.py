@@ -17,11 +17,14 @@ class AuditItemTable(tables.Table):
     inclusion_probability = tables.Column(verbose_name="Inclusion probability")
     weight = tables.Column(empty_values=(), orderable=False, verbose_name="Weight (1/π)")
     required_reviews = tables.Column(verbose_name="Reviews")
+    status = tables.Column()
+    verdict = tables.Column(accessor="gold__verdict", verbose_name="Final verdict", default="")
     text = tables.Column(accessor="output__output", orderable=False, verbose_name="Output text")
 
     class Meta:
         model = AuditItem
-        fields = ("output", "stratum", "category", "inclusion_probability", "weight", "required_reviews", "text")
+        fields = ("output", "stratum", "category", "inclusion_probability", "weight", "required_reviews", "status",
+                  "verdict", "text")
         attrs = {"class": "table"}
         empty_text = "This run drew no items."
 

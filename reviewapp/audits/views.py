@@ -6,10 +6,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_tables2 import RequestConfig
+from django_tables2.export import TableExport
 
 from reviewapp import jobs
 from reviewapp.charts import line_chart
 from reviewapp.projects.access import LEADS, lead_project_for, project_for
+from reviewapp.review.filters import AuditItemFilter
 
 from . import actions, planning, tasks
 from .forms import DrawForm, SamplingPlanForm
@@ -94,9 +96,13 @@ def run_draw(request: HttpRequest, slug: str) -> HttpResponse:
 def run_detail(request: HttpRequest, slug: str, year: int, week: int) -> HttpResponse:
     project = project_for(request, slug)
     run = get_object_or_404(AuditRun.objects.select_related("plan"), project=project, iso_year=year, iso_week=week)
-    table = AuditItemTable(run.items.select_related("output", "run__project"))
+    items = AuditItemFilter(request.GET, queryset=run.items.select_related("output", "run__project"), run=run)
+    table = AuditItemTable(items.qs)
     RequestConfig(request, paginate={"per_page": 50}).configure(table)
+    if request.GET.get("_export") == "csv":
+        return TableExport("csv", table).response(f"audit-{run.week}.csv")
     strata = [{"name": name, "population": run.populations.get(name, 0), "size": n,
                "probability": n / run.populations[name] if run.populations.get(name) else 0}
               for name, n in run.allocation.items()]
-    return render(request, "audits/run_detail.html", {"project": project, "run": run, "table": table, "strata": strata})
+    return render(request, "audits/run_detail.html",
+                  {"project": project, "run": run, "table": table, "strata": strata, "filter": items})

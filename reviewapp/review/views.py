@@ -16,6 +16,7 @@ from reviewapp.audits.weeks import IsoWeek
 from reviewapp.projects.access import LEADS, lead_project_for, project_for
 
 from . import actions
+from .filters import LabelFilter
 from .forms import RubricForm, answers_from_post, time_on_task
 from .models import Claim, GoldLabel, Label, LabelSchema
 from .rubric import RubricError
@@ -120,6 +121,18 @@ def history(request: HttpRequest, slug: str, item_id: int) -> HttpResponse:
     revisions = [(lbl, lbl.revisions.select_related("author")) for lbl in labels]
     gold = GoldLabel.objects.filter(item=item).prefetch_related("revisions__author").first() if is_lead else None
     return render(request, "review/history.html", {"project": project, "item": item, "revisions": revisions, "gold": gold})
+
+
+@require_GET
+def labels(request: HttpRequest, slug: str) -> HttpResponse:
+    """Every label of the project, by reviewer (QA leads); reviewers have their own on the queue page."""
+    project = lead_project_for(request, slug)
+    found = LabelFilter(request.GET, project=project, queryset=Label.objects.filter(item__project=project)
+                        .select_related("item__output", "item__project", "reviewer").order_by("-updated_at"))
+    table = LabelTable(found.qs)
+    RequestConfig(request, paginate={"per_page": 50}).configure(table)
+    return _table_response(request, table, "labels") or render(
+        request, "review/labels.html", {"project": project, "table": table, "filter": found, "can_lead": True})
 
 
 @require_GET

@@ -139,3 +139,21 @@ def test_model_text_is_inert_on_the_item_page(client, project_a, alice):
     claimed.output.save()
     html = client.get(reverse("reviewapp:review-item", args=["support", claimed.pk])).content.decode()
     assert "<script>alert" not in html and "<img src=x" not in html and "&lt;script&gt;" in html
+
+
+@pytest.mark.django_db
+def test_leads_list_labels_by_reviewer_and_runs_by_status_with_csv(client, project_a, alice, bob, lead):
+    run = drawn_run(project_a)
+    for user, answers in ((alice, GOOD), (bob, BAD)):
+        actions.submit_label(claim=actions.claim_next(user=user, project=project_a), user=user, data=answers)
+    client.force_login(lead)
+    labels_url = reverse("reviewapp:labels", args=["support"])
+    only_bob = client.get(labels_url, {"reviewer": bob.pk}).content.decode()
+    assert "failure" in only_bob and ">success<" not in only_bob
+    csv = client.get(labels_url, {"verdict": "success", "_export": "csv"}).content.decode()
+    assert csv.count("\n") == 2 and "alice" in csv
+    run_url = reverse("reviewapp:run-detail", args=["support", run.iso_year, run.iso_week])
+    labelled = client.get(run_url, {"status": "labelled", "_export": "csv"}).content.decode()
+    assert labelled.count("\n") == 3  # header + the two labelled items
+    failures = client.get(run_url, {"verdict": "failure", "_export": "csv"}).content.decode()
+    assert failures.count("\n") == 2
