@@ -58,10 +58,12 @@ def _label_out(label: Label) -> dict:
             "updated_at": label.updated_at.isoformat()}
 
 
-def _item_out(item: AuditItem, user) -> dict:
+def _item_out(item: AuditItem, user, *, claim: Claim | None = None, fresh: bool = False) -> dict:
+    """The item as a reviewer may see it. `fresh`: just claimed, so there is no label of theirs yet."""
     output = item.output
-    claim = Claim.objects.filter(item=item, reviewer=user, status=Claim.Status.ACTIVE).first()
-    label = Label.objects.filter(item=item, reviewer=user).first()
+    if claim is None:
+        claim = Claim.objects.filter(item=item, reviewer=user, status=Claim.Status.ACTIVE).first()
+    label = None if fresh else Label.objects.filter(item=item, reviewer=user).first()
     schema = label.schema if label else LabelSchema.current(item.project)
     return {
         "id": item.pk, "project": item.project.slug, "week_start": item.week_start.isoformat(), "stratum": item.stratum,
@@ -84,7 +86,8 @@ def claim_next(request: HttpRequest, project: str):
     claim = actions.claim_next(user=request.user, project=target)
     if claim is None:
         return Status(204, None)
-    return Status(200, _item_out(claim.item, request.user))
+    # An active claim has no label yet: submitting one closes the claim in the same transaction.
+    return Status(200, _item_out(claim.item, request.user, claim=claim, fresh=True))
 
 
 def _my_item(request: HttpRequest, project: str, item_id: int) -> AuditItem | None:

@@ -99,6 +99,7 @@ class HashedToken(models.Model):
     """A bearer secret of which only the SHA-256 is stored. Subclasses say whom it speaks for."""
 
     PREFIX = "spc_"
+    OWNER = ""  # the relation a request needs with the token, fetched in the same query
 
     name = models.CharField(max_length=100, blank=True)
     prefix = models.CharField(max_length=16, help_text="First characters, to recognise a token without storing it")
@@ -123,7 +124,8 @@ class HashedToken(models.Model):
     def authenticate(cls, plaintext: str):
         if not plaintext.startswith(cls.PREFIX):
             return None
-        token = cls.objects.active().filter(token_hash=hash_token(plaintext)).first()
+        tokens = cls.objects.active().filter(token_hash=hash_token(plaintext))
+        token = (tokens.select_related(cls.OWNER) if cls.OWNER else tokens).first()
         if token is not None:
             token.touch()
         return token
@@ -157,6 +159,7 @@ class UserToken(HashedToken):
     """A person's secret for the review API: it acts as that user, within their memberships."""
 
     PREFIX = "spu_"
+    OWNER = "user"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
 

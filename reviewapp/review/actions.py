@@ -67,12 +67,12 @@ def claim_next(*, user, project) -> Claim | None:
             if not open_items_for(user, [project.pk]).filter(pk=item.pk).exists():
                 passed.append(item.pk)
                 continue
-            claim, created = Claim.objects.get_or_create(
-                item=item, reviewer=user, defaults={"claimed_at": now, "expires_at": now + LEASE})
-            if not created:  # my own lapsed claim on an item that came back to me
-                claim.status, claim.claimed_at, claim.expires_at = Claim.Status.ACTIVE, now, now + LEASE
-                claim.save(update_fields=["status", "claimed_at", "expires_at"])
-            return claim
+            # My own lapsed claim on an item that came back to me is renewed; otherwise a new claim.
+            renewed = Claim.objects.filter(item=item, reviewer=user).update(
+                status=Claim.Status.ACTIVE, claimed_at=now, expires_at=now + LEASE)
+            if renewed:
+                return Claim.objects.select_related("item").get(item=item, reviewer=user)
+            return Claim.objects.create(item=item, reviewer=user, claimed_at=now, expires_at=now + LEASE)
     return None
 
 
@@ -139,7 +139,7 @@ def settle(*, item: AuditItem) -> None:
     if len(labels) < item.required_reviews:
         return
     questions = labels[0].schema.questions
-    if disagreements(questions, [label.answers for label in labels]):
+    if len(labels) > 1 and disagreements(questions, [label.answers for label in labels]):
         item.status = AuditItem.Status.DISPUTED
         item.save(update_fields=["status"])
         GoldLabel.objects.filter(item=item).delete()
@@ -167,12 +167,12 @@ def _set_gold(item: AuditItem, answers: dict, method: str, *, author) -> GoldLab
     gold = GoldLabel.objects.select_for_update().filter(item=item).first()
     if gold and gold.answers == answers and gold.method == method:
         return gold
+    number = gold.revisions.count() + 1 if gold else 1
     if gold is None:
         gold = GoldLabel(item=item)
     gold.answers, gold.verdict, gold.method = answers, str(answers.get("verdict") or ""), method
     gold.decided_by, gold.decided_at = author, now
     gold.save()
-    number = gold.revisions.count() + 1
     GoldRevision.objects.create(gold=gold, number=number, answers=answers, method=method, author=author, created_at=now)
     return gold
 
