@@ -91,6 +91,3 @@ def stratum_expression(rules: list[StratumRule]) -> Case:
     whens = [When(rule.q(), then=Value(rule.name)) for rule in rules]
     return Case(*whens, default=Value(CATCH_ALL), output_field=CharField())
 
-
-def stratum_names(rules: list[StratumRule]) -> list[str]:
-    return [rule.name for rule in rules] + [CATCH_ALL]

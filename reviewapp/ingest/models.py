@@ -9,17 +9,6 @@ from django.utils import timezone
 from reviewapp.projects.models import Project
 
 
-class OutputQuerySet(models.QuerySet):
-    def in_week(self, iso_year: int, iso_week: int) -> OutputQuerySet:
-        """Outputs whose occurred_at falls in an ISO week (Monday 00:00 to Monday 00:00, UTC)."""
-        from datetime import date, datetime, timedelta
-        from datetime import timezone as tz
-
-        monday = date.fromisocalendar(iso_year, iso_week, 1)
-        start = datetime(monday.year, monday.month, monday.day, tzinfo=tz.utc)
-        return self.filter(occurred_at__gte=start, occurred_at__lt=start + timedelta(days=7))
-
-
 class Output(models.Model):
     class Kind(models.TextChoices):
         LLM_RESPONSE = "llm_response", "LLM response"
@@ -45,8 +34,6 @@ class Output(models.Model):
     raw = models.JSONField(null=True, blank=True, help_text="The source record when it came in another format")
     sample_key = models.BigIntegerField(editable=False, help_text="Rank in the project's draws (Project.sample_key)")
     ingested_at = models.DateTimeField(default=timezone.now)
-
-    objects = OutputQuerySet.as_manager()
 
     class Meta:
         constraints = [

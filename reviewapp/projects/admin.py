@@ -23,36 +23,33 @@ class MembershipAdmin(admin.ModelAdmin):
     list_filter = ("role", "project")
 
 
+class TokenAdmin(admin.ModelAdmin):
+    """Tokens are issued by management commands (their plaintext is shown once); here they can
+    only be looked at or revoked."""
+
+    actions = ["revoke"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    @admin.action(description="Revoke selected tokens")
+    def revoke(self, request, queryset) -> None:
+        for token in queryset:
+            token.revoke()
+
+
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
-    """Tokens are issued with `manage.py create_token`; here they can only be looked at or revoked."""
+class ApiTokenAdmin(TokenAdmin):
+    """Project tokens for ingest: `manage.py create_project` / `create_token`."""
 
     list_display = ("prefix", "name", "project", "created_at", "last_used_at", "revoked_at")
     list_filter = ("project",)
     readonly_fields = ("project", "prefix", "created_by", "created_at", "last_used_at")
-    actions = ["revoke"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    @admin.action(description="Revoke selected tokens")
-    def revoke(self, request, queryset) -> None:
-        for token in queryset:
-            token.revoke()
 
 
 @admin.register(UserToken)
-class UserTokenAdmin(admin.ModelAdmin):
-    """Issued with `manage.py create_user_token USERNAME`; here they can be looked at or revoked."""
+class UserTokenAdmin(TokenAdmin):
+    """Personal tokens for the review API: `manage.py create_user_token USERNAME`."""
 
     list_display = ("prefix", "name", "user", "created_at", "last_used_at", "revoked_at")
     readonly_fields = ("user", "prefix", "created_at", "last_used_at")
-    actions = ["revoke"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    @admin.action(description="Revoke selected tokens")
-    def revoke(self, request, queryset) -> None:
-        for token in queryset:
-            token.revoke()

@@ -41,3 +41,16 @@ def test_create_token_issues_another_token(project_a, token_a):
 def test_create_token_for_an_unknown_project_fails():
     with pytest.raises(CommandError, match="no project 'nope'"):
         run("create_token", "nope")
+
+
+@pytest.mark.django_db
+def test_tokens_are_revoked_from_the_admin(admin_client, project_a, token_a):
+    from reviewapp.projects.models import UserToken
+    from tests.helpers import make_user
+
+    user_token = UserToken.issue(user=make_user("dana"))[1]
+    for model, plaintext in (("apitoken", token_a), ("usertoken", user_token)):
+        token = (ApiToken if model == "apitoken" else UserToken).authenticate(plaintext)
+        response = admin_client.post(f"/admin/projects/{model}/", {"action": "revoke", "_selected_action": [token.pk]})
+        assert response.status_code == 302
+        assert (ApiToken if model == "apitoken" else UserToken).authenticate(plaintext) is None
