@@ -25,3 +25,31 @@ def record(external_id: str = "t-1", **overrides) -> dict:
     }
     base.update(overrides)
     return base
+
+
+def run_in_threads(work, args_list: list[tuple]) -> list:
+    """Run work(*args) for each args at once, each thread on its own database connection;
+    return the results in order, or raise the first thread's error here, in the test."""
+    import threading
+
+    from django.db import connection
+
+    results: list = [None] * len(args_list)
+    errors: list[BaseException] = []
+
+    def target(i: int, args: tuple) -> None:
+        try:
+            results[i] = work(*args)
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=target, args=(i, args)) for i, args in enumerate(args_list)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        raise errors[0]
+    return results

@@ -1,16 +1,15 @@
 """The weekly draw: exact, reproducible, in one transaction, once per week, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
-import threading
 from collections import Counter
 
 import pytest
-from django.db import connection
 
 import sampling
 from reviewapp.audits import actions
 from reviewapp.audits.models import AuditItem, AuditRun
 from tests.audits.conftest import WEEK, add_outputs
+from tests.helpers import run_in_threads
 
 
 def draw(project):
@@ -146,19 +145,7 @@ def test_the_candidate_shortcut_falls_back_when_a_stratum_is_short(project_a, pl
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_drawing_the_same_week_make_one_run(postgres, project_a, plan):
     add_outputs(project_a, {("billing", "medium"): 500, ("medical", "high"): 100})
-    results = []
-
-    def work():
-        try:
-            results.append(draw(project_a))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=work) for _ in range(3)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results = run_in_threads(draw, [(project_a,)] * 3)
     assert sum(created for _, created in results) == 1
     assert len({run.pk for run, _ in results}) == 1
     assert AuditRun.objects.count() == 1

@@ -1,16 +1,14 @@
 """20 reviewers drain a 1,000-item single-review run at once: every item labelled exactly once."""
 from __future__ import annotations
 
-import threading
 from collections import Counter
 
 import pytest
-from django.db import connection
 
 from reviewapp.audits.models import AuditItem
 from reviewapp.review import actions
 from reviewapp.review.models import Label
-from tests.helpers import make_user
+from tests.helpers import make_user, run_in_threads
 from tests.review.conftest import GOOD, drawn_run
 
 
@@ -19,27 +17,14 @@ def test_twenty_reviewers_drain_a_run_without_doubles(postgres, project_a):
     run = drawn_run(project_a, outputs=1000, margin=0.0001)  # a census: all 1,000 outputs, one review each
     assert run.size == 1000 and not AuditItem.objects.filter(run=run, required_reviews__gt=1).exists()
     reviewers = [make_user(f"r{i}", project_a) for i in range(20)]
-    seen: list[tuple[int, int]] = []
-    errors: list[BaseException] = []
-    lock = threading.Lock()
+    def work(user) -> list[tuple[int, int]]:
+        done = []
+        while (claim := actions.claim_next(user=user, project=project_a)) is not None:
+            actions.submit_label(claim=claim, user=user, data=GOOD)
+            done.append((user.pk, claim.item_id))
+        return done
 
-    def work(user):
-        try:
-            while (claim := actions.claim_next(user=user, project=project_a)) is not None:
-                actions.submit_label(claim=claim, user=user, data=GOOD)
-                with lock:
-                    seen.append((user.pk, claim.item_id))
-        except BaseException as exc:  # reported below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=work, args=(u,)) for u in reviewers]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors, errors
+    seen = [pair for pairs in run_in_threads(work, [(u,) for u in reviewers]) for pair in pairs]
     per_item = Counter(item for _, item in seen)
     assert len(per_item) == run.size and set(per_item.values()) == {1}
     assert Label.objects.count() == run.size

@@ -1,15 +1,12 @@
 """The set-based writer on both backends: exact round trips, and concurrent idempotency."""
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection
 
 from reviewapp.ingest.actions import ingest
 from reviewapp.ingest.formats import SourceRecord
 from reviewapp.ingest.models import Output
-from tests.helpers import record
+from tests.helpers import record, run_in_threads
 
 AWKWARD = "tab\there\nnewline \\ backslash \\N not-null 'quote' \"dq\" émoji 🧪 \r\n ﻿bom"
 
@@ -51,19 +48,7 @@ def test_the_postgres_path_uses_copy(postgres, project_a, django_assert_max_num_
 @pytest.mark.django_db(transaction=True)
 def test_two_concurrent_imports_of_the_same_records_store_each_once(postgres, project_a):
     records = [record(f"r{i}") for i in range(3000)]
-    reports = []
-
-    def run():
-        try:
-            reports.append(ingest(project=project_a, records=source(*records), chunk_size=500))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    reports = run_in_threads(lambda: ingest(project=project_a, records=source(*records), chunk_size=500), [(), ()])
     assert sum(r.created for r in reports) == 3000
     assert sum(r.already_present for r in reports) == 3000
     assert Output.objects.filter(project=project_a).count() == 3000
