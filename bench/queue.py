@@ -1,14 +1,20 @@
 """Review queue benchmark: claim-next and submit-label latency over HTTP under gunicorn, and the
-run's item table page, with a large open queue.
+queue's table pages, with a large open queue.
 
     python -m bench.queue --n 1000000 --cycles 2000
 
-Loads N outputs into one week (the configured database; PostgreSQL is the case that matters),
-draws an audit of about 100,000 items, then C client threads, each a reviewer with a personal
-token, claim and label items through the review API (POST .../review/next, POST
-.../review/items/{id}/label) while another thread reads pages of the run's item table as a QA
-lead. Prints p50/p95/p99 per endpoint and the error count; the project bench-queue is removed
-afterwards unless --keep.
+Loads N outputs into one week (the configured database; PostgreSQL is the case that matters) and
+draws an audit of about 100,000 items. Then two phases against gunicorn:
+
+1. Latency: one reviewer with a personal token claims and labels items through the review API
+   (POST .../review/next, POST .../review/items/{id}/label), then the reviewer's queue page (their
+   progress and their labels table) and a QA lead's pages of the run's item table are read, one
+   request at a time. This is what one person waits for.
+2. Throughput: C reviewers at once, with no think time, claim and label; this measures how many
+   labels per second the server sustains, and the latency people see when it is saturated.
+
+Prints p50/p95/p99 per endpoint and phase, the error count and labels stored against labels
+acknowledged; the project bench-queue is removed afterwards unless --keep.
 """
 from __future__ import annotations
 
@@ -37,8 +43,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, default=1_000_000, help="outputs in the week")
     parser.add_argument("--margin", type=float, default=0.0029, help="plan margin; 0.0029 draws ~100,000 of 1M")
-    parser.add_argument("--cycles", type=int, default=2000, help="claim + label cycles in all")
-    parser.add_argument("--clients", type=int, default=8, help="concurrent reviewers")
+    parser.add_argument("--latency-cycles", type=int, default=500, help="claim + label cycles by one reviewer")
+    parser.add_argument("--pages", type=int, default=300, help="reads of each table page in the latency phase")
+    parser.add_argument("--cycles", type=int, default=2000, help="claim + label cycles in the throughput phase")
+    parser.add_argument("--clients", type=int, default=8, help="concurrent reviewers in the throughput phase")
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers")
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
@@ -63,6 +71,9 @@ def main() -> None:
     SamplingPlan(project=project, strata=[], goal="margin", margin=args.margin, expected_rate=0.5,
                  overlap_share=0.0).save_as_new_version()
     run, _ = audit_actions.draw_audit(project=project, week=IsoWeek.parse("2026-W47"))
+    if connection.vendor == "postgresql":  # as autovacuum would soon after a draw
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE audits_audititem")
     print(f"loaded {args.n:,} outputs and drew {run.size:,} open queue items in {time.perf_counter() - started:.0f} s "
           f"(database: {connection.vendor})")
 
@@ -76,21 +87,27 @@ def main() -> None:
         tokens.append(UserToken.issue(user=user, name="bench")[1])
     lead, _ = User.objects.get_or_create(username="bench-lead")
     Membership.objects.get_or_create(user=lead, project=project, defaults={"role": Membership.Role.QA_LEAD})
-    session = SessionStore()
-    session.update({SESSION_KEY: str(lead.pk), BACKEND_SESSION_KEY: settings.AUTHENTICATION_BACKENDS[0],
-                    HASH_SESSION_KEY: lead.get_session_auth_hash()})
-    session.create()
+    def session_cookie(user) -> str:
+        session = SessionStore()
+        session.update({SESSION_KEY: str(user.pk), BACKEND_SESSION_KEY: settings.AUTHENTICATION_BACKENDS[0],
+                        HASH_SESSION_KEY: user.get_session_auth_hash()})
+        session.create()
+        return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
+
+    first_reviewer = User.objects.get(username="bench-reviewer-0")
+    cookies = {"lead": session_cookie(lead), "reviewer": session_cookie(first_reviewer)}
 
     port = free_port()
     server = subprocess.Popen([sys.executable, "-m", "gunicorn", "reviewapp.wsgi", "-w", str(args.workers),
                                "-b", f"127.0.0.1:{port}", "--log-level", "warning"], cwd=ROOT, env=env)
-    timings: dict[str, list[float]] = {"claim next": [], "submit label": [], "item table page": []}
+    latency: dict[str, list[float]] = {"claim next": [], "submit label": [], "reviewer's queue page": [],
+                                       "run item table page": []}
+    throughput: dict[str, list[float]] = {"claim next": [], "submit label": []}
     errors: list[str] = []
+    acknowledged = [0]
     lock = threading.Lock()
-    left = [args.cycles]
-    done = threading.Event()
 
-    def reviewer(token: str) -> None:
+    def reviewer(token: str, timings: dict, left: list[int]) -> None:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
         while True:
@@ -119,36 +136,36 @@ def main() -> None:
                 if response.status != 201:
                     errors.append(f"label: {response.status} {body[:200]!r}")
                 else:
+                    acknowledged[0] += 1
                     timings["submit label"].append(label_ms)
 
-    def lead_pages() -> None:
+    def pages(name: str, cookie: str, paths: list[str]) -> None:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        headers = {"Cookie": f"{settings.SESSION_COOKIE_NAME}={session.session_key}"}
-        page = 1
-        while not done.is_set():
+        for path in paths:
             t = time.perf_counter()
-            conn.request("GET", f"/p/bench-queue/audits/2026-W47/?page={page}", headers=headers)
+            conn.request("GET", path, headers={"Cookie": cookie})
             response = conn.getresponse()
             response.read()
-            with lock:
-                if response.status == 200:
-                    timings["item table page"].append((time.perf_counter() - t) * 1000)
-                else:
-                    errors.append(f"page: {response.status}")
-            page = page % 200 + 1
+            if response.status == 200:
+                latency[name].append((time.perf_counter() - t) * 1000)
+            else:
+                errors.append(f"{name}: {response.status}")
 
     try:
         wait_for(port)
-        threads = [threading.Thread(target=reviewer, args=(token,)) for token in tokens]
-        pages = threading.Thread(target=lead_pages)
+        pages("reviewer's queue page", cookies["reviewer"], ["/p/bench-queue/review/"] * 20)  # warm every worker
+        latency["reviewer's queue page"].clear()
+        reviewer(tokens[0], latency, [args.latency_cycles])
+        pages("reviewer's queue page", cookies["reviewer"], ["/p/bench-queue/review/"] * args.pages)
+        pages("run item table page", cookies["lead"],
+              [f"/p/bench-queue/audits/2026-W47/?page={i % 200 + 1}" for i in range(args.pages)])
+        threads = [threading.Thread(target=reviewer, args=(token, throughput, [args.cycles // args.clients]))
+                   for token in tokens]
         started = time.perf_counter()
-        pages.start()
         for t in threads:
             t.start()
         for t in threads:
             t.join()
-        done.set()
-        pages.join()
         elapsed = time.perf_counter() - started
     finally:
         server.terminate()
@@ -157,14 +174,17 @@ def main() -> None:
     from reviewapp.review.models import Label
 
     stored = Label.objects.filter(item__run=run).count()
-    print(f"\n{args.clients} reviewers, {args.cycles:,} claim+label cycles in {elapsed:.1f} s "
-          f"({args.cycles / elapsed:,.0f} labels/s); gunicorn workers: {args.workers}")
-    print(f"{'endpoint':<18} {'requests':>9} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")
-    for name, values in timings.items():
-        print(f"{name:<18} {len(values):>9,} {statistics.median(values) if values else float('nan'):>8.1f} "
-              f"{percentile(values, 95):>8.1f} {percentile(values, 99):>8.1f}")
+    cycles = len(throughput["submit label"])
+    print(f"\n{'phase':<11} {'endpoint':<22} {'requests':>9} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")
+    for phase, timings in (("latency", latency), (f"{args.clients} at once", throughput)):
+        for name, values in timings.items():
+            print(f"{phase:<11} {name:<22} {len(values):>9,} "
+                  f"{statistics.median(values) if values else float('nan'):>8.1f} "
+                  f"{percentile(values, 95):>8.1f} {percentile(values, 99):>8.1f}")
+    print(f"throughput: {args.clients} reviewers without think time, {cycles:,} labels in {elapsed:.1f} s "
+          f"= {cycles / elapsed:,.0f} labels/s; gunicorn workers: {args.workers}")
     print(f"errors: {len(errors)}" + (f" (first: {errors[0]})" if errors else ""))
-    print(f"labels stored: {stored:,}; labels acknowledged: {len(timings['submit label']):,}")
+    print(f"labels stored: {stored:,}; labels acknowledged: {acknowledged[0]:,}")
     if not args.keep:
         drop_project("bench-queue")
 

@@ -159,7 +159,7 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
-DJANGO_TABLES2_TEMPLATE = "django_tables2/table.html"
+DJANGO_TABLES2_TEMPLATE = "reviewapp/table.html"
 
 # --- Security (production defaults; `manage.py check --deploy` passes with DEBUG=False) -----
 SESSION_COOKIE_HTTPONLY = True

@@ -52,18 +52,17 @@ def _project(request: HttpRequest, slug: str) -> Project | None:
     return Project.objects.for_user(request.user).filter(slug=slug).first()
 
 
-def _label_out(label: Label) -> dict:
+def _label_out(label: Label, *, revisions: int | None = None) -> dict:
     return {"id": label.pk, "item": label.item_id, "verdict": label.verdict, "answers": label.answers,
-            "revisions": label.revisions.count(), "created_at": label.created_at.isoformat(),
-            "updated_at": label.updated_at.isoformat()}
+            "revisions": label.revisions.count() if revisions is None else revisions,
+            "created_at": label.created_at.isoformat(), "updated_at": label.updated_at.isoformat()}
 
 
-def _item_out(item: AuditItem, user, *, claim: Claim | None = None, fresh: bool = False) -> dict:
-    """The item as a reviewer may see it. `fresh`: just claimed, so there is no label of theirs yet."""
+def _item_out(item: AuditItem, user, *, claim: Claim | None) -> dict:
+    """The item as a reviewer may see it. `claim`: their active claim, if any; an active claim has
+    no label yet (submitting one closes the claim in the same transaction)."""
     output = item.output
-    if claim is None:
-        claim = Claim.objects.filter(item=item, reviewer=user, status=Claim.Status.ACTIVE).first()
-    label = None if fresh else Label.objects.filter(item=item, reviewer=user).first()
+    label = None if claim else Label.objects.filter(item=item, reviewer=user).first()
     schema = label.schema if label else LabelSchema.current(item.project)
     return {
         "id": item.pk, "project": item.project.slug, "week_start": item.week_start.isoformat(), "stratum": item.stratum,
@@ -86,28 +85,26 @@ def claim_next(request: HttpRequest, project: str):
     claim = actions.claim_next(user=request.user, project=target)
     if claim is None:
         return Status(204, None)
-    # An active claim has no label yet: submitting one closes the claim in the same transaction.
-    return Status(200, _item_out(claim.item, request.user, claim=claim, fresh=True))
+    return Status(200, _item_out(claim.item, request.user, claim=claim))
 
 
-def _my_item(request: HttpRequest, project: str, item_id: int) -> AuditItem | None:
+def _my_claim(request: HttpRequest, project: str, item_id: int) -> Claim | None:
+    """The caller's claim on the item (with the item, its output and project), if the item is theirs."""
     target = _project(request, project)
     if target is None:
         return None
-    item = AuditItem.objects.select_related("output", "project").filter(project=target, pk=item_id).first()
-    if item is None:
-        return None
-    mine = Claim.objects.filter(item=item, reviewer=request.user).exists()
-    return item if mine else None
+    return (Claim.objects.select_related("item__output", "item__project")
+            .filter(item__project=target, item_id=item_id, reviewer=request.user).first())
 
 
 @router.get("/projects/{project}/review/items/{item_id}", response={200: ItemOut, 404: ErrorOut},
             summary="Read an item you claimed or labelled")
 def read_item(request: HttpRequest, project: str, item_id: int):
-    item = _my_item(request, project, item_id)
-    if item is None:
+    claim = _my_claim(request, project, item_id)
+    if claim is None:
         return Status(404, {"detail": "no such item among yours"})
-    return Status(200, _item_out(item, request.user))
+    active = claim if claim.status == Claim.Status.ACTIVE else None
+    return Status(200, _item_out(claim.item, request.user, claim=active))
 
 
 @router.post("/projects/{project}/review/items/{item_id}/label",
@@ -116,11 +113,12 @@ def read_item(request: HttpRequest, project: str, item_id: int):
 def submit_label(request: HttpRequest, project: str, item_id: int, body: LabelIn):
     """201 for a new label; 200 when it was already stored (a resend) or revised. Answers that do not
     fit the rubric get 422 with the question named."""
-    item = _my_item(request, project, item_id)
-    if item is None:
+    claim = _my_claim(request, project, item_id)
+    if claim is None:
         return Status(404, {"detail": "no such item among yours"})
-    claim = Claim.objects.get(item=item, reviewer=request.user)
-    existing = Label.objects.filter(item=item, reviewer=request.user).first()
+    # An active claim has no label yet (submitting closes it in the same transaction).
+    existing = None if claim.status == Claim.Status.ACTIVE else Label.objects.filter(
+        item_id=item_id, reviewer=request.user).first()
     try:
         if existing and claim.status == Claim.Status.SUBMITTED and existing.answers != body.answers:
             label, status = actions.revise_label(label=existing, user=request.user, data=body.answers), 200
@@ -132,4 +130,4 @@ def submit_label(request: HttpRequest, project: str, item_id: int, body: LabelIn
         return Status(422, {"detail": str(exc)})
     except actions.ReviewError as exc:
         return Status(409, {"detail": str(exc)})
-    return Status(status, _label_out(label))
+    return Status(status, _label_out(label, revisions=1 if status == 201 else None))

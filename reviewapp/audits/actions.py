@@ -20,8 +20,8 @@ import math
 from datetime import datetime
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, F
-from django.db.models.functions import Collate
+from django.db.models import Count, F, Sum
+from django.db.models.functions import Coalesce, Collate
 from django.utils import timezone
 
 from reviewapp.ingest.models import Output
@@ -75,6 +75,9 @@ def draw_audit(*, project: Project, week: IsoWeek, requested_by=None, now: datet
             AuditItem.objects.bulk_create(
                 _items(run, plan, chosen, fig.allocation, counts, weights), batch_size=1000
             )
+            # Kept on the run so the queue's progress line never sums the items.
+            run.reviews_needed = run.items.aggregate(n=Coalesce(Sum("required_reviews"), 0))["n"]
+            run.save(update_fields=["reviews_needed"])
     except IntegrityError:
         # Another worker drew this week between our check and our insert: theirs stands.
         return AuditRun.objects.get(project=project, iso_year=week.year, iso_week=week.week), False

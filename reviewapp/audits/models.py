@@ -115,6 +115,7 @@ class AuditRun(models.Model):
     populations = models.JSONField(help_text="Outputs per stratum in the week")
     allocation = models.JSONField(help_text="Items drawn per stratum")
     required = models.PositiveIntegerField(help_text="Sample size the plan's goal asks for")
+    reviews_needed = models.PositiveIntegerField(default=0, help_text="Reviews the drawn items need in all")
     capped = models.BooleanField(default=False, help_text="The reviewer capacity cut the sample")
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(default=timezone.now)

@@ -1,8 +1,12 @@
 from __future__ import annotations
 
 import django_tables2 as tables
+from django.db.models import Prefetch
 from django.template.defaultfilters import truncatechars
 from django.urls import reverse
+
+from reviewapp.ingest.models import Output
+from reviewapp.review.models import GoldLabel
 
 from .models import AuditItem
 
@@ -10,7 +14,7 @@ from .models import AuditItem
 class AuditItemTable(tables.Table):
     output = tables.Column(
         accessor="output__external_id", verbose_name="Output",
-        linkify=lambda record: reverse("reviewapp:output-detail", args=[record.run.project.slug, record.output_id]),
+        linkify=lambda table, record: reverse("reviewapp:output-detail", args=[table.project.slug, record.output_id]),
     )
     stratum = tables.Column()
     category = tables.Column(accessor="output__category")
@@ -27,6 +31,24 @@ class AuditItemTable(tables.Table):
                   "verdict", "text")
         attrs = {"class": "table"}
         empty_text = "This run drew no items."
+
+    def __init__(self, data, *, project, **kwargs):
+        self.project = project  # every row is of this project: links need no per-row look-up
+        super().__init__(data, **kwargs)
+
+    @staticmethod
+    def rows(items, *, paged: bool = True):
+        """The items with the output and gold columns the table shows (inputs, contexts and raw
+        records can be large). Paged, they are fetched for the page's rows only, after the slice:
+        joined into the paged query, PostgreSQL would join every row the OFFSET skips. An export
+        reads everything, so there one join beats an IN list of every id."""
+        output_fields = ("external_id", "category", "output")
+        if not paged:
+            return items.select_related("output", "gold").only(
+                *(f.name for f in AuditItem._meta.concrete_fields), *(f"output__{f}" for f in output_fields),
+                "gold__verdict")
+        return items.prefetch_related(Prefetch("output", queryset=Output.objects.only(*output_fields)),
+                                      Prefetch("gold", queryset=GoldLabel.objects.only("item", "verdict")))
 
     def render_inclusion_probability(self, value: float) -> str:
         return f"{value:.4f}"

@@ -6,12 +6,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_tables2 import RequestConfig
-from django_tables2.export import TableExport
 
 from reviewapp import jobs
 from reviewapp.charts import line_chart
 from reviewapp.projects.access import LEADS, lead_project_for, project_for
 from reviewapp.review.filters import AuditItemFilter
+from reviewapp.tables import KnownCountPaginator, export_response, exporting
 
 from . import actions, planning, tasks
 from .forms import DrawForm, SamplingPlanForm
@@ -96,11 +96,14 @@ def run_draw(request: HttpRequest, slug: str) -> HttpResponse:
 def run_detail(request: HttpRequest, slug: str, year: int, week: int) -> HttpResponse:
     project = project_for(request, slug)
     run = get_object_or_404(AuditRun.objects.select_related("plan"), project=project, iso_year=year, iso_week=week)
-    items = AuditItemFilter(request.GET, queryset=run.items.select_related("output", "run__project"), run=run)
-    table = AuditItemTable(items.qs)
-    RequestConfig(request, paginate={"per_page": 50}).configure(table)
-    if request.GET.get("_export") == "csv":
-        return TableExport("csv", table).response(f"audit-{run.week}.csv")
+    rows = AuditItemTable.rows(run.items.all(), paged=not exporting(request))
+    items = AuditItemFilter(request.GET, queryset=rows, run=run)
+    table = AuditItemTable(items.qs, project=project)
+    filtered = any(request.GET.get(name) for name in items.filters)
+    RequestConfig(request, paginate={"per_page": 50, "paginator_class": KnownCountPaginator,
+                                     "count": None if filtered else run.size}).configure(table)
+    if response := export_response(request, table, f"audit-{run.week}"):
+        return response
     strata = [{"name": name, "population": run.populations.get(name, 0), "size": n,
                "probability": n / run.populations[name] if run.populations.get(name) else 0}
               for name, n in run.allocation.items()]

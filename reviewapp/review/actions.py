@@ -13,14 +13,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db import transaction
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Subquery, Sum, Value
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from reviewapp.audits.models import AuditItem
+from reviewapp.audits.models import AuditItem, AuditRun
 
-from .models import Claim, GoldLabel, GoldRevision, Label, LabelRevision, LabelSchema
+from .models import Claim, GoldLabel, GoldRevision, Label, LabelRevision, LabelSchema, ReviewTally
 from .rubric import clean_answers, disagreements
 
 LEASE = timedelta(minutes=20)
@@ -98,8 +98,11 @@ def submit_label(*, claim: Claim, user, data: dict, time_on_task_ms: int | None 
         LabelRevision.objects.create(label=label, number=1, answers=answers, author=user, created_at=now)
         claim.status = Claim.Status.SUBMITTED
         claim.save(update_fields=["status"])
-        AuditItem.objects.filter(pk=claim.item_id).update(labels_count=F("labels_count") + 1)
-        settle(item=AuditItem.objects.select_for_update().get(pk=claim.item_id))
+        item = AuditItem.objects.select_for_update().get(pk=claim.item_id)
+        item.labels_count += 1
+        _count_label(run_id=item.run_id, user=user)
+        # The common case, one review: the label just stored is the whole story, no need to read it back.
+        settle(item=item, labels=[label] if item.labels_count == 1 else None, changed=["labels_count"])
     return label
 
 
@@ -130,24 +133,26 @@ def revise_label(*, label: Label, user, data: dict) -> Label:
     return label
 
 
-def settle(*, item: AuditItem) -> None:
+def settle(*, item: AuditItem, labels: list[Label] | None = None, changed: list[str] = ()) -> None:
     """After a label changes: an item with all its reviews takes the single or agreed label as gold,
-    or waits for adjudication when reviewers disagree. An adjudicated item keeps its ruling."""
-    if item.status == AuditItem.Status.ADJUDICATED:
-        return
-    labels = list(item.labels.order_by("created_at"))
-    if len(labels) < item.required_reviews:
-        return
-    questions = labels[0].schema.questions
-    if len(labels) > 1 and disagreements(questions, [label.answers for label in labels]):
-        item.status = AuditItem.Status.DISPUTED
-        item.save(update_fields=["status"])
-        GoldLabel.objects.filter(item=item).delete()
-        return
-    method = GoldLabel.Method.SINGLE if len(labels) == 1 else GoldLabel.Method.AGREED
-    _set_gold(item, labels[0].answers, method, author=None)
-    item.status = AuditItem.Status.LABELLED
-    item.save(update_fields=["status"])
+    or waits for adjudication when reviewers disagree. An adjudicated item keeps its ruling.
+    `labels`: the item's labels when the caller already holds them all; `changed`: item fields the
+    caller modified, saved with the status in one statement."""
+    fields = list(changed)
+    if item.status != AuditItem.Status.ADJUDICATED and item.labels_count >= item.required_reviews:
+        if labels is None:
+            labels = list(item.labels.select_related("schema").order_by("created_at"))
+        questions = labels[0].schema.questions
+        if len(labels) > 1 and disagreements(questions, [label.answers for label in labels]):
+            item.status = AuditItem.Status.DISPUTED
+            GoldLabel.objects.filter(item=item).delete()
+        else:
+            method = GoldLabel.Method.SINGLE if len(labels) == 1 else GoldLabel.Method.AGREED
+            _set_gold(item, labels[0].answers, method, author=None)
+            item.status = AuditItem.Status.LABELLED
+        fields.append("status")
+    if fields:
+        item.save(update_fields=fields)
 
 
 def adjudicate(*, item: AuditItem, user, data: dict) -> GoldLabel:
@@ -177,15 +182,25 @@ def _set_gold(item: AuditItem, answers: dict, method: str, *, author) -> GoldLab
     return gold
 
 
+def _count_label(*, run_id: int, user) -> None:
+    if ReviewTally.objects.filter(run_id=run_id, reviewer=user).update(labels=F("labels") + 1):
+        return
+    try:
+        with transaction.atomic():  # a savepoint: the same reviewer's other submit may create it first
+            ReviewTally.objects.create(run_id=run_id, reviewer=user, labels=1)
+    except IntegrityError:
+        ReviewTally.objects.filter(run_id=run_id, reviewer=user).update(labels=F("labels") + 1)
+
+
 @dataclass
 class Progress:
     mine_done: int
     team_done: int
-    team_left: int  # reviews still needed this week
+    team_left: int  # reviews still needed in the run
 
 
-def progress(*, user, project, week_start) -> Progress:
-    items = AuditItem.objects.filter(project=project, week_start=week_start)
-    totals = items.aggregate(needed=Coalesce(Sum("required_reviews"), 0), done=Coalesce(Sum("labels_count"), 0))
-    mine = Label.objects.filter(item__in=items, reviewer=user).count()
-    return Progress(mine_done=mine, team_done=totals["done"], team_left=max(0, totals["needed"] - totals["done"]))
+def progress(*, user, run: AuditRun) -> Progress:
+    """Reviews done in a run, by this reviewer and by everyone, from the per-reviewer tallies."""
+    tallies = dict(ReviewTally.objects.filter(run=run).values_list("reviewer_id", "labels"))
+    team = sum(tallies.values())
+    return Progress(mine_done=tallies.get(user.pk, 0), team_done=team, team_left=max(0, run.reviews_needed - team))

@@ -4,8 +4,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.functional import cached_property
 
-from reviewapp.audits.models import AuditItem
+from reviewapp.audits.models import AuditItem, AuditRun
 from reviewapp.projects.models import Project
 
 from .rubric import DEFAULT_RUBRIC, validate_rubric
@@ -38,7 +39,7 @@ class LabelSchema(models.Model):
             schema, _ = cls.objects.get_or_create(project=project, version=1, defaults={"definition": DEFAULT_RUBRIC})
         return schema
 
-    @property
+    @cached_property
     def questions(self) -> list[dict]:
         return validate_rubric(self.definition)
 
@@ -100,6 +101,19 @@ class LabelRevision(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["label", "number"], name="one_label_revision_number")]
         ordering = ["label", "number"]
+
+
+class ReviewTally(models.Model):
+    """Labels a reviewer has submitted in a run: one small row per reviewer, so the queue's progress
+    line reads a handful of rows instead of counting a run's labels, and concurrent reviewers
+    never update the same row."""
+
+    run = models.ForeignKey(AuditRun, on_delete=models.CASCADE, related_name="tallies")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    labels = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["run", "reviewer"], name="one_tally_per_run_reviewer")]
 
 
 class GoldLabel(models.Model):

@@ -9,11 +9,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_tables2 import RequestConfig
-from django_tables2.export import TableExport
 
-from reviewapp.audits.models import AuditItem
+from reviewapp.audits.models import AuditItem, AuditRun
 from reviewapp.audits.weeks import IsoWeek
 from reviewapp.projects.access import LEADS, lead_project_for, project_for
+from reviewapp.tables import export_response, exporting
 
 from . import actions
 from .filters import LabelFilter
@@ -23,26 +23,19 @@ from .rubric import RubricError
 from .tables import DisputedTable, LabelTable
 
 
-def _table_response(request: HttpRequest, table, name: str) -> HttpResponse | None:
-    """CSV export of a table when ?_export=csv is asked for (the whole filtered list, not a page)."""
-    if request.GET.get("_export") == "csv":
-        return TableExport("csv", table).response(f"{name}.csv")
-    return None
-
-
 @require_GET
 def queue(request: HttpRequest, slug: str) -> HttpResponse:
     project = project_for(request, slug)
     week = IsoWeek.containing(timezone.now()).shift(-1)
-    latest = AuditItem.objects.filter(project=project).order_by("-week_start").values_list("week_start", flat=True).first()
-    progress = actions.progress(user=request.user, project=project, week_start=latest) if latest else None
+    latest = AuditRun.objects.filter(project=project).order_by("-week_start").first()
+    progress = actions.progress(user=request.user, run=latest) if latest else None
     held = Claim.objects.filter(item__project=project, reviewer=request.user, status=Claim.Status.ACTIVE,
                                 expires_at__gt=timezone.now()).first()
-    labels = Label.objects.filter(item__project=project, reviewer=request.user).select_related(
-        "item__output", "item__project", "reviewer").order_by("-updated_at")
-    table = LabelTable(labels)
+    labels = LabelTable.rows(Label.objects.filter(item__project=project, reviewer=request.user).order_by("-updated_at"),
+                             paged=not exporting(request))
+    table = LabelTable(labels, project=project)
     RequestConfig(request, paginate={"per_page": 50}).configure(table)
-    return _table_response(request, table, "my-labels") or render(request, "review/queue.html", {
+    return export_response(request, table, "my-labels") or render(request, "review/queue.html", {
         "project": project, "progress": progress, "latest": latest, "held": held, "table": table, "week": week,
         "can_lead": project.role_of(request.user) in LEADS,
     })
@@ -127,11 +120,12 @@ def history(request: HttpRequest, slug: str, item_id: int) -> HttpResponse:
 def labels(request: HttpRequest, slug: str) -> HttpResponse:
     """Every label of the project, by reviewer (QA leads); reviewers have their own on the queue page."""
     project = lead_project_for(request, slug)
-    found = LabelFilter(request.GET, project=project, queryset=Label.objects.filter(item__project=project)
-                        .select_related("item__output", "item__project", "reviewer").order_by("-updated_at"))
-    table = LabelTable(found.qs)
+    found = LabelFilter(request.GET, project=project,
+                        queryset=LabelTable.rows(Label.objects.filter(item__project=project).order_by("-updated_at"),
+                                                 paged=not exporting(request)))
+    table = LabelTable(found.qs, project=project)
     RequestConfig(request, paginate={"per_page": 50}).configure(table)
-    return _table_response(request, table, "labels") or render(
+    return export_response(request, table, "labels") or render(
         request, "review/labels.html", {"project": project, "table": table, "filter": found, "can_lead": True})
 
 
@@ -142,7 +136,7 @@ def disputed(request: HttpRequest, slug: str) -> HttpResponse:
         "output", "project").order_by("week_start", "-risk_weight", "draw_key")
     table = DisputedTable(items)
     RequestConfig(request, paginate={"per_page": 50}).configure(table)
-    return _table_response(request, table, "disagreements") or render(
+    return export_response(request, table, "disagreements") or render(
         request, "review/disputed.html", {"project": project, "table": table, "can_lead": True})
 
 

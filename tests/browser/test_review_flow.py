@@ -92,3 +92,27 @@ def test_keyboard_labelling_and_adjudication(live_server, browser, project_a, al
     assert (gold.verdict, gold.answers["harm"], gold.method) == ("partial", "near_miss", "adjudicated")
     assert AuditItem.objects.get(pk=disputed.pk).status == "adjudicated"
     assert dialogs == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_correction_diff_is_drawn_while_typing_and_stays_inert(live_server, browser, project_a, alice):
+    drawn_run(project_a)
+    claim = actions.claim_next(user=alice, project=project_a)
+    output = claim.item.output
+    output.output = "The refund takes <img src=x onerror=alert(1)> five days"
+    output.save(update_fields=["output"])
+    page = browser.new_page()
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    log_in(page, live_server.url, "alice")
+    page.goto(f"{live_server.url}/p/support/review/items/{claim.item_id}/")
+    page.wait_for_function("document.documentElement.dataset.labelling === 'ready'")
+    assert page.locator("#correction").is_hidden()
+    page.locator("textarea[data-correction]").fill("The refund takes three days")
+    page.wait_for_function("!document.getElementById('correction').hidden")
+    assert page.locator("#correction-diff del").all_inner_texts() == ["<img src=x onerror=alert(1)> five"]
+    assert page.locator("#correction-diff ins").all_inner_texts() == ["three"]
+    assert page.locator("#correction-diff img").count() == 0 and page.locator("img[src=x]").count() == 0
+    page.locator("textarea[data-correction]").fill("")
+    page.wait_for_function("document.getElementById('correction').hidden")
+    assert dialogs == []

@@ -140,5 +140,8 @@ def test_progress_counts_mine_and_the_team(project_a, alice, bob):
     run = drawn_run(project_a)
     for user in (alice, bob, alice):
         actions.submit_label(claim=actions.claim_next(user=user, project=project_a), user=user, data=GOOD)
-    p = actions.progress(user=alice, project=project_a, week_start=run.week_start)
-    assert (p.mine_done, p.team_done, p.team_left) == (2, 3, run.size - 3)
+    run.refresh_from_db()
+    assert run.reviews_needed == sum(item.required_reviews for item in run.items.all())
+    p = actions.progress(user=alice, run=run)
+    assert (p.mine_done, p.team_done, p.team_left) == (2, 3, run.reviews_needed - 3)
+    assert actions.progress(user=bob, run=run).mine_done == 1

@@ -7,7 +7,7 @@ import pytest
 
 from reviewapp.audits.models import AuditItem
 from reviewapp.review import actions
-from reviewapp.review.models import Label
+from reviewapp.review.models import Label, ReviewTally
 from tests.helpers import make_user, run_in_threads
 from tests.review.conftest import GOOD, drawn_run
 
@@ -28,5 +28,8 @@ def test_twenty_reviewers_drain_a_run_without_doubles(postgres, project_a):
     per_item = Counter(item for _, item in seen)
     assert len(per_item) == run.size and set(per_item.values()) == {1}
     assert Label.objects.count() == run.size
+    # The per-reviewer tallies behind the progress line add up under the same concurrency.
+    done_by = Counter(user for user, _ in seen)
+    assert dict(ReviewTally.objects.filter(run=run).values_list("reviewer_id", "labels")) == dict(done_by)
     assert set(AuditItem.objects.filter(run=run).values_list("labels_count", flat=True)) == {1}
     assert len({u for u, _ in seen}) > 1  # the work was shared
