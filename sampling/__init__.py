@@ -13,10 +13,35 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 _EXPORTS = {
+    "KAPPA_WEIGHTS": "agreement",
+    "MEASUREMENT_LEVELS": "agreement",
+    "Agreement": "agreement",
+    "cohens_kappa": "agreement",
+    "cohens_kappa_interval": "agreement",
+    "fleiss_kappa": "agreement",
+    "fleiss_kappa_interval": "agreement",
+    "krippendorff_alpha": "agreement",
+    "krippendorff_alpha_interval": "agreement",
+    "percent_agreement": "agreement",
+    "percent_agreement_interval": "agreement",
     "METHODS": "allocation",
     "allocate": "allocation",
     "draw": "draws",
     "draw_key": "draws",
+    "INTERVAL_METHODS": "estimation",
+    "Estimate": "estimation",
+    "StratumCount": "estimation",
+    "estimate_proportion": "estimation",
+    "estimate_upper_bound": "estimation",
+    "proportion_interval": "estimation",
+    "upper_bound": "estimation",
+    "SPRT": "monitoring",
+    "Change": "monitoring",
+    "CusumResult": "monitoring",
+    "PChart": "monitoring",
+    "binomial_cusum": "monitoring",
+    "change_test": "monitoring",
+    "p_chart": "monitoring",
     "margin_of_allocation": "sizing",
     "margin_of_sample": "sizing",
     "power_of_sample": "sizing",
@@ -28,9 +53,13 @@ _EXPORTS = {
     "Stratum": "types",
 }
 __all__ = [
-    "METHODS", "Draw", "Power", "Stratum", "allocate", "draw", "draw_key", "margin_of_allocation",
-    "margin_of_sample", "power_of_sample", "sample_size_for_budget", "sample_size_for_change",
-    "sample_size_for_margin",
+    "INTERVAL_METHODS", "KAPPA_WEIGHTS", "MEASUREMENT_LEVELS", "METHODS", "SPRT", "Agreement", "Change",
+    "CusumResult", "Draw", "Estimate", "PChart", "Power", "Stratum", "StratumCount", "allocate", "binomial_cusum",
+    "change_test", "cohens_kappa", "cohens_kappa_interval", "draw", "draw_key", "estimate_proportion",
+    "estimate_upper_bound", "fleiss_kappa", "fleiss_kappa_interval", "krippendorff_alpha",
+    "krippendorff_alpha_interval", "margin_of_allocation", "margin_of_sample", "p_chart", "percent_agreement",
+    "percent_agreement_interval", "power_of_sample", "proportion_interval", "sample_size_for_budget",
+    "sample_size_for_change", "sample_size_for_margin", "upper_bound",
 ]
 
 
@@ -47,8 +76,31 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerly
+    from .agreement import (
+        KAPPA_WEIGHTS,
+        MEASUREMENT_LEVELS,
+        Agreement,
+        cohens_kappa,
+        cohens_kappa_interval,
+        fleiss_kappa,
+        fleiss_kappa_interval,
+        krippendorff_alpha,
+        krippendorff_alpha_interval,
+        percent_agreement,
+        percent_agreement_interval,
+    )
     from .allocation import METHODS, allocate
     from .draws import draw, draw_key
+    from .estimation import (
+        INTERVAL_METHODS,
+        Estimate,
+        StratumCount,
+        estimate_proportion,
+        estimate_upper_bound,
+        proportion_interval,
+        upper_bound,
+    )
+    from .monitoring import SPRT, Change, CusumResult, PChart, binomial_cusum, change_test, p_chart
     from .sizing import (
         margin_of_allocation,
         margin_of_sample,
