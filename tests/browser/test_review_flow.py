@@ -6,12 +6,14 @@ import os
 import shutil
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.utils import timezone
 
-from reviewapp.audits.models import AuditItem
+from reviewapp.audits.models import AuditItem, AuditRun
+from reviewapp.demo.actions import DEMO_PASSWORD, seed_demo
 from reviewapp.review import actions
 from reviewapp.review.models import GoldLabel, Label
 from tests.conftest import unavailable
-from tests.helpers import make_user
 from tests.review.conftest import BAD, drawn_run
 
 CHROMIUM = "/usr/bin/chromium"
@@ -37,26 +39,28 @@ def browser():
     os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
-def log_in(page, base: str, username: str) -> None:
+def log_in(page, base: str, username: str, password: str = PASSWORD) -> None:
     page.goto(f"{base}/login/")
     page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
+    page.fill("input[name=password]", password)
     page.keyboard.press("Enter")
     page.wait_for_url(f"{base}/")
 
 
 @pytest.mark.django_db(transaction=True)
-def test_keyboard_labelling_and_adjudication(live_server, browser, project_a, alice):
-    drawn_run(project_a, overlap_share=1.0)
-    bob = make_user("bob", project_a)
-    make_user("lead", project_a, role="qa_lead")
+def test_a_demo_reviewer_labels_by_keyboard_and_the_demo_lead_adjudicates(live_server, browser):
+    summary = seed_demo(seed=7, n=600, now=timezone.now())
+    project = summary.project
+    run = AuditRun.objects.get(project=project)
+    # Every item of the demo's run gets a blind double review, so the first one can be disputed.
+    run.items.update(required_reviews=2)
     page = browser.new_page()
     dialogs: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     base = live_server.url
 
-    log_in(page, base, "alice")
-    page.goto(f"{base}/p/support/review/")
+    log_in(page, base, "reviewer1", DEMO_PASSWORD)
+    page.goto(f"{base}/p/demo/review/")
     # "Start reviewing" takes the focus on load (autofocus); wait for it rather than race it.
     page.wait_for_function("document.activeElement && document.activeElement.type === 'submit'")
     page.keyboard.press("Enter")
@@ -68,26 +72,27 @@ def test_keyboard_labelling_and_adjudication(live_server, browser, project_a, al
             page.keyboard.press(key)
         page.keyboard.press("Control+Enter")
         page.wait_for_url(lambda u, url=url: u != url)
-    labels = list(Label.objects.filter(reviewer=alice).order_by("created_at"))
+    reviewer1, reviewer2 = (get_user_model().objects.get(username=name) for name in ("reviewer1", "reviewer2"))
+    labels = list(Label.objects.filter(reviewer=reviewer1).order_by("created_at"))
     assert [lbl.verdict for lbl in labels] == ["success", "failure", "partial"]
     assert labels[1].answers["errors"] == ["factual_error"] and labels[1].answers["escalate"] is True
     assert labels[1].answers["harm"] == "near_miss"
 
-    # Bob disagrees with Alice on her first item; the QA lead settles it from the keyboard.
+    # reviewer2 disagrees with reviewer1 on the first item; the demo's QA lead settles it from the keyboard.
     disputed = labels[0].item
-    claim = actions.claim_next(user=bob, project=project_a)
+    claim = actions.claim_next(user=reviewer2, project=project)
     assert claim.item_id == disputed.pk
-    actions.submit_label(claim=claim, user=bob, data=BAD)
+    actions.submit_label(claim=claim, user=reviewer2, data=BAD)
     page.context.clear_cookies()
-    log_in(page, base, "lead")
-    page.goto(f"{base}/p/support/adjudication/")
+    log_in(page, base, "qalead", DEMO_PASSWORD)
+    page.goto(f"{base}/p/demo/adjudication/")
     page.click(f"text={disputed.output.external_id}")
     page.wait_for_url("**/adjudication/*/")
     page.wait_for_function("document.documentElement.dataset.labelling === 'ready'")
     for key in ("2", "8"):
         page.keyboard.press(key)
     page.keyboard.press("Control+Enter")
-    page.wait_for_url(f"{base}/p/support/adjudication/")
+    page.wait_for_url(f"{base}/p/demo/adjudication/")
     gold = GoldLabel.objects.get(item=disputed)
     assert (gold.verdict, gold.answers["harm"], gold.method) == ("partial", "near_miss", "adjudicated")
     assert AuditItem.objects.get(pk=disputed.pk).status == "adjudicated"
