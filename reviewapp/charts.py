@@ -83,3 +83,70 @@ def line_chart(points: list[tuple[float, float]], *, title: str, x_label: str, y
     )
     return format_html('<figure class="chart"><figcaption>{}</figcaption>{}<div class="muted small">{}</div></figure>',
                        title, svg, y_label)
+
+
+def trend_chart(weeks: list[str], values: list[float | None], lower: list[float | None], upper: list[float | None], *,
+                title: str, threshold: float | None = None, guardrail: float | None = None,
+                lcl: list[float | None] | None = None, ucl: list[float | None] | None = None,
+                height: int = 220) -> SafeString:
+    """A weekly rate with its interval band, the threshold and guardrail lines, and the control
+    limits (dotted steps). Weeks without a value leave a gap. Percentages on the y axis."""
+    width, left, bottom, top, right = 560, 48, 30, 12, 12
+    plot_w, plot_h = width - left - right, height - top - bottom
+    if not weeks:
+        return format_html("")
+    known = [v for v in [*upper, *values, *(ucl or []), threshold, guardrail] if v is not None]
+    peak = min(1.0, max(known, default=0.01) * 1.15) or 0.01
+    slot = plot_w / max(len(weeks) - 1, 1)
+
+    def sx(i: int) -> float:
+        return left + (slot * i if len(weeks) > 1 else plot_w / 2)
+
+    def sy(y: float) -> float:
+        return top + plot_h * (1 - y / peak)
+
+    parts: list[SafeString] = []
+    for y in (0, peak / 2, peak):
+        parts.append(format_html('<line x1="{}" x2="{}" y1="{}" y2="{}" class="grid"/><text x="{}" y="{}" '
+                                 'text-anchor="end" class="axis">{}</text>', left, width - right, _n(sy(y)), _n(sy(y)),
+                                 left - 4, _n(sy(y) + 4), f"{y:.1%}"))
+    runs: list[list[int]] = [[]]
+    for i, v in enumerate(values):
+        if v is None:
+            runs.append([])
+        else:
+            runs[-1].append(i)
+    for run in filter(None, runs):
+        if all(lower[i] is not None and upper[i] is not None for i in run):
+            edge = [f"{_n(sx(i))},{_n(sy(upper[i]))}" for i in run] + [f"{_n(sx(i))},{_n(sy(lower[i]))}" for i in reversed(run)]
+            parts.append(format_html('<polygon points="{}" class="band"/>', " ".join(edge)))
+        parts.append(format_html('<path d="{}" class="line"/>',
+                                 " ".join(f"{'M' if k == 0 else 'L'}{_n(sx(i))},{_n(sy(values[i]))}" for k, i in enumerate(run))))
+    for limits in (lcl, ucl):
+        if limits:
+            steps = " ".join(f"{'M' if i == 0 or limits[i - 1] is None else 'L'}{_n(sx(i))},{_n(sy(v))}"
+                             for i, v in enumerate(limits) if v is not None)
+            if steps:
+                parts.append(format_html('<path d="{}" class="limit"/>', steps))
+    for level, css, name in ((threshold, "threshold", "threshold"), (guardrail, "guardrail", "guardrail")):
+        if level is not None:
+            parts.append(format_html('<line x1="{}" x2="{}" y1="{}" y2="{}" class="{}"><title>{} {}</title></line>',
+                                     left, width - right, _n(sy(level)), _n(sy(level)), css, name, f"{level:.2%}"))
+    for i, v in enumerate(values):
+        if v is not None:
+            interval = f" [{lower[i]:.2%}, {upper[i]:.2%}]" if lower[i] is not None and upper[i] is not None else ""
+            parts.append(format_html('<circle cx="{}" cy="{}" r="3"><title>{}: {}{}</title></circle>',
+                                     _n(sx(i)), _n(sy(v)), weeks[i], f"{v:.2%}", interval))
+    every = max(1, len(weeks) // 8)
+    for i, week in enumerate(weeks):
+        if i % every == 0 or i == len(weeks) - 1:
+            parts.append(format_html('<text x="{}" y="{}" text-anchor="middle" class="axis">{}</text>',
+                                     _n(sx(i)), height - 10, week))
+    svg = format_html('<svg viewBox="0 0 {} {}" role="img" aria-label="{}" class="chart trend">{}</svg>',
+                      width, height, title, mark_safe("".join(parts)))
+    legend = mark_safe('<span class="legend-item"><span class="swatch band"></span>95% interval</span>'
+                       '<span class="legend-item"><span class="swatch threshold"></span>threshold</span>'
+                       '<span class="legend-item"><span class="swatch guardrail"></span>guardrail</span>'
+                       '<span class="legend-item"><span class="swatch limit"></span>control limits</span>')
+    return format_html('<figure class="chart"><figcaption>{}</figcaption>{}<div class="legend">{}</div></figure>',
+                       title, svg, legend)

@@ -8,6 +8,7 @@ transaction commits, so a worker never sees a row that was rolled back.
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any, Callable
 
 from django.conf import settings
@@ -26,15 +27,24 @@ def log_mode() -> None:
     logger.info("Spotcheck: %s", describe_mode())
 
 
-def enqueue(func: Callable[..., Any], *args: Any, queue: str = "default", **kwargs: Any) -> None:
+def enqueue(func: Callable[..., Any], *args: Any, queue: str = "default", delay: timedelta | None = None,
+            **kwargs: Any) -> None:
     """Run ``func(*args, **kwargs)`` once the current transaction commits.
 
-    In rq mode the job goes to the named django-rq queue; in in-process mode it runs
-    synchronously right after the commit, in this process.
+    In rq mode the job goes to the named django-rq queue, after ``delay`` if given (the worker's
+    scheduler, ``rqworker --with-scheduler``, moves it to the queue then); in in-process mode it
+    runs synchronously right after the commit, in this process, without waiting.
     """
     if settings.JOBS_MODE == "rq":
         import django_rq
 
-        transaction.on_commit(lambda: django_rq.get_queue(queue).enqueue(func, *args, **kwargs), robust=False)
+        def send() -> None:
+            target = django_rq.get_queue(queue)
+            if delay:
+                target.enqueue_in(delay, func, *args, **kwargs)
+            else:
+                target.enqueue(func, *args, **kwargs)
+
+        transaction.on_commit(send, robust=False)
     else:
         transaction.on_commit(lambda: func(*args, **kwargs), robust=False)

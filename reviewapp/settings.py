@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "reviewapp.ingest",
     "reviewapp.audits",
     "reviewapp.review",
+    "reviewapp.metrics",
     "reviewapp.demo",
 ]
 
@@ -122,6 +123,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # outage is a loud error; without it jobs run in the web process, and the UI and logs say so.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 JOBS_MODE = "rq" if REDIS_URL else "inprocess"
+# Label changes within this many seconds share one metrics recompute (rq mode).
+METRICS_DEBOUNCE_SECONDS = envint("METRICS_DEBOUNCE_SECONDS", 10)
 RQ_QUEUES = {
     "default": {"URL": REDIS_URL or "redis://127.0.0.1:6379/0", "DEFAULT_TIMEOUT": 3600},
 }

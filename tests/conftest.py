@@ -48,6 +48,17 @@ def project_a(db):
 
 
 @pytest.fixture
+def bob(project_a):
+    """A second reviewer of project A."""
+    return make_user("bob", project_a)
+
+
+@pytest.fixture
+def lead(project_a):
+    return make_user("lead", project_a, role="qa_lead")
+
+
+@pytest.fixture
 def project_b(db):
     from reviewapp.projects.models import Project
 

@@ -10,7 +10,8 @@ from reviewapp.review import actions
 from tests.helpers import make_user
 from tests.review.conftest import drawn_run
 
-LEAD_ONLY = {"plan-edit", "plan-preview", "run-draw", "adjudication", "adjudicate", "rubric", "labels"}
+LEAD_ONLY = {"plan-edit", "plan-preview", "run-draw", "adjudication", "adjudicate", "rubric", "labels", "scorecard",
+             "scorecard-settings", "run-metrics", "run-metrics-recompute", "run-metrics-status"}
 PUBLIC = {"healthz", "login", "logout"}
 
 

@@ -14,9 +14,12 @@ from reviewapp.ingest.formats import SourceRecord
 from reviewapp.projects.models import Membership, Project
 
 from .records import demo_records
+from .reviews import simulate
 
 DEMO_SLUG = "demo"
 DEMO_PASSWORD = "spotcheck-demo"
+HISTORY_WEEKS = 3  # the demo's outputs span four ISO weeks: this one (open) and the three before
+LATEST_LABELLED = 0.4  # share of last week's reviews already done
 DEMO_USERS = (
     ("reviewer1", Membership.Role.REVIEWER),
     ("reviewer2", Membership.Role.REVIEWER),
@@ -57,8 +60,14 @@ def seed_demo(*, seed: int, n: int, now: datetime, on_chunk=None) -> DemoSummary
                          max_rate=0.01, baseline_rate=0.01, alert_rate=0.03).save_as_new_version()
     records = (SourceRecord(i, data=r) for i, r in enumerate(demo_records(seed=seed, n=n, end=now), start=1))
     report = ingest(project=project, records=records, on_chunk=on_chunk)
-    # Last week's audit is drawn, so reviewers find a queue waiting; leads can draw this week's.
-    draw_audit(project=project, week=previous_week(SamplingPlan.current(project), now), now=now)
+    # The weeks before this one are drawn, so leads find history; reviewers find last week's queue
+    # waiting, partly done, and leads can draw this week's. Only new runs get simulated reviews.
+    last = previous_week(SamplingPlan.current(project), now)
+    drawn = [draw_audit(project=project, week=last.shift(-k), now=now) for k in reversed(range(HISTORY_WEEKS))]
+    new = [run for run, created in drawn if created]
+    users = {user.username: user for user in get_user_model().objects.filter(memberships__project=project)}
+    simulate(project, new, [users[name] for name, role in DEMO_USERS if role == Membership.Role.REVIEWER],
+             users["qalead"], seed=seed, latest_share=LATEST_LABELLED)
     return DemoSummary(project, report, logins)
 
 

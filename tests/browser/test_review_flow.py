@@ -51,9 +51,12 @@ def log_in(page, base: str, username: str, password: str = PASSWORD) -> None:
 def test_a_demo_reviewer_labels_by_keyboard_and_the_demo_lead_adjudicates(live_server, browser):
     summary = seed_demo(seed=7, n=600, now=timezone.now())
     project = summary.project
-    run = AuditRun.objects.get(project=project)
-    # Every item of the demo's run gets a blind double review, so the first one can be disputed.
-    run.items.update(required_reviews=2)
+    run = AuditRun.objects.filter(project=project).latest("week_start")
+    # The demo's team has done part of last week; every item left gets a blind double review here,
+    # so the first one reviewer1 labels can be disputed.
+    assert not run.items.filter(status="open", labels_count__gt=0).exists()
+    run.items.filter(status="open").update(required_reviews=2)
+    before = set(Label.objects.values_list("pk", flat=True))
     page = browser.new_page()
     dialogs: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
@@ -73,7 +76,7 @@ def test_a_demo_reviewer_labels_by_keyboard_and_the_demo_lead_adjudicates(live_s
         page.keyboard.press("Control+Enter")
         page.wait_for_url(lambda u, url=url: u != url)
     reviewer1, reviewer2 = (get_user_model().objects.get(username=name) for name in ("reviewer1", "reviewer2"))
-    labels = list(Label.objects.filter(reviewer=reviewer1).order_by("created_at"))
+    labels = list(Label.objects.filter(reviewer=reviewer1).exclude(pk__in=before).order_by("created_at"))
     assert [lbl.verdict for lbl in labels] == ["success", "failure", "partial"]
     assert labels[1].answers["errors"] == ["factual_error"] and labels[1].answers["escalate"] is True
     assert labels[1].answers["harm"] == "near_miss"

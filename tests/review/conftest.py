@@ -1,11 +1,8 @@
 from __future__ import annotations
 
-import pytest
-
 from reviewapp.audits import actions as audit_actions
 from reviewapp.audits.models import SamplingPlan
 from tests.audits.conftest import STRATA, WEEK, add_outputs
-from tests.helpers import make_user
 
 GOOD = {"verdict": "success", "harm": "none"}
 BAD = {"verdict": "failure", "harm": "near_miss", "errors": ["factual_error"]}
@@ -17,14 +14,3 @@ def drawn_run(project, *, outputs=60, overlap_share=0.0, reviewers=2, strata=STR
     add_outputs(project, {("billing", "medium"): outputs // 2, ("medical", "high"): outputs - outputs // 2})
     run, _ = audit_actions.draw_audit(project=project, week=WEEK)
     return run
-
-
-@pytest.fixture
-def bob(project_a):
-    """A second reviewer of project A."""
-    return make_user("bob", project_a)
-
-
-@pytest.fixture
-def lead(project_a):
-    return make_user("lead", project_a, role="qa_lead")

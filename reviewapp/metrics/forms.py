@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from django import forms
+
+from .catalogue import HIGHER_IS_BETTER
+from .models import ScorecardMetric
+
+
+class ScorecardLineForm(forms.ModelForm):
+    metric = forms.ChoiceField()
+
+    class Meta:
+        model = ScorecardMetric
+        fields = ["metric", "threshold", "guardrail", "baseline"]
+        help_texts = {"threshold": "a rate, e.g. 0.05 for 5 %", "baseline": "empty: the first four weeks' mean"}
+
+    def __init__(self, *args, choices, project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["metric"].choices = [("", "—"), *choices]
+        self.instance.project = project
+
+    def has_changed(self) -> bool:
+        # A suggested line (the default scorecard, shown before any is saved) is saved as shown.
+        return super().has_changed() or (self.instance.pk is None and bool(self.initial.get("metric")))
+
+    def clean(self):
+        data = super().clean()
+        threshold, guardrail = data.get("threshold"), data.get("guardrail")
+        if threshold is not None and guardrail is not None:
+            better = data.get("metric") in HIGHER_IS_BETTER
+            if (guardrail < threshold) if better else (guardrail > threshold):
+                self.add_error("guardrail", "the guardrail warns before the threshold: "
+                               + ("at or above it" if better else "at or under it"))
+        return data
+
+
+class ScorecardLines(forms.BaseModelFormSet):
+    """Each metric once; lines keep the order they are given in."""
+
+    def clean(self):
+        super().clean()
+        seen = set()
+        for form in self.forms:
+            if not form.has_changed() and not form.instance.pk or self._should_delete_form(form):
+                continue
+            metric = form.cleaned_data.get("metric")
+            if metric in seen:
+                form.add_error("metric", "this metric is already on the scorecard")
+            seen.add(metric)
+
+    def save(self, commit=True):
+        for position, form in enumerate(self.forms):
+            form.instance.position = position
+        return super().save(commit)

@@ -1,0 +1,53 @@
+"""Cached per-run metrics and the QA lead's scorecard configuration."""
+from __future__ import annotations
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+
+from reviewapp.audits.models import AuditRun
+from reviewapp.projects.models import Project
+
+
+class RunMetrics(models.Model):
+    """A run's metrics as last computed (JSON, see compute.run_metrics), and whether labels changed
+    since. `pending`: a recompute job is queued, so further label changes need not queue another."""
+
+    run = models.OneToOneField(AuditRun, on_delete=models.CASCADE, related_name="metrics")
+    data = models.JSONField(null=True, blank=True)
+    computed_at = models.DateTimeField(null=True, blank=True)
+    changed_at = models.DateTimeField(default=timezone.now, help_text="Last label change in the run")
+    pending = models.BooleanField(default=False)
+    requested_at = models.DateTimeField(null=True, blank=True, help_text="When the pending job was queued")
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"metrics of {self.run}"
+
+    @property
+    def stale(self) -> bool:
+        return self.computed_at is None or self.changed_at >= self.computed_at
+
+
+class ScorecardMetric(models.Model):
+    """One line of a project's scorecard: a metric, its limit and its early-warning level.
+
+    For a rate where higher is worse, `threshold` is the budget: the status is critical when the
+    interval's lower bound is above it. `guardrail` (at or under the threshold) is the watch
+    level: a point estimate above it, a significant week-over-week rise or a CUSUM signal makes
+    the status "rising". Mirrored for rates where higher is better. `baseline`: the lead's
+    reference value; empty means the mean of the project's first four audited weeks."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="scorecard_metrics")
+    metric = models.CharField(max_length=120)
+    position = models.PositiveSmallIntegerField(default=0)
+    threshold = models.FloatField(validators=[MinValueValidator(0.0), MaxValueValidator(1.0)])
+    guardrail = models.FloatField(null=True, blank=True, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)])
+    baseline = models.FloatField(null=True, blank=True, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)])
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["project", "metric"], name="a_metric_once_per_scorecard")]
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.project.slug}: {self.metric}"

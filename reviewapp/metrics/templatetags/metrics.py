@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def pct(value, digits: int = 2) -> str:
+    """A rate as a percentage; small rates keep their precision (0.12 %, not 0 %)."""
+    if value is None or value == "":
+        return "–"
+    return f"{float(value) * 100:.{int(digits)}f} %"
+
+
+@register.filter
+def num(value, digits: int = 3) -> str:
+    return "–" if value is None or value == "" else f"{float(value):.{int(digits)}f}"

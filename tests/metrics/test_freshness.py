@@ -1,0 +1,89 @@
+"""Cached metrics: a label change marks them stale; without a worker a page recomputes them; with
+django-rq a burst of changes queues one delayed job on a real Redis, and a Redis outage never
+costs a label."""
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from reviewapp.metrics import actions as metrics
+from reviewapp.metrics.models import RunMetrics
+from reviewapp.review import actions
+from tests.review.conftest import BAD, GOOD, drawn_run
+
+
+def submit(project, user, data):
+    claim = actions.claim_next(user=user, project=project)
+    return actions.submit_label(claim=claim, user=user, data=data)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_label_change_makes_cached_metrics_stale_and_a_page_recomputes_them_in_process(project_a, alice):
+    run = drawn_run(project_a)
+    row = metrics.metrics_for(run)
+    assert not row.stale and row.data["labels"] == 0 and row.duration_ms is not None
+    submit(project_a, alice, BAD)
+    assert RunMetrics.objects.get(run=run).stale
+    row = metrics.metrics_for(run)
+    assert not row.stale and row.data["labels"] == 1
+    assert row.data["rates"]["verdict:failure"]["naive"]["positives"] == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_rq_a_burst_of_labels_queues_one_delayed_job_that_a_worker_runs(settings, redis_url, project_a, alice):
+    import django_rq
+    from rq import SimpleWorker
+
+    settings.JOBS_MODE = "rq"
+    settings.RQ_QUEUES = {"default": {"URL": redis_url, "DEFAULT_TIMEOUT": 60}}
+    queue = django_rq.get_queue("default")
+    queue.empty()
+    for registry in (queue.scheduled_job_registry, queue.failed_job_registry):
+        for job_id in registry.get_job_ids():
+            registry.remove(job_id, delete_job=True)
+    run = drawn_run(project_a)
+    for data in (GOOD, BAD, GOOD):
+        submit(project_a, alice, data)
+    row = RunMetrics.objects.get(run=run)
+    assert row.pending and row.stale
+    assert queue.scheduled_job_registry.count == 1 and queue.count == 0  # one job, waiting for the debounce
+    # The worker's scheduler would move it to the queue when due; run it now.
+    job = queue.fetch_job(queue.scheduled_job_registry.get_job_ids()[0])
+    queue.enqueue_job(job)
+    queue.scheduled_job_registry.remove(job)
+    SimpleWorker([queue], connection=queue.connection).work(burst=True)
+    row.refresh_from_db()
+    assert not row.pending and not row.stale and row.data["labels"] == 3
+    assert queue.failed_job_registry.count == 0
+    submit(project_a, alice, BAD)  # a change after the job queues the next one
+    assert queue.scheduled_job_registry.count == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_redis_outage_never_costs_a_label(settings, project_a, alice, caplog):
+    settings.JOBS_MODE = "rq"
+    settings.RQ_QUEUES = {"default": {"URL": "redis://127.0.0.1:1/0", "DEFAULT_TIMEOUT": 60}}  # nothing listens
+    run = drawn_run(project_a)
+    with caplog.at_level(logging.ERROR, logger="reviewapp.metrics"):
+        label = submit(project_a, alice, BAD)
+    assert label.pk and run.items.filter(labels_count=1).count() == 1
+    row = RunMetrics.objects.get(run=run)
+    assert row.stale and not row.pending  # asked again at the next change or page view
+    assert "could not queue the metrics" in caplog.text
+
+
+@pytest.mark.django_db
+def test_a_job_queued_long_ago_and_lost_is_queued_again(settings, project_a, monkeypatch):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    settings.JOBS_MODE = "rq"
+    sent = []
+    monkeypatch.setattr(metrics.jobs, "enqueue", lambda *args, **kwargs: sent.append(args))
+    run = drawn_run(project_a)
+    RunMetrics.objects.create(run=run, pending=True, requested_at=timezone.now())
+    assert metrics.request(run.pk) is False and sent == []
+    RunMetrics.objects.filter(run=run).update(requested_at=timezone.now() - timedelta(hours=1))
+    assert metrics.request(run.pk) is True and len(sent) == 1
