@@ -91,7 +91,7 @@ def trend_chart(weeks: list[str], values: list[float | None], lower: list[float 
                 height: int = 220) -> SafeString:
     """A weekly rate with its interval band, the threshold and guardrail lines, and the control
     limits (dotted steps). Weeks without a value leave a gap. Percentages on the y axis."""
-    width, left, bottom, top, right = 560, 48, 30, 12, 12
+    width, left, bottom, top, right = 560, 48, 30, 12, 32  # room for the last week's label
     plot_w, plot_h = width - left - right, height - top - bottom
     if not weeks:
         return format_html("")

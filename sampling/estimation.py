@@ -200,9 +200,17 @@ def _stratum_variance(weight: float, count: StratumCount) -> float:
 
 
 def estimate_proportion(
-    counts: Iterable[StratumCount], *, confidence: float = 0.95, method: str = "clopper-pearson"
+    counts: Iterable[StratumCount], *, confidence: float = 0.95, method: str = "clopper-pearson",
+    conservative: bool = False,
 ) -> Estimate:
     """The stratified estimate of a rate, its standard error and Korn-Graubard interval.
+
+    ``conservative``: take the smaller of Korn-Graubard's and Kish's effective sample size. A
+    stratum whose reviewed items show no positive (or only positives) adds nothing to V, however
+    few its items and however large its weight, so p q / V can credit the design with more
+    information than its weights allow (STATISTICS.md pitfall 7). Kish's n_eff is what the weights
+    alone allow; the minimum keeps the interval from being narrower than that. Off by default:
+    the textbook estimator.
 
     Every stratum with outputs must have reviewed items: a stratum with none has no estimate of
     its own rate, and leaving it out would bias the total, so it raises ValueError (give it a
@@ -234,9 +242,12 @@ def estimate_proportion(
     df = df if df > 0 else None
     if n == total:  # a census: no sampling error at all
         return Estimate(value, 0.0, value, value, float(n), confidence, n, positives, method, df, total)
+    kish = min(float(n), total**2 / sum(c.population**2 / c.sampled for c in counts))  # <= n
     if 0 < value < 1 and variance > 0:
         n_eff = min(float(n), value * (1 - value) / variance)
+        if conservative:
+            n_eff = min(n_eff, kish)
     else:
-        n_eff = min(float(n), total**2 / sum(c.population**2 / c.sampled for c in counts))  # Kish, <= n
+        n_eff = kish
     lower, upper = _effective_bounds(value, n_eff, df, 1 - confidence, method)
     return Estimate(value, se, lower, upper, n_eff, confidence, n, positives, method, df, total)

@@ -11,6 +11,7 @@ from reviewapp.audits.actions import draw_audit, previous_week
 from reviewapp.audits.models import SamplingPlan
 from reviewapp.ingest.actions import IngestReport, ingest
 from reviewapp.ingest.formats import SourceRecord
+from reviewapp.metrics.models import ScorecardMetric
 from reviewapp.projects.models import Membership, Project
 
 from .records import demo_records
@@ -38,6 +39,12 @@ DEMO_STRATA = [
     {"name": "general", "match": {"category": ["general"]}, "weight": 1, "minimum": 10},
 ]
 
+# Limits a team would set for this assistant: (metric, threshold, guardrail).
+DEMO_SCORECARD = [
+    ("verdict:failure", 0.08, 0.06), ("corrected_output", 0.15, 0.12), ("escalate", 0.04, 0.03),
+    ("harm:incident", 0.01, 0.005), ("harm:near_miss", 0.04, 0.03), ("verdict:success", 0.75, 0.80),
+]
+
 
 @dataclass
 class DemoSummary:
@@ -55,6 +62,9 @@ def seed_demo(*, seed: int, n: int, now: datetime, on_chunk=None) -> DemoSummary
                       "description": "Synthetic traffic of a customer-support LLM assistant over the last four ISO weeks."},
         )
         logins = [_demo_user(project, username, role) for username, role in DEMO_USERS]
+        if not ScorecardMetric.objects.filter(project=project).exists():
+            ScorecardMetric.objects.bulk_create(ScorecardMetric(project=project, metric=m, position=i, threshold=t,
+                                                                guardrail=g) for i, (m, t, g) in enumerate(DEMO_SCORECARD))
         if not SamplingPlan.objects.filter(project=project).exists():
             SamplingPlan(project=project, strata=DEMO_STRATA, goal=SamplingPlan.Goal.BUDGET,
                          max_rate=0.01, baseline_rate=0.01, alert_rate=0.03).save_as_new_version()

@@ -6,6 +6,9 @@ stratum, weighted by the stratum's share of the week's outputs (sampling.estimat
 Items still waiting for reviews or adjudication are left out and counted as such: a disputed
 item is more often an error, so the page says how many are pending. Strata with no final label
 yet are left out of the estimate, which then covers the other strata's outputs (said on the page).
+Intervals take Kish's effective sample size as a floor (`conservative=True`): mid-week, a large
+stratum with a handful of reviews and no error yet would otherwise make the interval far too
+narrow (tests/sampling/test_estimation.py simulates it: 24 % coverage without, over 99 % with).
 
 Agreement is over the items labelled by two or more reviewers, unweighted (STATISTICS.md 3.10:
 it describes reviewers on the items they saw). The result is plain JSON (NaN becomes null), cached
@@ -94,7 +97,8 @@ def _rates(questions, gold, stratum_of, covered) -> dict[str, Any]:
         entry: dict[str, Any] = {"label": rate.label, "higher_is_better": rate.higher_is_better}
         if covered:
             entry["weighted"] = _estimate(estimate_proportion(
-                [StratumCount(s["name"], s["population"], s["final"], positives[s["name"]]) for s in covered]))
+                [StratumCount(s["name"], s["population"], s["final"], positives[s["name"]]) for s in covered],
+                conservative=True))
             entry["naive"] = _wilson(sum(positives.values()), sum(s["final"] for s in covered))
             entry["strata"] = {s["name"]: _wilson(positives[s["name"]], s["final"]) for s in covered}
         found[key] = entry

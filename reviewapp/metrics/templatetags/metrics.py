@@ -16,3 +16,9 @@ def pct(value, digits: int = 2) -> str:
 @register.filter
 def num(value, digits: int = 3) -> str:
     return "–" if value is None or value == "" else f"{float(value):.{int(digits)}f}"
+
+
+@register.filter
+def points(value) -> str:
+    """A change of rate in percentage points, signed."""
+    return "–" if value is None else f"{float(value) * 100:+.2f} pts"
