@@ -17,6 +17,12 @@ from tests.review.conftest import BAD, GOOD, drawn_run
 PARTIAL = {"verdict": "partial", "harm": "none", "errors": ["tone"], "corrected_output": "Better wording."}
 
 
+def ranks(run) -> dict[int, int]:
+    """Each item's position in the run by id: patterns over it give the same counts on every run (draw keys
+    come from the project's random secret)."""
+    return {pk: i for i, pk in enumerate(run.items.order_by("pk").values_list("pk", flat=True))}
+
+
 def label_all(project, reviewers, answer_for):
     """Each reviewer in turn claims the next item and answers answer_for(item, reviewer)."""
     done = 0
@@ -38,7 +44,9 @@ def label_all(project, reviewers, answer_for):
 def test_rates_are_design_weighted_per_stratum_and_shown_with_the_naive_rate(project_a, alice):
     run = drawn_run(project_a, outputs=200)
     # Failures only in the heavily sampled medical stratum: the naive rate over-counts them.
-    label_all(project_a, [alice], lambda item, _: BAD if item.stratum == "medical" and item.draw_key % 3 == 0 else GOOD)
+    medical = sorted(run.items.filter(stratum="medical").values_list("pk", flat=True))
+    bad = set(medical[::3])
+    label_all(project_a, [alice], lambda item, _: BAD if item.pk in bad else GOOD)
     data = run_metrics(run)
     failure = data["rates"]["verdict:failure"]
     items = list(run.items.select_related("gold"))
@@ -84,13 +92,14 @@ def test_pending_items_and_unlabelled_strata_are_left_out_and_counted(project_a,
 def test_agreement_matches_the_krippendorff_package_and_pairwise_kappa(project_a, alice, bob):
     run = drawn_run(project_a, outputs=80, overlap_share=1.0)
     carol = make_user("carol", project_a)
+    rank = ranks(run)
 
     def answer(item, reviewer):
         if reviewer.username == "alice":
-            return BAD if item.draw_key % 4 == 0 else GOOD
+            return BAD if rank[item.pk] % 4 == 0 else GOOD
         if reviewer.username == "bob":
-            return BAD if item.draw_key % 4 in (0, 1) else GOOD
-        return PARTIAL if item.draw_key % 5 == 0 else GOOD
+            return BAD if rank[item.pk] % 4 in (0, 1) else GOOD
+        return PARTIAL if rank[item.pk] % 5 == 0 else GOOD
 
     label_all(project_a, [alice, bob, carol], answer)
     data = run_metrics(run)

@@ -7,7 +7,7 @@ from django.urls import reverse
 from reviewapp.metrics.models import RunMetrics, ScorecardMetric
 from reviewapp.review.models import LabelSchema
 from reviewapp.review.rubric import DEFAULT_RUBRIC
-from tests.metrics.test_compute import label_all
+from tests.metrics.test_compute import label_all, ranks
 from tests.review.conftest import BAD, GOOD, drawn_run
 
 XSS = '<script>alert("x")</script>'
@@ -16,7 +16,8 @@ XSS = '<script>alert("x")</script>'
 @pytest.fixture
 def labelled(project_a, alice, bob):
     run = drawn_run(project_a, outputs=80, overlap_share=0.5)
-    label_all(project_a, [alice, bob], lambda item, _: BAD if item.draw_key % 5 == 0 else GOOD)
+    rank = ranks(run)
+    label_all(project_a, [alice, bob], lambda item, _: BAD if rank[item.pk] % 5 == 0 else GOOD)
     return run
 
 
