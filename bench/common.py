@@ -33,17 +33,21 @@ def setup_django() -> dict:
 
 
 def run_child(args: list[str], env: dict) -> tuple[float, int, str]:
-    """Run a command; return its wall time, its peak RSS in bytes, and its stdout."""
+    """Run a Python command (args[0] is the interpreter); return its wall time, its own peak RSS in
+    bytes (bench.peak: VmHWM, not inflated by this process's size), and its stdout."""
+    from bench.peak import MARK
+
     started = time.perf_counter()
-    proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    out = proc.stdout.read().decode()
-    err = proc.stderr.read().decode()
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
+    proc = subprocess.Popen([args[0], "-m", "bench.peak", *args[1:]], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out, err = (stream.decode() for stream in proc.communicate())
     elapsed = time.perf_counter() - started
     if proc.returncode:
         sys.exit(f"{' '.join(args)} failed:\n{out}\n{err}")
-    return elapsed, usage.ru_maxrss * 1024, out
+    peaks = [int(line.split()[1]) * 1024 for line in err.splitlines() if line.startswith(MARK)]
+    if not peaks:
+        sys.exit("bench.peak reported no peak RSS (it reads /proc/self/status: Linux only)")
+    return elapsed, peaks[-1], out
 
 
 def fresh_project(slug: str):
@@ -85,3 +89,72 @@ def wait_for(port: int) -> None:
         except OSError:
             time.sleep(0.1)
     sys.exit("gunicorn did not start")
+
+
+def _answers(rng) -> dict:
+    verdict = rng.choice(("success",) * 6 + ("partial", "failure"))
+    return {"verdict": verdict, "errors": ["factual_error"] if verdict == "failure" else [],
+            "harm": "near_miss" if verdict == "failure" and rng.random() < 0.3 else "none",
+            "escalate": verdict == "failure" and rng.random() < 0.2,
+            "corrected_output": "A corrected answer." if verdict != "success" and rng.random() < 0.5 else "",
+            "notes": ""}
+
+
+def labelled_run(slug: str, labels: int):
+    """A fresh project with one audited week of about `labels` reviews, all done: outputs in six risk
+    strata, a draw cut to that many reviews by the capacity (5 % of items double-reviewed by pairs of
+    ten reviewers), and labels, revisions and gold labels stored directly (set-up, not what is measured)."""
+    import random
+
+    from django.contrib.auth import get_user_model
+    from django.db import connection, transaction
+    from django.db.models import F
+    from django.utils import timezone
+
+    from bench.draw import STRATA, records
+    from reviewapp.audits import actions as audit_actions
+    from reviewapp.audits.models import SamplingPlan
+    from reviewapp.audits.weeks import IsoWeek
+    from reviewapp.ingest.actions import ingest
+    from reviewapp.projects.models import Membership
+    from reviewapp.review.models import GoldLabel, GoldRevision, Label, LabelRevision, LabelSchema
+
+    project, _ = fresh_project(slug)
+    ingest(project=project, records=records(labels * 5), chunk_size=10_000)
+    SamplingPlan(project=project, strata=STRATA, goal="margin", margin=0.001, expected_rate=0.5, capacity=labels,
+                 overlap_share=0.05, overlap_reviewers=2).save_as_new_version()
+    run, _ = audit_actions.draw_audit(project=project, week=IsoWeek.parse("2026-W47"))
+    User = get_user_model()
+    reviewers = []
+    for i in range(10):
+        user, _ = User.objects.get_or_create(username=f"{slug}-{i}")
+        Membership.objects.get_or_create(user=user, project=project, defaults={"role": Membership.Role.REVIEWER})
+        reviewers.append(user)
+    schema = LabelSchema.current(project)
+    rng = random.Random(11)
+    now = timezone.now()
+    items = list(run.items.values_list("id", "required_reviews"))
+    with transaction.atomic():
+        for start in range(0, len(items), 5000):
+            made, golds = [], []
+            for pk, required in items[start:start + 5000]:
+                first = _answers(rng)
+                for k, reviewer in enumerate(rng.sample(reviewers, required)):
+                    given = first if k == 0 or rng.random() < 0.85 else _answers(rng)
+                    made.append(Label(item_id=pk, reviewer=reviewer, schema=schema, answers=given,
+                                      verdict=given["verdict"], time_on_task_ms=rng.randint(10_000, 120_000),
+                                      created_at=now, updated_at=now))
+                golds.append(GoldLabel(item_id=pk, answers=first, verdict=first["verdict"],
+                                       method="single" if required == 1 else "agreed", decided_at=now))
+            Label.objects.bulk_create(made, batch_size=2000)
+            GoldLabel.objects.bulk_create(golds, batch_size=2000)
+            LabelRevision.objects.bulk_create([LabelRevision(label=label, number=1, answers=label.answers,
+                                                             author_id=label.reviewer_id, created_at=now)
+                                               for label in made], batch_size=2000)
+            GoldRevision.objects.bulk_create([GoldRevision(gold=gold, number=1, answers=gold.answers, method=gold.method,
+                                                           created_at=now) for gold in golds], batch_size=2000)
+        run.items.update(status="labelled", labels_count=F("required_reviews"))  # every item has its reviews
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    return project, run

@@ -14,23 +14,11 @@ The project bench-metrics is removed afterwards unless --keep.
 from __future__ import annotations
 
 import argparse
-import random
 import resource
 import statistics
 import time
 
-from bench.common import drop_project, fresh_project, setup_django
-from bench.draw import STRATA, records
-
-VERDICTS = ("success", "success", "success", "success", "success", "success", "partial", "failure")
-
-
-def answers(rng: random.Random) -> dict:
-    verdict = rng.choice(VERDICTS)
-    return {"verdict": verdict, "errors": ["factual_error"] if verdict == "failure" else [],
-            "harm": "near_miss" if verdict == "failure" and rng.random() < 0.3 else "none",
-            "escalate": verdict == "failure" and rng.random() < 0.2,
-            "corrected_output": "fixed" if verdict != "success" and rng.random() < 0.5 else "", "notes": ""}
+from bench.common import drop_project, labelled_run, setup_django
 
 
 def main() -> None:
@@ -40,54 +28,16 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
     setup_django()
-    from django.contrib.auth import get_user_model
-    from django.db import connection, transaction
-    from django.utils import timezone
+    from django.db import connection
 
-    from reviewapp.audits import actions as audit_actions
-    from reviewapp.audits.models import SamplingPlan
-    from reviewapp.audits.weeks import IsoWeek
-    from reviewapp.ingest.actions import ingest
     from reviewapp.metrics.actions import refresh
     from reviewapp.metrics.compute import run_metrics
-    from reviewapp.projects.models import Membership
-    from reviewapp.review.models import GoldLabel, Label, LabelSchema
 
-    project, _ = fresh_project("bench-metrics")
-    ingest(project=project, records=records(args.labels * 5), chunk_size=10_000)
-    # A precision goal the reviewer capacity cuts to the wanted number of reviews.
-    SamplingPlan(project=project, strata=STRATA, goal="margin", margin=0.001, expected_rate=0.5, capacity=args.labels,
-                 overlap_share=0.05, overlap_reviewers=2).save_as_new_version()
-    run, _ = audit_actions.draw_audit(project=project, week=IsoWeek.parse("2026-W47"))
-    User = get_user_model()
-    reviewers = []
-    for i in range(10):
-        user, _ = User.objects.get_or_create(username=f"bench-metrics-{i}")
-        Membership.objects.get_or_create(user=user, project=project, defaults={"role": Membership.Role.REVIEWER})
-        reviewers.append(user)
-    schema = LabelSchema.current(project)
-    rng = random.Random(11)
-    now = timezone.now()
-    labels, golds = [], []
-    for n, (pk, required) in enumerate(run.items.values_list("id", "required_reviews")):
-        first = answers(rng)
-        pair = rng.sample(reviewers, required)
-        for k, reviewer in enumerate(pair):
-            given = first if k == 0 or rng.random() < 0.85 else answers(rng)
-            labels.append(Label(item_id=pk, reviewer=reviewer, schema=schema, answers=given, verdict=given["verdict"],
-                                time_on_task_ms=rng.randint(10_000, 120_000), created_at=now, updated_at=now))
-        golds.append(GoldLabel(item_id=pk, answers=first, verdict=first["verdict"],
-                               method="single" if required == 1 else "agreed"))
-    with transaction.atomic():
-        Label.objects.bulk_create(labels, batch_size=2000)
-        GoldLabel.objects.bulk_create(golds, batch_size=2000)
-        run.items.update(status="labelled")
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+    project, run = labelled_run("bench-metrics", args.labels)
+    labels = list(run.items.values_list("labels_count", flat=True))
     print(f"run {run.week}: {run.size:,} items drawn from {run.population:,} outputs in "
-          f"{len(run.allocation)} strata; {len(labels):,} labels, "
-          f"{sum(1 for g in golds if g.method == 'agreed'):,} items double-reviewed; database: {connection.vendor}")
+          f"{len(run.allocation)} strata; {sum(labels):,} labels, "
+          f"{sum(1 for n in labels if n > 1):,} items double-reviewed; database: {connection.vendor}")
 
     timings: dict[str, list[float]] = {"compute (run_metrics)": [], "refresh (compute + store)": []}
     for _ in range(args.repeat):

@@ -48,6 +48,7 @@ ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,l
 CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
 
 DATA_DIR = Path(os.environ.get("DATA_DIR", BASE_DIR / "data"))
+EXPORT_DIR = Path(os.environ.get("EXPORT_DIR", DATA_DIR / "exports"))  # ground-truth snapshots (shared by web and workers)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -66,6 +67,7 @@ INSTALLED_APPS = [
     "reviewapp.audits",
     "reviewapp.review",
     "reviewapp.metrics",
+    "reviewapp.exports",
     "reviewapp.demo",
 ]
 

@@ -19,6 +19,13 @@ def unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
+@pytest.fixture(autouse=True)
+def export_dir(settings, tmp_path):
+    """Snapshots go to a temporary folder, never into ./data."""
+    settings.EXPORT_DIR = tmp_path / "exports"
+    return settings.EXPORT_DIR
+
+
 @pytest.fixture
 def redis_url() -> str:
     import redis

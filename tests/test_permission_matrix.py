@@ -6,12 +6,14 @@ from __future__ import annotations
 import pytest
 from django.urls import get_resolver, reverse
 
+from reviewapp.exports import actions as export_actions
 from reviewapp.review import actions
 from tests.helpers import make_user
 from tests.review.conftest import drawn_run
 
 LEAD_ONLY = {"plan-edit", "plan-preview", "run-draw", "adjudication", "adjudicate", "rubric", "labels", "scorecard",
-             "scorecard-settings", "run-metrics", "run-metrics-recompute", "run-metrics-status"}
+             "scorecard-settings", "run-metrics", "run-metrics-recompute", "run-metrics-status", "exports",
+             "export-detail", "export-download"}
 PUBLIC = {"healthz", "login", "logout"}
 
 
@@ -33,6 +35,10 @@ def kwargs_for(name: str, ctx) -> dict:
         kwargs["item_id"] = ctx["item"].pk
     if "<int:output_id>" in route:
         kwargs["output_id"] = ctx["item"].output_id
+    if "<int:version>" in route:
+        kwargs["version"] = ctx["snapshot"].version
+    if "<str:name>" in route:
+        kwargs["name"] = "jsonl"
     if "<int:year>" in route:
         kwargs["year"], kwargs["week"] = ctx["run"].iso_year, ctx["run"].iso_week
     return kwargs
@@ -42,7 +48,9 @@ def kwargs_for(name: str, ctx) -> dict:
 def ctx(project_a, project_b, alice, charlie):
     run = drawn_run(project_a)
     claim = actions.claim_next(user=alice, project=project_a)
-    return {"run": run, "item": claim.item, "lead": make_user("lead", project_a, role="qa_lead"),
+    lead = make_user("lead", project_a, role="qa_lead")
+    snapshot = export_actions.build(export_actions.create(project=project_a, filters={}, formats=["jsonl"], queue=False))
+    return {"run": run, "item": claim.item, "lead": lead, "snapshot": snapshot,
             "reviewer": alice, "outsider": charlie}
 
 

@@ -4,6 +4,7 @@ from django.http import HttpRequest
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 
+from .exports import router as exports_router
 from .outputs import router as outputs_router
 from .review import router as review_router
 
@@ -15,6 +16,7 @@ api = NinjaAPI(
 )
 api.add_router("/", outputs_router)
 api.add_router("/", review_router)
+api.add_router("/", exports_router)
 
 
 @api.exception_handler(AuthenticationError)

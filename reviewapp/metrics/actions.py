@@ -21,7 +21,6 @@ from django.utils import timezone
 from reviewapp import jobs
 from reviewapp.audits.models import AuditRun
 
-from .compute import run_metrics
 from .models import RunMetrics
 
 logger = logging.getLogger("reviewapp.metrics")
@@ -33,6 +32,8 @@ def refresh(run: AuditRun) -> RunMetrics:
     started = timezone.now()
     row = _row(run.pk)
     RunMetrics.objects.filter(pk=row.pk).update(pending=False)
+    from .compute import run_metrics  # here, not at the top: it loads scipy, which a label submit never needs
+
     clock = time.perf_counter()
     data = run_metrics(run)
     duration = int((time.perf_counter() - clock) * 1000)

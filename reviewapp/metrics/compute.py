@@ -23,17 +23,9 @@ import statistics
 from collections import Counter, defaultdict
 from typing import Any
 
+import sampling
 from reviewapp.audits.models import AuditRun
 from reviewapp.review.models import GoldLabel, Label, LabelSchema
-from sampling import (
-    StratumCount,
-    cohens_kappa,
-    estimate_proportion,
-    fleiss_kappa,
-    krippendorff_alpha_interval,
-    percent_agreement,
-    proportion_interval,
-)
 
 from .catalogue import agreement_level, agreement_value, rates
 
@@ -51,7 +43,7 @@ def _estimate(estimate) -> dict[str, Any]:
 
 
 def _wilson(positives: int, n: int) -> dict[str, Any]:
-    lower, upper = proportion_interval(positives, n, method="wilson")
+    lower, upper = sampling.proportion_interval(positives, n, method="wilson")
     return {"value": positives / n, "lower": lower, "upper": upper, "positives": positives, "n": n}
 
 
@@ -96,8 +88,8 @@ def _rates(questions, gold, stratum_of, covered) -> dict[str, Any]:
         positives = {s["name"]: sum(1 for answers in by_stratum[s["name"]] if rate.test(answers)) for s in covered}
         entry: dict[str, Any] = {"label": rate.label, "higher_is_better": rate.higher_is_better}
         if covered:
-            entry["weighted"] = _estimate(estimate_proportion(
-                [StratumCount(s["name"], s["population"], s["final"], positives[s["name"]]) for s in covered],
+            entry["weighted"] = _estimate(sampling.estimate_proportion(
+                [sampling.StratumCount(s["name"], s["population"], s["final"], positives[s["name"]]) for s in covered],
                 conservative=True))
             entry["naive"] = _wilson(sum(positives.values()), sum(s["final"] for s in covered))
             entry["strata"] = {s["name"]: _wilson(positives[s["name"]], s["final"]) for s in covered}
@@ -128,9 +120,9 @@ def _agreement(questions, labels, *, seed: int) -> dict[str, Any]:
             data = [[value[pk].get(r) for pk in rated] for r in reviewers]
             if level == "nominal":  # one type per question: answers may mix None, str and bool
                 data = [[None if v is None else str(v) for v in row] for row in data]
-            entry["percent"] = _num(percent_agreement(data))
+            entry["percent"] = _num(sampling.percent_agreement(data))
             entry["fleiss"] = _num(_fleiss(value))
-            alpha = krippendorff_alpha_interval(data, level=level, n_boot=BOOTSTRAP, seed=seed)
+            alpha = sampling.krippendorff_alpha_interval(data, level=level, n_boot=BOOTSTRAP, seed=seed)
             entry["alpha"] = {"value": _num(alpha.value), "lower": _num(alpha.lower), "upper": _num(alpha.upper)}
             entry["pairs"] = _pairs(value, reviewers, names)
         found[q["key"]] = entry
@@ -144,7 +136,7 @@ def _fleiss(value: dict[int, dict[int, Any]]) -> float | None:
     categories = sorted({x for row in rows for x in row})
     if len(rows) < 2 or len(categories) < 2:
         return None
-    return fleiss_kappa([[row.count(c) for c in categories] for row in rows])
+    return sampling.fleiss_kappa([[row.count(c) for c in categories] for row in rows])
 
 
 def _pairs(value, reviewers, names) -> list[dict[str, Any]]:
@@ -156,7 +148,7 @@ def _pairs(value, reviewers, names) -> list[dict[str, Any]]:
         ratings_a, ratings_b = [str(value[pk][a]) for pk in both], [str(value[pk][b]) for pk in both]
         agree = sum(x == y for x, y in zip(ratings_a, ratings_b))
         pairs.append({"a": names[a], "b": names[b], "n": len(both), "percent": agree / len(both),
-                      "kappa": _num(cohens_kappa(ratings_a, ratings_b))})
+                      "kappa": _num(sampling.cohens_kappa(ratings_a, ratings_b))})
     return pairs
 
 

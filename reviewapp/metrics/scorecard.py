@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sampling import SPRT, Estimate, binomial_cusum, change_test, p_chart
+import sampling
 
 from .catalogue import DEFAULT_SCORECARD, NAMES
 from .models import ScorecardMetric
@@ -87,9 +87,9 @@ def lines(project, runs_with_data: list[tuple[Any, dict]], risk: dict[str, float
     return found
 
 
-def _estimate(data: dict[str, Any]) -> Estimate:
-    names = Estimate.__dataclass_fields__
-    return Estimate(**{k: v for k, v in data.items() if k in names})
+def _estimate(data: dict[str, Any]) -> sampling.Estimate:
+    names = sampling.Estimate.__dataclass_fields__
+    return sampling.Estimate(**{k: v for k, v in data.items() if k in names})
 
 
 def _control_limits(line: Line) -> None:
@@ -97,7 +97,7 @@ def _control_limits(line: Line) -> None:
     if not known or line.baseline is None or not 0 < line.baseline < 1:
         return
     sizes = [max(1.0, w.estimate["n_eff"]) for w in known]
-    chart = p_chart([min(s, w.estimate["value"] * s) for w, s in zip(known, sizes)], sizes, center=line.baseline)
+    chart = sampling.p_chart([min(s, w.estimate["value"] * s) for w, s in zip(known, sizes)], sizes, center=line.baseline)
     for week, lcl, ucl in zip(known, chart.lower, chart.upper):
         week.lcl, week.ucl = lcl, ucl
 
@@ -117,7 +117,7 @@ def _judge(line: Line, risk: dict[str, float]) -> None:
     if line.guardrail is not None and sign * (current["value"] - line.guardrail) > 0:
         line.reasons.append("the estimate crossed the guardrail")
     if len(weeks) >= 2:
-        line.change = change_test(_estimate(weeks[-2].estimate), _estimate(current))
+        line.change = sampling.change_test(_estimate(weeks[-2].estimate), _estimate(current))
         if line.change.p_value < SIGNIFICANCE and sign * line.change.difference > 0:
             line.reasons.append(f"a significant change since {weeks[-2].week} (p = {line.change.p_value:.3f})")
     line.cusum_strata = _cusum_signals(line, risk)
@@ -136,7 +136,7 @@ def _cusum_signals(line: Line, risk: dict[str, float]) -> list[str]:
         p0, p1 = 1 - p0, 1 - p1
     if not 0 < p0 < p1 < 1:
         return []
-    h = SPRT(p0, p1).h2
+    h = sampling.SPRT(p0, p1).h2
     high = [name for name, weight in risk.items() if weight > 1]
     signals = []
     for name in high:
@@ -145,7 +145,7 @@ def _cusum_signals(line: Line, risk: dict[str, float]) -> list[str]:
             continue  # nothing from this stratum this week
         counts = [s for s in series if s]
         x = [(s["n"] - s["positives"]) if line.higher_is_better else s["positives"] for s in counts]
-        result = binomial_cusum(x, [s["n"] for s in counts], p0=p0, p1=p1, h=h)
+        result = sampling.binomial_cusum(x, [s["n"] for s in counts], p0=p0, p1=p1, h=h)
         if result.path[-1] >= h:
             signals.append(name)
     return signals

@@ -7,11 +7,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+import sampling
 from reviewapp.audits.models import AuditRun
 from reviewapp.charts import trend_chart
 from reviewapp.projects.access import lead_project_for
 from reviewapp.review.models import LabelSchema
-from sampling import SPRT
 
 from . import actions, scorecard
 from .catalogue import rates
@@ -75,7 +75,7 @@ def _early_stop(project, data: dict) -> list[dict]:
     p0 = config.baseline if config.baseline is not None else (config.guardrail or p1 / 2)
     if not 0 < p0 < p1 < 1:
         return []
-    test = SPRT(p0, p1)
+    test = sampling.SPRT(p0, p1)
     found = []
     for stratum in data["strata"]:
         counts = entry["strata"].get(stratum["name"])

@@ -1,0 +1,50 @@
+"""Export benchmark: a ground-truth snapshot of 100,000 labelled items, to JSONL and to Parquet.
+
+    python -m bench.export --items 100000
+
+Builds a project with one audited week of about N labelled items (the configured database;
+PostgreSQL is the case that matters), then runs `manage.py export_evalset` as a child process for
+each format and reports the build's rows/s (the command's own timing: reading the database and
+writing every file, manifest included), the process's wall time with Python start-up, and its
+peak RSS. `jsonl` writes the canonical rows; `hf` writes them and then the Hugging Face folder
+(Parquet via pyarrow, a JSONL mirror, the dataset card) and its zip. The project bench-export is
+removed afterwards unless --keep.
+"""
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import tempfile
+from pathlib import Path
+
+from bench.common import drop_project, labelled_run, run_child, setup_django
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--items", type=int, default=100_000, help="labelled items (about)")
+    parser.add_argument("--formats", default="jsonl,hf")
+    parser.add_argument("--keep", action="store_true")
+    args = parser.parse_args()
+    env = setup_django()
+    from django.db import connection
+
+    project, run = labelled_run("bench-export", round(args.items * 1.05))
+    print(f"{run.size:,} labelled items in {len(run.allocation)} strata, database: {connection.vendor}")
+    print(f"{'format':<8} {'rows':>9} {'build s':>8} {'rows/s':>9} {'process s':>10} {'peak RSS':>9}")
+    with tempfile.TemporaryDirectory() as scratch:
+        for name in args.formats.split(","):
+            out = Path(scratch) / (name if name == "hf" else f"{name}.out")
+            wall, rss, stdout = run_child([sys.executable, "manage.py", "export_evalset", "--project", "bench-export",
+                                           "--format", name, "--out", str(out), "--no-progress"], env)
+            built = re.search(r"built in ([\d.]+) s", stdout)
+            rows = int(re.search(r": (\d+) rows", stdout).group(1))
+            seconds = float(built.group(1))
+            print(f"{name:<8} {rows:>9,} {seconds:>8.2f} {rows / seconds:>9,.0f} {wall:>10.2f} {rss / 2**20:>7.0f} MB")
+    if not args.keep:
+        drop_project("bench-export")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,183 @@
+"""Cutting a ground-truth snapshot: choose the rows, write every format, seal it with a manifest.
+
+A build writes into `<dir>.partial` and renames it into place only when every file and the
+manifest are written, then marks the snapshot done: a build killed half way leaves no snapshot
+behind, only a partial directory the next attempt clears. Rows are read as of the snapshot's
+moment (selection.py), so the retried build writes the same bytes.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import shutil
+import zipfile
+from collections import Counter
+from pathlib import Path
+from typing import Callable, Iterator
+
+import orjson
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from reviewapp import jobs
+from reviewapp.review.models import LabelSchema
+
+from .formats import FORMATS, Context, dumps
+from .models import Snapshot
+from .selection import SCHEMA_VERSION, Filters, SelectionError, rows, scope
+
+logger = logging.getLogger("reviewapp.exports")
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed, so archives of the same files are byte-identical
+
+
+def check_formats(formats: list[str]) -> list[str]:
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown:
+        raise SelectionError(f"format {unknown[0]!r} is not one of {', '.join(FORMATS)}")
+    return sorted(set(formats) | {"jsonl"}, key=list(FORMATS).index)
+
+
+def create(*, project, filters: dict, formats: list[str], user=None, queue: bool = True) -> Snapshot:
+    """A new snapshot version; queued for building (a job with a worker, right away without)
+    unless `queue` is false (the CLI builds it itself, with a progress bar)."""
+    parsed = Filters.parse(filters)
+    formats = check_formats(formats or list(FORMATS))
+    for _ in range(5):
+        version = (Snapshot.objects.filter(project=project).aggregate(v=Max("version"))["v"] or 0) + 1
+        try:
+            with transaction.atomic():
+                snapshot = Snapshot.objects.create(project=project, version=version, filters=parsed.as_dict(),
+                                                   formats=formats, created_by=user)
+            break
+        except IntegrityError:  # another export took this version number first
+            continue
+    else:
+        raise RuntimeError("could not allocate a snapshot version")
+    if queue:
+        jobs.enqueue(build_job, snapshot.pk, queue="default")
+    return snapshot
+
+
+def build_job(snapshot_id: int) -> None:
+    snapshot = Snapshot.objects.select_related("project", "created_by").filter(pk=snapshot_id).first()
+    if snapshot is not None:
+        build(snapshot)
+
+
+def build(snapshot: Snapshot, *, on_rows: Callable[[int, int | None], None] | None = None) -> Snapshot:
+    """Write the snapshot's files; safe to run again (a finished snapshot is left as it is)."""
+    if snapshot.status == Snapshot.Status.DONE:
+        return snapshot
+    final = snapshot.directory
+    partial = final.with_name(final.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    filters = Filters.parse(snapshot.filters)
+    total = scope(snapshot.project, filters).filter(gold__isnull=False).count()  # the progress bar's total
+    Snapshot.objects.filter(pk=snapshot.pk).update(status=Snapshot.Status.RUNNING, rows_total=total, rows_done=0,
+                                                   error="")
+    try:
+        (partial / "jsonl").mkdir(parents=True)
+        canonical = partial / "jsonl" / "evalset.jsonl"
+        counts = _write_canonical(snapshot, filters, canonical, total, on_rows)
+        ctx = Context(name=snapshot.name, project=snapshot.project.slug, version=snapshot.version, counts=counts)
+        for name in snapshot.formats:
+            if name == "jsonl":
+                continue
+            (partial / name).mkdir()
+            FORMATS[name][1](_read(canonical), partial / name, ctx)
+            if name == "hf":
+                _archive(partial / name, partial / "hf.zip")
+        manifest = _manifest(snapshot, filters, counts, partial)
+        (partial / "manifest.json").write_bytes(orjson.dumps(manifest, option=orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2))
+        shutil.rmtree(final, ignore_errors=True)  # a build that got this far before it was killed
+        os.replace(partial, final)
+    except Exception as exc:
+        shutil.rmtree(partial, ignore_errors=True)
+        Snapshot.objects.filter(pk=snapshot.pk).update(status=Snapshot.Status.FAILED, error=str(exc)[:2000])
+        logger.exception("export %s failed", snapshot)
+        raise
+    Snapshot.objects.filter(pk=snapshot.pk).update(status=Snapshot.Status.DONE, manifest=manifest,
+                                                   rows_done=counts["rows"], finished_at=timezone.now())
+    snapshot.refresh_from_db()
+    logger.info("export %s: %d rows, %d files", snapshot, counts["rows"], len(manifest["files"]))
+    return snapshot
+
+
+def _write_canonical(snapshot, filters, path: Path, total: int, on_rows) -> dict:
+    by_verdict, by_stratum, by_week = Counter(), Counter(), Counter()
+    n = corrected = 0
+    with path.open("wb") as out:
+        for row in rows(snapshot.project, filters, snapshot.as_of):
+            out.write(dumps(row) + b"\n")
+            n += 1
+            by_verdict[str(row["verdict"])] += 1
+            by_stratum[row["sampling"]["stratum"]] += 1
+            by_week[row["sampling"]["run"]] += 1
+            corrected += row["corrected_output"] is not None
+            if n % 5000 == 0:
+                Snapshot.objects.filter(pk=snapshot.pk).update(rows_done=n)
+                if on_rows:
+                    on_rows(n, total)
+    if on_rows:
+        on_rows(n, total)
+    return {"rows": n, "by_verdict": dict(sorted(by_verdict.items())), "by_stratum": dict(sorted(by_stratum.items())),
+            "by_week": dict(sorted(by_week.items())), "with_corrected_output": corrected}
+
+
+def _read(path: Path) -> Iterator[dict]:
+    with path.open("rb") as lines:
+        for line in lines:
+            yield orjson.loads(line)
+
+
+def _archive(folder: Path, target: Path) -> None:
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            info = zipfile.ZipInfo(f"{folder.name}/{path.relative_to(folder).as_posix()}", date_time=ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            with path.open("rb") as source, archive.open(info, "w") as sink:
+                shutil.copyfileobj(source, sink, 1 << 20)
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _manifest(snapshot: Snapshot, filters: Filters, counts: dict, folder: Path) -> dict:
+    files = {p.relative_to(folder).as_posix(): {"sha256": sha256(p), "bytes": p.stat().st_size}
+             for p in sorted(folder.rglob("*")) if p.is_file() and p.name != "manifest.json"}
+    return {
+        "schema_version": SCHEMA_VERSION, "name": snapshot.name, "project": snapshot.project.slug,
+        "version": snapshot.version, "filters": filters.as_dict(), "formats": snapshot.formats,
+        "rubric_version": LabelSchema.current(snapshot.project).version,
+        "as_of": snapshot.as_of.isoformat(), "created_at": snapshot.created_at.isoformat(),
+        "created_by": snapshot.created_by.username if snapshot.created_by else None,
+        "counts": counts, "files": files,
+    }
+
+
+def render(snapshot: Snapshot, name: str, out: Path) -> list[Path]:
+    """Render one format of a built snapshot again, from its canonical rows, into `out` (a folder)."""
+    check_formats([name])
+    canonical = snapshot.directory / "jsonl" / "evalset.jsonl"
+    out.mkdir(parents=True, exist_ok=True)
+    ctx = Context(name=snapshot.name, project=snapshot.project.slug, version=snapshot.version,
+                  counts=(snapshot.manifest or {}).get("counts", {}))
+    return FORMATS[name][1](_read(canonical), out, ctx)
+
+
+def download_path(snapshot: Snapshot, name: str) -> Path:
+    """The file to hand out for a format: the archive for a folder format, else its one file."""
+    if name == "hf":
+        return snapshot.directory / "hf.zip"
+    if name == "manifest":
+        return snapshot.directory / "manifest.json"
+    files = sorted(p for p in (snapshot.directory / name).iterdir() if p.is_file())
+    return files[0]

@@ -1,0 +1,409 @@
+"""The formats eval tools read, each rendered from the snapshot's canonical rows.
+
+Every renderer streams: it reads rows one at a time and writes as it goes, so memory stays flat.
+Output is deterministic: keys sorted, compact separators, UTF-8, rows in the snapshot's order, so
+rendering the same snapshot twice gives byte-identical files. Field mappings are documented in
+docs/export.md; the shapes follow FORMATS.md (OpenAI Evals API and fine-tuning, Inspect AI,
+promptfoo, Hugging Face datasets, Langfuse, LangSmith).
+"""
+from __future__ import annotations
+
+import csv
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator
+
+import orjson
+
+OPTIONS = orjson.OPT_SORT_KEYS
+
+
+def dumps(value: Any) -> bytes:
+    return orjson.dumps(value, option=OPTIONS)
+
+
+@dataclass
+class Context:
+    """What renderers know besides the rows: the snapshot's name, its project, its rubric."""
+
+    name: str
+    project: str
+    version: int
+    description: str = ""
+    counts: dict[str, Any] = field(default_factory=dict)
+
+
+def _jsonl(path: Path, lines: Iterable[Any]) -> int:
+    n = 0
+    with path.open("wb") as out:
+        for line in lines:
+            out.write(dumps(line) + b"\n")
+            n += 1
+    return n
+
+
+def _text(content: Any) -> str:
+    """A message's content as plain text: parts lists keep their text parts."""
+    if content is None:
+        return ""
+    if isinstance(content, str):
+        return content
+    return "\n".join(p.get("text", "") if isinstance(p, dict) else str(p) for p in content)
+
+
+def _flat_metadata(row: dict[str, Any]) -> dict[str, Any]:
+    """The review facts most tools keep under `metadata`."""
+    return {"id": row["id"], "verdict": row["verdict"], "error_categories": row["error_categories"],
+            "harm": row["harm"], "needs_escalation": row["needs_escalation"], "notes": row["notes"],
+            "original_output": row["output"], "agreement": row["agreement"], "sampling": row["sampling"],
+            "source": row["source"], "reviewers": row["reviewers"]}
+
+
+# --- canonical JSONL and CSV ----------------------------------------------------------------
+
+def render_jsonl(rows: Iterable[dict], out: Path, ctx: Context) -> list[Path]:
+    path = out / "evalset.jsonl"
+    _jsonl(path, rows)
+    return [path]
+
+
+CSV_COLUMNS = ["id", "input", "output", "expected_output", "context", "verdict", "error_categories", "harm",
+               "needs_escalation", "corrected_output", "notes", "n_reviewers", "agreed", "agreement_share",
+               "final_label", "run", "stratum", "inclusion_probability", "weight", "external_id", "trace_id",
+               "span_id", "model", "model_version", "category", "risk_tier", "occurred_at", "reviewers", "metadata"]
+
+
+def _csv_row(row: dict[str, Any]) -> list[Any]:
+    a, s, src = row["agreement"], row["sampling"], row["source"]
+    return [row["id"], dumps(row["input"]).decode(), row["output"], row["expected_output"] or "",
+            dumps(row["context"]).decode(), row["verdict"], "|".join(row["error_categories"]), row["harm"] or "",
+            row["needs_escalation"], row["corrected_output"] or "", row["notes"], a["n_reviewers"], a["agreed"],
+            "" if a["share"] is None else a["share"], a["method"], s["run"], s["stratum"],
+            repr(s["inclusion_probability"]), repr(s["weight"]), src["external_id"], src["trace_id"] or "",
+            src["span_id"] or "", src["model"], src["model_version"], src["category"], src["risk_tier"],
+            src["occurred_at"], "|".join(row["reviewers"]), dumps(row["metadata"]).decode()]
+
+
+def render_csv(rows: Iterable[dict], out: Path, ctx: Context) -> list[Path]:
+    path = out / "evalset.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(CSV_COLUMNS)
+        for row in rows:
+            writer.writerow(_csv_row(row))
+    return [path]
+
+
+# --- Hugging Face dataset folder ---------------------------------------------------------------
+
+def _hf_schema():
+    import pyarrow as pa
+
+    message = pa.struct([("role", pa.string()), ("content", pa.string())])
+    return pa.schema([
+        ("id", pa.string()), ("input", pa.list_(message)), ("output", pa.string()),
+        ("expected_output", pa.string()), ("context", pa.list_(pa.string())), ("verdict", pa.string()),
+        ("error_categories", pa.list_(pa.string())), ("harm", pa.string()), ("needs_escalation", pa.bool_()),
+        ("corrected_output", pa.string()), ("notes", pa.string()),
+        ("agreement", pa.struct([("n_reviewers", pa.int32()), ("agreed", pa.bool_()), ("share", pa.float64()),
+                                 ("method", pa.string())])),
+        ("sampling", pa.struct([("run", pa.string()), ("stratum", pa.string()),
+                                ("inclusion_probability", pa.float64()), ("weight", pa.float64())])),
+        ("source", pa.struct([(k, pa.string()) for k in ("external_id", "trace_id", "span_id", "model",
+                                                           "model_version", "category", "risk_tier", "kind",
+                                                           "occurred_at")])),
+        ("reviewers", pa.list_(pa.string())), ("answers_json", pa.string()), ("metadata_json", pa.string()),
+    ])
+
+
+def _hf_record(row: dict[str, Any]) -> dict[str, Any]:
+    """Struct columns keep the same keys on every row; free-form JSON goes in as strings."""
+    a, s = row["agreement"], row["sampling"]
+    return {
+        "id": row["id"], "input": [{"role": m["role"], "content": _text(m["content"])} for m in row["input"]],
+        "output": row["output"], "expected_output": row["expected_output"], "context": row["context"],
+        "verdict": row["verdict"], "error_categories": row["error_categories"], "harm": row["harm"],
+        "needs_escalation": row["needs_escalation"], "corrected_output": row["corrected_output"],
+        "notes": row["notes"],
+        "agreement": {"n_reviewers": a["n_reviewers"], "agreed": a["agreed"], "share": a["share"],
+                      "method": a["method"]},
+        "sampling": {"run": s["run"], "stratum": s["stratum"], "inclusion_probability": s["inclusion_probability"],
+                     "weight": s["weight"]},
+        "source": row["source"], "reviewers": row["reviewers"],
+        "answers_json": dumps(row["answers"]).decode(), "metadata_json": dumps(row["metadata"]).decode(),
+    }
+
+
+def render_hf(rows: Iterable[dict], out: Path, ctx: Context, *, batch_rows: int = 5000) -> list[Path]:
+    """data/<split>.parquet (pyarrow, written in row groups as rows arrive), jsonl/<split>.jsonl and a
+    dataset card README.md whose YAML maps each split (one per audited week) to its Parquet file."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    schema = _hf_schema()
+    (out / "data").mkdir()
+    (out / "jsonl").mkdir()
+    written: list[Path] = []
+    splits: dict[str, int] = {}
+    writer = jsonl = None
+    current = None
+    batch: list[dict] = []
+
+    def flush() -> None:
+        if batch:
+            writer.write_table(pa.Table.from_pylist(batch, schema=schema), row_group_size=batch_rows)
+            batch.clear()
+
+    def close() -> None:
+        if writer is not None:
+            flush()
+            writer.close()
+            jsonl.close()
+
+    for row in rows:
+        split = row["sampling"]["split"]
+        if split != current:  # rows come week by week: one split's files at a time
+            close()
+            current = split
+            parquet_path, jsonl_path = out / "data" / f"{split}.parquet", out / "jsonl" / f"{split}.jsonl"
+            writer = pq.ParquetWriter(parquet_path, schema, compression="zstd", write_statistics=True)
+            jsonl = jsonl_path.open("wb")
+            written += [parquet_path, jsonl_path]
+            splits[split] = 0
+        record = _hf_record(row)
+        batch.append(record)
+        jsonl.write(dumps(record) + b"\n")
+        splits[split] += 1
+        if len(batch) >= batch_rows:
+            flush()
+    close()
+    card = out / "README.md"
+    card.write_text(_dataset_card(ctx, splits), encoding="utf-8")
+    return [card, *written]
+
+
+def _size_category(n: int) -> str:
+    for limit, name in ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M")):
+        if n < limit:
+            return name
+    return "1M<n<10M"
+
+
+def _dataset_card(ctx: Context, splits: dict[str, int]) -> str:
+    configs = "\n".join(f"  - split: {split}\n    path: data/{split}.parquet" for split in splits)
+    total = sum(splits.values())
+    table = "\n".join(f"| {split} | {n} |" for split, n in splits.items())
+    return f"""---
+pretty_name: {ctx.name}
+annotations_creators:
+- expert-generated
+language_creators:
+- machine-generated
+size_categories:
+- {_size_category(total)}
+task_categories:
+- text-generation
+tags:
+- human-review
+- ground-truth
+- spotcheck
+configs:
+- config_name: default
+  data_files:
+{configs}
+  default: true
+---
+
+# {ctx.name}
+
+Ground truth from Spotcheck: production outputs of project `{ctx.project}`, drawn into weekly
+risk-weighted audits and labelled by domain experts against a rubric (snapshot v{ctx.version}).
+{ctx.description}
+
+## Splits
+
+One split per audited ISO week.
+
+| split | rows |
+|---|---|
+{table}
+
+## Data fields
+
+- `input`: the conversation (chat messages; system instructions as `system`).
+- `output`: the production output that was reviewed.
+- `expected_output`: the expert's corrected output when one was given; the original output when
+  the verdict was a full success; empty otherwise (a known-bad example).
+- `context`: the retrieved passages.
+- `verdict` (`success` / `partial` / `failure`), `error_categories`, `harm`, `needs_escalation`,
+  `corrected_output`, `notes`: the final label (the single review, the reviewers' agreement, or a
+  QA lead's adjudication); `answers_json` holds every rubric answer.
+- `agreement`: how many experts reviewed the item blind, whether they agreed, the share whose
+  verdict is the final one, and how the final label was reached.
+- `sampling`: the audit week, the stratum, the item's inclusion probability and its weight
+  (1 / probability). Weighted means over `sampling.weight` estimate rates for the whole
+  production traffic; unweighted means over-represent the riskier strata, sampled more.
+- `source`: the output's ids (external id, trace and span) and model.
+- `reviewers`: who labelled it (pseudonyms if the export asked for them).
+
+## Annotations
+
+Expert-generated: each item was labelled by one or more domain experts in Spotcheck's review
+queue; a share of each week was labelled blind by two or more, and disagreements were settled by
+a QA lead.
+
+## Personal and sensitive information
+
+Production inputs and outputs may contain customer data. Review before publishing.
+"""
+
+
+# --- OpenAI --------------------------------------------------------------------------------------
+
+def _openai_messages(row: dict[str, Any]) -> list[dict[str, Any]]:
+    return [{k: v for k, v in m.items() if v is not None} for m in row["input"]]
+
+
+def render_openai_evals(rows: Iterable[dict], out: Path, ctx: Context) -> list[Path]:
+    """Evals API data source: one {"item": {...}} per line; grade {{ item.output }} or a sample."""
+    path = out / "evals.jsonl"
+    _jsonl(path, ({"item": {
+        "id": r["id"], "input": _openai_messages(r), "output": r["output"],
+        "expected_output": r["expected_output"] or "", "verdict": r["verdict"],
+        "error_categories": r["error_categories"], "context": r["context"],
+        "stratum": r["sampling"]["stratum"], "run": r["sampling"]["run"], "sampling_weight": r["sampling"]["weight"],
+    }} for r in rows))
+    return [path]
+
+
+def render_openai_sft(rows: Iterable[dict], out: Path, ctx: Context) -> list[Path]:
+    """Chat fine-tuning: the conversation ending with the expert's corrected output (corrected items only)."""
+    path = out / "sft.jsonl"
+    _jsonl(path, ({"messages": [*_openai_messages(r), {"role": "assistant", "content": r["corrected_output"]}]}
+                  for r in rows if r["corrected_output"]))
+    return [path]
+
+
+def render_openai_dpo(rows: Iterable[dict], out: Path, ctx: Context) -> list[Path]:
+    """Preference pairs: chosen = the corrected output, rejected = the original (corrected items only)."""
+    path = out / "dpo.jsonl"
+    _jsonl(path, ({"input": {"messages": _openai_messages(r)},
+                   "preferred_output": [{"role": "assistant", "content": r["corrected_output"]}],
+                   "non_preferred_output": [{"role": "assistant", "content": r["output"]}]}
+                  for r in rows if r["corrected_output"]))
+    return [path]
+
+
+# --- Inspect AI, promptfoo -----------------------------------------------------------------------
+
+INSPECT_ROLES = ("system", "user", "assistant", "tool")
+
+
+def _inspect_messages(row: dict[str, Any]) -> list[dict[str, Any]]:
+    """Inspect accepts system/user/assistant/tool only: other roles are passed as user turns."""
+    found = []
+    for m in row["input"]:
+        entry = {"role": m["role"] if m["role"] in INSPECT_ROLES else "user", "content": _text(m["content"])}
+        if entry["role"] == "tool" and m.get("tool_call_id"):
+            entry["tool_call_id"] = m["tool_call_id"]
+        found.append(entry)
+    return found
+
+
+def render_inspect(rows: Iterable[dict], out: Path, ctx: Context) -> list[Path]:
+    """Inspect AI dataset JSONL: id, input, target (the expected output, or "" for a known-bad item), metadata."""
+    path = out / "inspect.jsonl"
+    _jsonl(path, ({"id": r["id"], "input": _inspect_messages(r), "target": r["expected_output"] or "",
+                   "metadata": {**_flat_metadata(r), "context": r["context"]}} for r in rows))
+    return [path]
+
+
+def _last_user_text(row: dict[str, Any]) -> str:
+    for m in reversed(row["input"]):
+        if m["role"] == "user":
+            return _text(m["content"])
+    return ""
+
+
+def render_promptfoo(rows: Iterable[dict], out: Path, ctx: Context) -> list[Path]:
+    """promptfoo test cases (JSONL, `tests: file://tests.jsonl`): vars for the prompt and for replaying
+    the stored output with the echo provider; asserts from the expert's label."""
+    path = out / "tests.jsonl"
+
+    def test(r: dict[str, Any]) -> dict[str, Any]:
+        if r["expected_output"] is not None:
+            asserts = [{"type": "factuality", "value": r["expected_output"]}]
+        else:  # a known-bad output with no correction: it must not come back
+            asserts = [{"type": "not-equals", "value": r["output"]}]
+        return {"description": r["id"], "assert": asserts, "metadata": _flat_metadata(r),
+                "vars": {"query": _last_user_text(r), "messages": dumps(_openai_messages(r)).decode(),
+                         "output": r["output"], "context": "\n\n".join(r["context"])}}
+
+    _jsonl(path, (test(r) for r in rows))
+    return [path]
+
+
+# --- Langfuse, LangSmith -------------------------------------------------------------------------
+
+def _json_array(path: Path, items: Iterator[Any]) -> None:
+    with path.open("wb") as out:
+        out.write(b"[")
+        for i, item in enumerate(items):
+            out.write((b",\n" if i else b"\n") + dumps(item))
+        out.write(b"\n]\n")
+
+
+def render_langfuse(rows: Iterable[dict], out: Path, ctx: Context) -> list[Path]:
+    """Langfuse dataset items (POST /api/public/dataset-items bodies), as one JSON array. `id` is the
+    upsert key: prefixed with the dataset so one item can go to several datasets, at most 255 chars."""
+    path = out / "langfuse-dataset-items.json"
+    _json_array(path, ({
+        "datasetName": ctx.name, "id": f"{ctx.name}/{r['id']}"[:255],
+        "input": {"messages": _openai_messages(r), "context": r["context"]},
+        "expectedOutput": None if r["expected_output"] is None else {"output": r["expected_output"]},
+        "metadata": _flat_metadata(r), "sourceTraceId": r["source"]["trace_id"],
+        "sourceObservationId": r["source"]["span_id"],
+    } for r in rows))
+    return [path]
+
+
+def _uuid_or_none(value: str | None) -> str | None:
+    try:
+        return str(uuid.UUID(value)) if value else None
+    except ValueError:
+        return None
+
+
+def render_langsmith(rows: Iterable[dict], out: Path, ctx: Context) -> list[Path]:
+    """LangSmith examples (client.create_examples(dataset_name=..., examples=...)), as one JSON array.
+    `id` is a UUIDv5 of the item, so re-uploading updates rather than duplicates."""
+    path = out / "langsmith-examples.json"
+
+    def example(r: dict[str, Any]) -> dict[str, Any]:
+        found = {"id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"spotcheck:{ctx.project}:{r['id']}")),
+                 "inputs": {"messages": _openai_messages(r), "context": r["context"]},
+                 "outputs": {} if r["expected_output"] is None else {"output": r["expected_output"]},
+                 "metadata": _flat_metadata(r), "split": r["sampling"]["split"]}
+        run_id = _uuid_or_none(r["source"]["trace_id"])
+        if run_id:
+            found["source_run_id"] = run_id
+        return found
+
+    _json_array(path, (example(r) for r in rows))
+    return [path]
+
+
+Renderer = Callable[[Iterable[dict], Path, Context], list[Path]]
+FORMATS: dict[str, tuple[str, Renderer]] = {
+    "jsonl": ("Canonical JSONL", render_jsonl),
+    "csv": ("Canonical CSV", render_csv),
+    "hf": ("Hugging Face dataset folder (Parquet + JSONL + card)", render_hf),
+    "openai-evals": ("OpenAI Evals API data source JSONL", render_openai_evals),
+    "openai-sft": ("OpenAI chat fine-tuning JSONL (corrected outputs)", render_openai_sft),
+    "openai-dpo": ("OpenAI preference pairs JSONL (corrected vs original)", render_openai_dpo),
+    "inspect": ("Inspect AI dataset JSONL", render_inspect),
+    "promptfoo": ("promptfoo test cases JSONL", render_promptfoo),
+    "langfuse": ("Langfuse dataset items JSON", render_langfuse),
+    "langsmith": ("LangSmith examples JSON", render_langsmith),
+}

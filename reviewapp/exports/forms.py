@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from django import forms
+
+from reviewapp.audits.models import AuditRun
+from reviewapp.review.models import LabelSchema
+
+from .formats import FORMATS
+from .selection import VERDICTS
+
+
+class ExportForm(forms.Form):
+    """The snapshot's filters, with choices from the project's runs and rubric."""
+
+    weeks = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple,
+                                      help_text="none ticked: every audited week")
+    strata = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple)
+    verdicts = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple,
+                                         choices=[(v, v) for v in VERDICTS])
+    error_categories = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple,
+                                                 help_text="items with any of these")
+    agreement = forms.ChoiceField(choices=[("any", "every item with a final label"),
+                                           ("settled", "only items reviewers agreed on or a lead adjudicated")])
+    min_agreement = forms.FloatField(required=False, min_value=0, max_value=1,
+                                     help_text="share of reviewers whose verdict is the final one, e.g. 1.0")
+    corrected_only = forms.BooleanField(required=False, label="Only items with a corrected output")
+    pseudonymise = forms.BooleanField(required=False, label="Reviewers as pseudonyms")
+    formats = forms.MultipleChoiceField(widget=forms.CheckboxSelectMultiple, initial=list(FORMATS),
+                                        choices=[(key, label) for key, (label, _) in FORMATS.items()])
+
+    def __init__(self, *args, project, **kwargs):
+        super().__init__(*args, **kwargs)
+        runs = AuditRun.objects.filter(project=project).order_by("-week_start")
+        self.fields["weeks"].choices = [(str(run.week), str(run.week)) for run in runs]
+        self.fields["strata"].choices = [(name, name) for name in sorted({s for run in runs for s in run.allocation})]
+        questions = LabelSchema.current(project).questions
+        errors = next((q for q in questions if q["key"] == "errors"), {"options": []})
+        self.fields["error_categories"].choices = [(o["value"], o["label"]) for o in errors["options"]]
+
+    def filters(self) -> dict:
+        return {k: v for k, v in self.cleaned_data.items() if k != "formats"}
