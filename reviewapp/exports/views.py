@@ -26,7 +26,9 @@ def export_list(request: HttpRequest, slug: str) -> HttpResponse:
         except SelectionError as exc:
             form.add_error(None, str(exc))
         else:
-            messages.info(request, f"Snapshot v{snapshot.version} is being built.")
+            snapshot.refresh_from_db()  # in-process, it is already built
+            messages.info(request, f"Snapshot v{snapshot.version} "
+                          + ("is ready." if snapshot.status == Snapshot.Status.DONE else "is being built."))
             return redirect("reviewapp:export-detail", project.slug, snapshot.version)
     snapshots = Snapshot.objects.filter(project=project).select_related("created_by")[:50]
     return render(request, "exports/list.html", {"project": project, "can_lead": True, "form": form,
