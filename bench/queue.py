@@ -89,7 +89,7 @@ def main() -> None:
     Membership.objects.get_or_create(user=lead, project=project, defaults={"role": Membership.Role.QA_LEAD})
     def session_cookie(user) -> str:
         session = SessionStore()
-        session.update({SESSION_KEY: str(user.pk), BACKEND_SESSION_KEY: settings.AUTHENTICATION_BACKENDS[0],
+        session.update({SESSION_KEY: str(user.pk), BACKEND_SESSION_KEY: settings.AUTHENTICATION_BACKENDS[-1],
                         HASH_SESSION_KEY: user.get_session_auth_hash()})
         session.create()
         return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"

@@ -20,6 +20,13 @@ def unavailable(reason: str) -> None:
 
 
 @pytest.fixture(autouse=True)
+def jobs_in_process(settings):
+    """Jobs run in-process in every test, whatever REDIS_URL says; tests of the django-rq path set
+    JOBS_MODE = "rq" themselves, on the real Redis (redis_url)."""
+    settings.JOBS_MODE = "inprocess"
+
+
+@pytest.fixture(autouse=True)
 def export_dir(settings, tmp_path):
     """Snapshots go to a temporary folder, never into ./data."""
     settings.EXPORT_DIR = tmp_path / "exports"
