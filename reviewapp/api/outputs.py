@@ -105,10 +105,10 @@ def _records(request: HttpRequest, fmt: str):
             fmt = "json"
     max_record = settings.INGEST_MAX_RECORD_BYTES
     if fmt == "csv":
-        return read_csv(_decode_lines(body)), "line"
+        return read_csv(_decode_lines(body), max_record_bytes=max_record), "line"
     openai = fmt == "openai-chat"
     if fmt == "json" or (openai and body.lstrip().startswith(b"[")):
-        records = list(read_json_array(body))
+        records = list(read_json_array(body, max_record_bytes=max_record))
         if len(records) > settings.INGEST_MAX_RECORDS_PER_REQUEST:
             raise FormatError(f"{len(records)} records; the limit is {settings.INGEST_MAX_RECORDS_PER_REQUEST}")
         return (from_openai_chat(records) if openai else records), "index"

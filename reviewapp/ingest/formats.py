@@ -36,7 +36,7 @@ class SourceRecord:
 def read_jsonl(lines: Iterable[bytes], *, max_record_bytes: int) -> Iterator[SourceRecord]:
     for number, line in enumerate(lines, start=1):
         if len(line) > max_record_bytes:
-            yield SourceRecord(number, error=RecordError([("record", f"is {len(line)} bytes; the limit is {max_record_bytes}")]))
+            yield SourceRecord(number, error=_too_big(len(line), max_record_bytes))
             continue
         if not line.strip():
             continue
@@ -46,7 +46,11 @@ def read_jsonl(lines: Iterable[bytes], *, max_record_bytes: int) -> Iterator[Sou
             yield SourceRecord(number, error=RecordError([("record", f"invalid JSON: {exc}")]))
 
 
-def read_json_array(body: bytes) -> Iterator[SourceRecord]:
+def _too_big(size: int, limit: int) -> RecordError:
+    return RecordError([("record", f"is {size} bytes; the limit is {limit}")])
+
+
+def read_json_array(body: bytes, *, max_record_bytes: int) -> Iterator[SourceRecord]:
     try:
         records = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
@@ -56,13 +60,17 @@ def read_json_array(body: bytes) -> Iterator[SourceRecord]:
     if not isinstance(records, list):
         raise FormatError("body must be a JSON array of records, a single record, or NDJSON")
     for index, data in enumerate(records):
-        yield SourceRecord(index, data=data)
+        size = len(orjson.dumps(data))  # the same limit as an NDJSON line, measured compactly
+        if size > max_record_bytes:
+            yield SourceRecord(index, error=_too_big(size, max_record_bytes))
+        else:
+            yield SourceRecord(index, data=data)
 
 
 _CSV_JSON_COLUMNS = ("context", "metadata")
 
 
-def read_csv(text: Iterable[str]) -> Iterator[SourceRecord]:
+def read_csv(text: Iterable[str], *, max_record_bytes: int) -> Iterator[SourceRecord]:
     """CSV with the canonical field names as its header. Empty cells mean "absent".
 
     ``context`` and ``metadata`` cells hold JSON; an ``input`` cell that is a JSON array is a
@@ -88,6 +96,10 @@ def read_csv(text: Iterable[str]) -> Iterator[SourceRecord]:
             continue
         if len(cells) != len(header):
             yield SourceRecord(start, error=RecordError([("record", f"has {len(cells)} cells; the header has {len(header)}")]))
+            continue
+        size = sum(len(cell.encode()) for cell in cells)
+        if size > max_record_bytes:
+            yield SourceRecord(start, data={"external_id": cells[id_column][:255]}, error=_too_big(size, max_record_bytes))
             continue
         try:
             yield SourceRecord(start, data=_csv_record(header, cells))
@@ -231,5 +243,5 @@ def open_reader(fmt: str, binary: io.BufferedIOBase, *, max_record_bytes: int) -
     if fmt == "openai-chat":
         return from_openai_chat(read_jsonl(binary, max_record_bytes=max_record_bytes))
     if fmt == "csv":
-        return read_csv(io.TextIOWrapper(binary, encoding="utf-8", newline=""))
+        return read_csv(io.TextIOWrapper(binary, encoding="utf-8", newline=""), max_record_bytes=max_record_bytes)
     raise FormatError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
