@@ -31,15 +31,15 @@ def kwargs_for(name: str, ctx) -> dict:
     kwargs = {}
     if "<slug:slug>" in route:
         kwargs["slug"] = "support"
-    if "<int:item_id>" in route:
+    if "<id:item_id>" in route:
         kwargs["item_id"] = ctx["item"].pk
-    if "<int:output_id>" in route:
+    if "<id:output_id>" in route:
         kwargs["output_id"] = ctx["item"].output_id
-    if "<int:version>" in route:
+    if "<id:version>" in route:
         kwargs["version"] = ctx["snapshot"].version
     if "<str:name>" in route:
         kwargs["name"] = "jsonl"
-    if "<int:year>" in route:
+    if "<id:year>" in route:
         kwargs["year"], kwargs["week"] = ctx["run"].iso_year, ctx["run"].iso_week
     return kwargs
 

@@ -16,7 +16,7 @@ from reviewapp.projects.access import LEADS
 from reviewapp.projects.models import Project
 
 from .auth import PersonalToken
-from .schemas import ErrorOut
+from .schemas import ErrorOut, ItemId
 
 router = Router(tags=["exports"], auth=[PersonalToken(), django_auth])
 
@@ -74,7 +74,7 @@ def create_export(request: HttpRequest, project: str, body: ExportIn):
 
 @router.get("/projects/{project}/exports/{version}", response={200: SnapshotOut, 403: ErrorOut, 404: ErrorOut},
             summary="A snapshot's status, progress and manifest")
-def read_export(request: HttpRequest, project: str, version: int):
+def read_export(request: HttpRequest, project: str, version: ItemId):
     target, error = _lead_project(request, project)
     if error:
         return error
@@ -86,7 +86,7 @@ def read_export(request: HttpRequest, project: str, version: int):
 
 @router.get("/projects/{project}/exports/{version}/files/{name}", response={403: ErrorOut, 404: ErrorOut},
             summary="Download a built snapshot's file (hf: a zip of the dataset folder; manifest: manifest.json)")
-def download_export(request: HttpRequest, project: str, version: int, name: str):
+def download_export(request: HttpRequest, project: str, version: ItemId, name: str):
     target, error = _lead_project(request, project)
     if error:
         return error

@@ -16,7 +16,7 @@ from reviewapp.review.models import Claim, Label, LabelSchema
 from reviewapp.review.rubric import RubricError
 
 from .auth import PersonalToken
-from .schemas import ErrorOut
+from .schemas import ErrorOut, ItemId
 
 router = Router(tags=["review"], auth=[PersonalToken(), django_auth])
 
@@ -99,7 +99,7 @@ def _my_claim(request: HttpRequest, project: str, item_id: int) -> Claim | None:
 
 @router.get("/projects/{project}/review/items/{item_id}", response={200: ItemOut, 404: ErrorOut},
             summary="Read an item you claimed or labelled")
-def read_item(request: HttpRequest, project: str, item_id: int):
+def read_item(request: HttpRequest, project: str, item_id: ItemId):
     claim = _my_claim(request, project, item_id)
     if claim is None:
         return Status(404, {"detail": "no such item among yours"})
@@ -110,7 +110,7 @@ def read_item(request: HttpRequest, project: str, item_id: int):
 @router.post("/projects/{project}/review/items/{item_id}/label",
              response={200: LabelOut, 201: LabelOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
              summary="Submit (or revise) your label for an item")
-def submit_label(request: HttpRequest, project: str, item_id: int, body: LabelIn):
+def submit_label(request: HttpRequest, project: str, item_id: ItemId, body: LabelIn):
     """201 for a new label; 200 when it was already stored (a resend) or revised. Answers that do not
     fit the rubric get 422 with the question named."""
     claim = _my_claim(request, project, item_id)

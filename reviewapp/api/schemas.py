@@ -1,7 +1,15 @@
 from __future__ import annotations
 
-from ninja import Schema
+from typing import Annotated
+
+from ninja import Path, Schema
 from pydantic import Field
+
+from reviewapp.converters import MAX_ID
+
+# An id or version in a path: a positive number a database column holds (past 64 bits it is a 400,
+# not a database error).
+ItemId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 class ErrorOut(Schema):

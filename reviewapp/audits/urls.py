@@ -7,5 +7,5 @@ urlpatterns = [
     path("p/<slug:slug>/plan/preview", views.plan_preview, name="plan-preview"),
     path("p/<slug:slug>/audits/", views.run_list, name="run-list"),
     path("p/<slug:slug>/audits/draw", views.run_draw, name="run-draw"),
-    path("p/<slug:slug>/audits/<int:year>-W<int:week>/", views.run_detail, name="run-detail"),
+    path("p/<slug:slug>/audits/<id:year>-W<id:week>/", views.run_detail, name="run-detail"),
 ]

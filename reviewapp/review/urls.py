@@ -5,12 +5,12 @@ from . import views
 urlpatterns = [
     path("p/<slug:slug>/review/", views.queue, name="review-queue"),
     path("p/<slug:slug>/review/next", views.next_item, name="review-next"),
-    path("p/<slug:slug>/review/items/<int:item_id>/", views.item_page, name="review-item"),
-    path("p/<slug:slug>/review/items/<int:item_id>/submit", views.submit, name="review-submit"),
-    path("p/<slug:slug>/review/items/<int:item_id>/skip", views.skip, name="review-skip"),
-    path("p/<slug:slug>/review/items/<int:item_id>/history", views.history, name="review-history"),
+    path("p/<slug:slug>/review/items/<id:item_id>/", views.item_page, name="review-item"),
+    path("p/<slug:slug>/review/items/<id:item_id>/submit", views.submit, name="review-submit"),
+    path("p/<slug:slug>/review/items/<id:item_id>/skip", views.skip, name="review-skip"),
+    path("p/<slug:slug>/review/items/<id:item_id>/history", views.history, name="review-history"),
     path("p/<slug:slug>/labels/", views.labels, name="labels"),
     path("p/<slug:slug>/adjudication/", views.disputed, name="adjudication"),
-    path("p/<slug:slug>/adjudication/<int:item_id>/", views.adjudicate, name="adjudicate"),
+    path("p/<slug:slug>/adjudication/<id:item_id>/", views.adjudicate, name="adjudicate"),
     path("p/<slug:slug>/rubric/", views.rubric, name="rubric"),
 ]

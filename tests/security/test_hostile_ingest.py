@@ -17,7 +17,7 @@ CASES = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCh
 FORMATS = {"json": "application/json", "ndjson": "application/x-ndjson", "csv": "text/csv"}
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=40),
+    st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | st.floats(allow_nan=False) | st.text(max_size=40),
     lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4),
     max_leaves=12)
 FIELDS = ["external_id", "occurred_at", "input", "output", "context", "metadata", "category", "risk_tier", "kind",
@@ -73,6 +73,7 @@ def test_records_with_wrong_types_are_named_and_atomic_requests_store_nothing(cl
     (orjson.dumps([{**record("a"), "output": "nul \u0000 byte"}]), "json", 422),
     (orjson.dumps([{**record("a"), "output": "x" * (2 * 1024 * 1024)}]), "json", 422),  # over the record limit
     (b"external_id,occurred_at\n\"unterminated,2026-11-20\n", "csv", 400),
+    (b'[{"external_id": "a", "risk_score": 1' + b"0" * 400 + b"}]", "json", 400),  # beyond 64-bit numbers
 ])
 def test_named_hostile_cases_get_a_clear_error_and_store_nothing(client, token_a, body, fmt, expected):
     response = post(client, token_a, body, fmt)
