@@ -158,3 +158,48 @@ def labelled_run(slug: str, labels: int):
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
     return project, run
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] if ordered else float("nan")
+
+
+def open_queue(project, outputs: int, *, margin: float, overlap_share: float = 0.0):
+    """Load `outputs` into one week and draw its audit: the open queue the HTTP benchmarks work on."""
+    from bench.draw import records
+    from reviewapp.audits import actions as audit_actions
+    from reviewapp.audits.models import SamplingPlan
+    from reviewapp.audits.weeks import IsoWeek
+    from reviewapp.ingest.actions import ingest
+
+    ingest(project=project, records=records(outputs), chunk_size=10_000, prefetch=True)
+    _analyze()
+    SamplingPlan(project=project, strata=[], goal="margin", margin=margin, expected_rate=0.5,
+                 overlap_share=overlap_share, overlap_reviewers=2).save_as_new_version()
+    run, _ = audit_actions.draw_audit(project=project, week=IsoWeek.parse("2026-W47"))
+    _analyze()
+    return run
+
+
+def _analyze() -> None:
+    """Fresh planner statistics, as autovacuum would gather soon after a bulk load or a draw."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+
+
+def reviewer_tokens(project, prefix: str, n: int) -> list[str]:
+    """n reviewers of the project, each with a personal API token."""
+    from django.contrib.auth import get_user_model
+
+    from reviewapp.projects.models import Membership, UserToken
+
+    tokens = []
+    for i in range(n):
+        user, _ = get_user_model().objects.get_or_create(username=f"{prefix}-{i}")
+        Membership.objects.get_or_create(user=user, project=project, defaults={"role": Membership.Role.REVIEWER})
+        tokens.append(UserToken.issue(user=user, name=prefix)[1])
+    return tokens

@@ -23,16 +23,21 @@ import time
 
 import orjson
 
-from bench.common import ROOT, drop_project, free_port, fresh_project, setup_django, wait_for
+from bench.common import (
+    ROOT,
+    drop_project,
+    free_port,
+    fresh_project,
+    open_queue,
+    percentile,
+    reviewer_tokens,
+    setup_django,
+    wait_for,
+)
 from bench.draw import records
 
 GOOD = {"verdict": "success", "harm": "none"}
 BAD = {"verdict": "failure", "harm": "near_miss", "errors": ["factual_error"]}
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] if ordered else float("nan")
 
 
 def main() -> None:
@@ -47,31 +52,14 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
     env = setup_django()
-    from django.contrib.auth import get_user_model
     from django.db import connection
 
-    from reviewapp.audits import actions as audit_actions
-    from reviewapp.audits.models import SamplingPlan
-    from reviewapp.audits.weeks import IsoWeek
-    from reviewapp.ingest.actions import ingest
     from reviewapp.ingest.models import Output
-    from reviewapp.projects.models import Membership, UserToken
     from reviewapp.review.models import Label
 
     project, api_token = fresh_project("bench-load")
-    ingest(project=project, records=records(args.queue), chunk_size=10_000)
-    SamplingPlan(project=project, strata=[], goal="margin", margin=0.01, expected_rate=0.5,
-                 overlap_share=0.1, overlap_reviewers=2).save_as_new_version()
-    run, _ = audit_actions.draw_audit(project=project, week=IsoWeek.parse("2026-W47"))
-    if connection.vendor == "postgresql":  # as autovacuum would soon after a draw
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
-    User = get_user_model()
-    tokens = []
-    for i in range(args.reviewers):
-        user, _ = User.objects.get_or_create(username=f"bench-load-{i}")
-        Membership.objects.get_or_create(user=user, project=project, defaults={"role": Membership.Role.REVIEWER})
-        tokens.append(UserToken.issue(user=user, name="load")[1])
+    run = open_queue(project, args.queue, margin=0.01, overlap_share=0.1)
+    tokens = reviewer_tokens(project, "bench-load", args.reviewers)
     outputs_before = Output.objects.filter(project=project).count()
     print(f"{run.size:,} open items for {args.reviewers} reviewers; ingest {args.rate:,} records/s in batches of "
           f"{args.batch} for {args.seconds:.0f} s; gunicorn workers: {args.workers}; database: {connection.vendor}")

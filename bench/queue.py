@@ -28,15 +28,19 @@ import time
 
 import orjson
 
-from bench.common import ROOT, drop_project, free_port, fresh_project, setup_django, wait_for
-from bench.draw import records
+from bench.common import (
+    ROOT,
+    drop_project,
+    free_port,
+    fresh_project,
+    open_queue,
+    percentile,
+    reviewer_tokens,
+    setup_django,
+    wait_for,
+)
 
 GOOD = {"verdict": "success", "harm": "none"}
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] if ordered else float("nan")
 
 
 def main() -> None:
@@ -56,35 +60,18 @@ def main() -> None:
     from django.contrib.sessions.backends.db import SessionStore
     from django.db import connection
 
-    from reviewapp.audits import actions as audit_actions
-    from reviewapp.audits.models import SamplingPlan
-    from reviewapp.audits.weeks import IsoWeek
-    from reviewapp.ingest.actions import ingest
-    from reviewapp.projects.models import Membership, UserToken
-
     project, _ = fresh_project("bench-queue")
     started = time.perf_counter()
-    ingest(project=project, records=records(args.n), chunk_size=10_000, prefetch=True)
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
-    SamplingPlan(project=project, strata=[], goal="margin", margin=args.margin, expected_rate=0.5,
-                 overlap_share=0.0).save_as_new_version()
-    run, _ = audit_actions.draw_audit(project=project, week=IsoWeek.parse("2026-W47"))
-    if connection.vendor == "postgresql":  # as autovacuum would soon after a draw
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE audits_audititem")
+    run = open_queue(project, args.n, margin=args.margin)
     print(f"loaded {args.n:,} outputs and drew {run.size:,} open queue items in {time.perf_counter() - started:.0f} s "
           f"(database: {connection.vendor})")
+    tokens = reviewer_tokens(project, "bench-reviewer", args.clients)
 
     from django.contrib.auth import get_user_model
 
+    from reviewapp.projects.models import Membership
+
     User = get_user_model()
-    tokens = []
-    for i in range(args.clients):
-        user, _ = User.objects.get_or_create(username=f"bench-reviewer-{i}")
-        Membership.objects.get_or_create(user=user, project=project, defaults={"role": Membership.Role.REVIEWER})
-        tokens.append(UserToken.issue(user=user, name="bench")[1])
     lead, _ = User.objects.get_or_create(username="bench-lead")
     Membership.objects.get_or_create(user=lead, project=project, defaults={"role": Membership.Role.QA_LEAD})
     def session_cookie(user) -> str:
