@@ -75,7 +75,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "reviewapp.middleware.DatabaseUnavailableMiddleware",  # early: its process_exception sees every view's
+    "reviewapp.middleware.ServiceUnavailableMiddleware",  # early: its process_exception sees every view's
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

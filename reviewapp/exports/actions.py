@@ -11,6 +11,8 @@ import hashlib
 import logging
 import os
 import shutil
+import time
+import uuid
 import zipfile
 from collections import Counter
 from pathlib import Path
@@ -67,16 +69,19 @@ def build_job(snapshot_id: int) -> None:
 
 
 def build(snapshot: Snapshot, *, on_rows: Callable[[int, int | None], None] | None = None) -> Snapshot:
-    """Write the snapshot's files; safe to run again (a finished snapshot is left as it is)."""
+    """Write the snapshot's files; safe to run again, and even twice at once (a worker presumed dead
+    may still be running): each attempt writes its own partial folder, the first to finish renames
+    it into place, and any other, having written the same bytes, discards its own."""
     if snapshot.status == Snapshot.Status.DONE:
         return snapshot
     final = snapshot.directory
-    partial = final.with_name(final.name + ".partial")
-    shutil.rmtree(partial, ignore_errors=True)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    _clear_abandoned(final)
+    partial = final.with_name(f"{final.name}.partial-{uuid.uuid4().hex[:12]}")
     filters = Filters.parse(snapshot.filters)
     total = scope(snapshot.project, filters).filter(gold__isnull=False).count()  # the progress bar's total
-    Snapshot.objects.filter(pk=snapshot.pk).update(status=Snapshot.Status.RUNNING, rows_total=total, rows_done=0,
-                                                   error="")
+    Snapshot.objects.filter(pk=snapshot.pk).exclude(status=Snapshot.Status.DONE).update(
+        status=Snapshot.Status.RUNNING, rows_total=total, rows_done=0, error="")
     try:
         (partial / "jsonl").mkdir(parents=True)
         canonical = partial / "jsonl" / "evalset.jsonl"
@@ -91,11 +96,16 @@ def build(snapshot: Snapshot, *, on_rows: Callable[[int, int | None], None] | No
                 _archive(partial / name, partial / "hf.zip")
         manifest = _manifest(snapshot, filters, counts, partial)
         (partial / "manifest.json").write_bytes(orjson.dumps(manifest, option=orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2))
-        shutil.rmtree(final, ignore_errors=True)  # a build that got this far before it was killed
-        os.replace(partial, final)
+        try:
+            os.rename(partial, final)  # atomic; refused if another attempt got there first
+        except OSError:
+            if not (final / "manifest.json").exists():
+                raise
+            shutil.rmtree(partial, ignore_errors=True)
     except Exception as exc:
         shutil.rmtree(partial, ignore_errors=True)
-        Snapshot.objects.filter(pk=snapshot.pk).update(status=Snapshot.Status.FAILED, error=str(exc)[:2000])
+        Snapshot.objects.filter(pk=snapshot.pk).exclude(status=Snapshot.Status.DONE).update(
+            status=Snapshot.Status.FAILED, error=str(exc)[:2000])
         logger.exception("export %s failed", snapshot)
         raise
     Snapshot.objects.filter(pk=snapshot.pk).update(status=Snapshot.Status.DONE, manifest=manifest,
@@ -103,6 +113,15 @@ def build(snapshot: Snapshot, *, on_rows: Callable[[int, int | None], None] | No
     snapshot.refresh_from_db()
     logger.info("export %s: %d rows, %d files", snapshot, counts["rows"], len(manifest["files"]))
     return snapshot
+
+
+ABANDONED = 6 * 3600  # seconds: a partial folder older than any build takes is left from a killed one
+
+
+def _clear_abandoned(final: Path) -> None:
+    for partial in final.parent.glob(f"{final.name}.partial-*"):
+        if time.time() - partial.stat().st_mtime > ABANDONED:
+            shutil.rmtree(partial, ignore_errors=True)
 
 
 def _write_canonical(snapshot, filters, path: Path, total: int, on_rows) -> dict:

@@ -1,0 +1,199 @@
+"""Faults with real rq worker processes and a real Redis (PostgreSQL + Redis, as in production):
+
+- two workers on one Redis: each job runs once, the draw is not duplicated;
+- a worker killed (SIGKILL) in the middle of an export: no snapshot is half-written, and running
+  the job again writes the same bytes as a clean build;
+- Redis stopped while reviewers label and outputs are ingested: both keep working; a job asked for
+  meanwhile fails loudly; once Redis is back the next change queues the metrics job and it runs.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import redis
+from django.conf import settings as django_settings
+from django.db import connection
+from django.utils import timezone
+
+from reviewapp import jobs
+from reviewapp.audits import tasks as audit_tasks
+from reviewapp.audits.models import AuditRun, SamplingPlan
+from reviewapp.exports import actions as exports
+from reviewapp.exports.models import Snapshot
+from reviewapp.ingest.models import Output
+from reviewapp.metrics.models import RunMetrics
+from reviewapp.review import actions
+from reviewapp.review.models import Label
+from tests.audits.conftest import STRATA, WEEK, add_outputs
+from tests.review.conftest import BAD, GOOD, drawn_run
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def database_url() -> str:
+    db = connection.settings_dict
+    return f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def worker(redis_url: str, *, burst: bool = True, export_dir: Path | None = None) -> subprocess.Popen:
+    """`manage.py rqworker` on the test database, as the compose `worker` service runs it."""
+    env = {**os.environ, "DATABASE_URL": database_url(), "REDIS_URL": redis_url, "LOG_LEVEL": "WARNING",
+           "EXPORT_DIR": str(export_dir or django_settings.EXPORT_DIR), "METRICS_DEBOUNCE_SECONDS": "0"}
+    args = [sys.executable, "manage.py", "rqworker", "default", *(["--burst"] if burst else [])]
+    # Its own process group: rq runs each job in a forked "work horse", which must die with it.
+    return subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+
+
+@pytest.fixture
+def rq(settings, redis_url):
+    import django_rq
+
+    settings.JOBS_MODE = "rq"
+    settings.RQ_QUEUES = {"default": {"URL": redis_url, "DEFAULT_TIMEOUT": 300}}
+    queue = django_rq.get_queue("default")
+    queue.empty()
+    for registry in (queue.failed_job_registry, queue.finished_job_registry, queue.scheduled_job_registry):
+        for job_id in registry.get_job_ids():
+            registry.remove(job_id, delete_job=True)
+    return queue
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_run_each_job_once_and_draw_the_week_once(postgres, rq, redis_url, project_a):
+    SamplingPlan(project=project_a, strata=STRATA).save_as_new_version()
+    add_outputs(project_a, {("billing", "medium"): 300, ("medical", "high"): 100})
+    redis.Redis.from_url(redis_url).delete("spotcheck-test-runs")
+    for _ in range(4):  # the scheduler, a lead's click and two retries, all at once
+        jobs.enqueue(audit_tasks.draw_audit_job, project_a.pk, str(WEEK))
+    for i in range(20):
+        jobs.enqueue(record_run, redis_url, i)
+    workers = [worker(redis_url), worker(redis_url)]
+    outputs = [w.communicate(timeout=120)[0].decode() for w in workers]
+    assert all(w.returncode == 0 for w in workers), outputs
+    assert AuditRun.objects.filter(project=project_a).count() == 1
+    runs = [int(x) for x in redis.Redis.from_url(redis_url).lrange("spotcheck-test-runs", 0, -1)]
+    assert sorted(runs) == list(range(20))  # every job once, none twice
+    assert rq.failed_job_registry.count == 0
+
+
+def record_run(redis_url: str, i: int) -> None:
+    """A job that leaves a trace of each run: run twice, it would show twice."""
+    redis.Redis.from_url(redis_url).rpush("spotcheck-test-runs", i)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_mid_export_leaves_no_snapshot_and_the_retry_writes_the_same_bytes(
+        postgres, rq, redis_url, project_a, alice, tmp_path):
+    drawn_run(project_a, outputs=3000, margin=0.01)
+    while (claim := actions.claim_next(user=alice, project=project_a)) is not None:
+        actions.submit_label(claim=claim, user=alice, data=GOOD)
+    snapshot = exports.create(project=project_a, filters={}, formats=["jsonl", "csv", "hf", "inspect", "promptfoo",
+                                                                      "langfuse", "langsmith"], user=alice)
+    process = worker(redis_url, burst=False)
+    try:
+        deadline = time.monotonic() + 60
+        while Snapshot.objects.get(pk=snapshot.pk).status != "running":
+            assert time.monotonic() < deadline, "the worker never started the export"
+            time.sleep(0.01)
+        time.sleep(0.15)  # into the build
+        os.killpg(process.pid, signal.SIGKILL)  # the container dies: worker and work horse
+        process.wait(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    snapshot.refresh_from_db()
+    assert snapshot.status == "running" and snapshot.manifest is None, "the build finished before the kill"
+    assert not snapshot.directory.exists()  # nothing half-written in place
+    assert list(snapshot.directory.parent.glob("*.partial-*"))  # only the dead attempt's scratch folder
+    # rq's abandoned-job handling, or a lead, runs it again: the same snapshot, built cleanly.
+    rebuilt = exports.build(snapshot)
+    clean = exports.build(exports.create(project=project_a, filters={}, formats=["jsonl"], queue=False))
+    assert rebuilt.status == "done" and (rebuilt.directory / "manifest.json").exists()
+    assert rebuilt.manifest["files"]["jsonl/evalset.jsonl"] == clean.manifest["files"]["jsonl/evalset.jsonl"]
+    shutil.rmtree(tmp_path, ignore_errors=True)
+
+
+@pytest.fixture
+def own_redis(tmp_path):
+    """A Redis server of this test's own, to stop and start."""
+    from bench.common import free_port
+
+    port = free_port()
+    args = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+            "--dir", str(tmp_path)]
+
+    def start() -> subprocess.Popen:
+        process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(100):
+            try:
+                redis.Redis(port=port).ping()
+                return process
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    state = {"process": start(), "url": f"redis://127.0.0.1:{port}/0"}
+
+    def stop() -> None:
+        state["process"].terminate()
+        state["process"].wait(timeout=10)
+
+    state["start"], state["stop"] = (lambda: state.update(process=start())), stop
+    yield state
+    if state["process"].poll() is None:
+        stop()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_labels_and_ingest_go_on_while_redis_is_down_and_metrics_catch_up_after(
+        postgres, settings, own_redis, client, project_a, token_a, alice, lead):
+    import django_rq
+    from rq import SimpleWorker
+
+    settings.JOBS_MODE = "rq"
+    settings.METRICS_DEBOUNCE_SECONDS = 0
+    settings.RQ_QUEUES = {"default": {"URL": own_redis["url"], "DEFAULT_TIMEOUT": 60}}
+    run = drawn_run(project_a, outputs=60)
+    labels = 0
+
+    def label(data) -> None:
+        nonlocal labels
+        actions.submit_label(claim=actions.claim_next(user=alice, project=project_a), user=alice, data=data)
+        labels += 1
+
+    label(GOOD)
+    own_redis["stop"]()
+    for data in (BAD, GOOD, BAD):
+        label(data)  # no error for the reviewer
+    body = b"\n".join(b'{"external_id": "down-%d", "occurred_at": "2026-11-20T10:00:00Z", "input": "q", "output": "a"}'
+                      % i for i in range(50))
+    ingested = client.post("/api/v1/projects/support/outputs", data=body, content_type="application/x-ndjson",
+                           HTTP_AUTHORIZATION=f"Bearer {token_a}")
+    assert ingested.status_code == 200 and ingested.json()["created"] == 50
+    client.force_login(lead)  # a lead asks for a draw: a clear error, not a silent inline run
+    refused = client.post("/p/support/audits/draw", {"week": "2026-W46"})
+    assert refused.status_code == 503 and b"nothing was queued" in refused.content
+    assert Label.objects.count() == labels == 4 and Output.objects.filter(external_id__startswith="down-").count() == 50
+
+    own_redis["start"]()  # a fresh, empty Redis: the recompute queued before the outage is gone
+    # Ten minutes on, a queued job that never ran counts as lost (actions.LOST_AFTER): the next change
+    # queues it again.
+    RunMetrics.objects.filter(run=run).update(requested_at=timezone.now() - timedelta(minutes=11))
+    label(GOOD)
+    queue = django_rq.get_queue("default")
+    for job_id in queue.scheduled_job_registry.get_job_ids():  # due now (debounce 0): move it to the queue
+        queue.enqueue_job(queue.fetch_job(job_id))
+        queue.scheduled_job_registry.remove(job_id)
+    SimpleWorker([queue], connection=queue.connection).work(burst=True)
+    metrics = RunMetrics.objects.get(run=run)
+    assert not metrics.stale and metrics.data["labels"] == labels == 5
+    assert metrics.data["rates"]["verdict:failure"]["naive"]["positives"] == 2
