@@ -87,3 +87,25 @@ def test_a_job_queued_long_ago_and_lost_is_queued_again(settings, project_a, mon
     assert metrics.request(run.pk) is False and sent == []
     RunMetrics.objects.filter(run=run).update(requested_at=timezone.now() - timedelta(hours=1))
     assert metrics.request(run.pk) is True and len(sent) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_recompute_that_dies_midway_leaves_the_last_numbers_and_the_next_one_catches_up(project_a, alice,
+                                                                                         monkeypatch):
+    from reviewapp.metrics import compute
+
+    run = drawn_run(project_a)
+    submit(project_a, alice, BAD)
+    first = metrics.metrics_for(run)
+    submit(project_a, alice, GOOD)
+
+    def dies(run):
+        raise MemoryError("the worker died")
+
+    monkeypatch.setattr(compute, "run_metrics", dies)
+    with pytest.raises(MemoryError):
+        metrics.refresh(run)
+    row = RunMetrics.objects.get(run=run)
+    assert row.data == first.data and row.stale and not row.pending  # the last complete numbers; asked again
+    monkeypatch.undo()
+    assert metrics.metrics_for(run).data["labels"] == 2
