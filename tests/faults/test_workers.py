@@ -48,9 +48,30 @@ def worker(redis_url: str, *, burst: bool = True, export_dir: Path | None = None
     env = {**os.environ, "DATABASE_URL": database_url(), "REDIS_URL": redis_url, "LOG_LEVEL": "WARNING",
            "EXPORT_DIR": str(export_dir or django_settings.EXPORT_DIR), "METRICS_DEBOUNCE_SECONDS": "0"}
     args = [sys.executable, "manage.py", "rqworker", "default", *(["--burst"] if burst else [])]
-    # Its own process group: rq runs each job in a forked "work horse", which must die with it.
-    return subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            start_new_session=True)
+    return subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+
+
+def kill_tree(pid: int) -> None:
+    """SIGKILL a process and all its descendants, as a container's death does: rq's work horse
+    starts its own session, so killing the worker's process group would miss it."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry.name))
+    tree, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        tree.append(current)
+        todo += children.get(current, [])
+    for member in tree:
+        try:
+            os.kill(member, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
 
 
 @pytest.fixture
@@ -105,7 +126,7 @@ def test_a_worker_killed_mid_export_leaves_no_snapshot_and_the_retry_writes_the_
             assert time.monotonic() < deadline, "the worker never started the export"
             time.sleep(0.01)
         time.sleep(0.15)  # into the build
-        os.killpg(process.pid, signal.SIGKILL)  # the container dies: worker and work horse
+        kill_tree(process.pid)  # the container dies: worker and work horse
         process.wait(timeout=30)
     finally:
         if process.poll() is None:
@@ -197,3 +218,48 @@ def test_labels_and_ingest_go_on_while_redis_is_down_and_metrics_catch_up_after(
     metrics = RunMetrics.objects.get(run=run)
     assert not metrics.stale and metrics.data["labels"] == labels == 5
     assert metrics.data["rates"]["verdict:failure"]["naive"]["positives"] == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_mid_draw_leaves_no_run_and_the_retry_draws_it_whole(postgres, rq, redis_url, project_a):
+    SamplingPlan(project=project_a, strata=STRATA).save_as_new_version()
+    add_outputs(project_a, {("billing", "medium"): 300, ("medical", "high"): 100})
+    # The database holds the draw inside its transaction, right after the items are inserted: a
+    # statement trigger that sleeps gives the test its moment to kill the worker there.
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE FUNCTION spotcheck_test_stall() RETURNS trigger LANGUAGE plpgsql AS "
+                       "$$ BEGIN PERFORM pg_sleep(4); RETURN NULL; END $$")
+        cursor.execute("CREATE TRIGGER spotcheck_test_stall AFTER INSERT ON audits_audititem "
+                       "FOR EACH STATEMENT EXECUTE FUNCTION spotcheck_test_stall()")
+    try:
+        jobs.enqueue(audit_tasks.draw_audit_job, project_a.pk, str(WEEK))
+        process = worker(redis_url, burst=False)
+        try:
+            deadline = time.monotonic() + 60
+            while not _stalled():
+                assert time.monotonic() < deadline, "the draw never reached its items"
+                time.sleep(0.05)
+            kill_tree(process.pid)
+            process.wait(timeout=30)
+        finally:
+            if process.poll() is None:
+                kill_tree(process.pid)
+        deadline = time.monotonic() + 30
+        while _stalled():  # the orphaned backend wakes up, finds its client gone and rolls back
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TRIGGER spotcheck_test_stall ON audits_audititem")
+            cursor.execute("DROP FUNCTION spotcheck_test_stall()")
+    assert not AuditRun.objects.filter(project=project_a).exists()  # no partial run
+    rerun = audit_tasks.draw_audit_job(project_a.pk, str(WEEK))  # the job again: the week drawn whole
+    run = AuditRun.objects.get(pk=rerun)
+    assert run.items.count() == run.size > 0 and run.reviews_needed >= run.size
+
+
+def _stalled() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'INSERT INTO \"audits_audititem\"%%' "
+                       "AND pid <> pg_backend_pid()")
+        return cursor.fetchone()[0] > 0
