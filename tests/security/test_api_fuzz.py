@@ -17,6 +17,20 @@ from tests.review.conftest import drawn_run
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
 
 
+@pytest.fixture(autouse=True)
+def keep_the_test_connection():
+    """Schemathesis calls the real WSGI handler, which closes database connections at the end of
+    each request (Django's test client switches that off): that would close the test's transaction."""
+    from django.core import signals
+    from django.db import close_old_connections
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
 @pytest.fixture
 def tokens(project_a):
     lead = make_user("fuzz-lead", project_a, role="qa_lead")
