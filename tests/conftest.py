@@ -10,7 +10,19 @@ import pytest
 from tests.helpers import make_user
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
-TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL") or os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/15"
+
+
+def _test_redis_url() -> str:
+    """TEST_REDIS_URL, else database 15 of REDIS_URL's server (tests empty it: never the app's own)."""
+    if os.environ.get("TEST_REDIS_URL"):
+        return os.environ["TEST_REDIS_URL"]
+    from urllib.parse import urlsplit, urlunsplit
+
+    base = urlsplit(os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0")
+    return urlunsplit((base.scheme, base.netloc, "/15", "", ""))
+
+
+TEST_REDIS_URL = _test_redis_url()
 
 
 def unavailable(reason: str) -> None:
@@ -38,7 +50,9 @@ def redis_url() -> str:
     import redis
 
     try:
-        redis.Redis.from_url(TEST_REDIS_URL, socket_connect_timeout=2).ping()
+        # Empty: jobs, registries and executions another test left (a killed worker's, say) would
+        # otherwise surface in this one.
+        redis.Redis.from_url(TEST_REDIS_URL, socket_connect_timeout=2).flushdb()
     except redis.RedisError as exc:
         unavailable(f"Redis at {TEST_REDIS_URL} is unreachable ({exc})")
     return TEST_REDIS_URL
