@@ -28,12 +28,13 @@ def log_mode() -> None:
 
 
 def enqueue(func: Callable[..., Any], *args: Any, queue: str = "default", delay: timedelta | None = None,
-            **kwargs: Any) -> None:
+            job_id: str | None = None, **kwargs: Any) -> None:
     """Run ``func(*args, **kwargs)`` once the current transaction commits.
 
     In rq mode the job goes to the named django-rq queue, after ``delay`` if given (the worker's
-    scheduler, ``rqworker --with-scheduler``, moves it to the queue then); in in-process mode it
-    runs synchronously right after the commit, in this process, without waiting.
+    scheduler, ``rqworker --with-scheduler``, moves it to the queue then), under ``job_id`` if
+    given; in in-process mode it runs synchronously right after the commit, in this process,
+    without waiting.
     """
     if settings.JOBS_MODE == "rq":
         import django_rq
@@ -41,9 +42,9 @@ def enqueue(func: Callable[..., Any], *args: Any, queue: str = "default", delay:
         def send() -> None:
             target = django_rq.get_queue(queue)
             if delay:
-                target.enqueue_in(delay, func, *args, **kwargs)
+                target.enqueue_in(delay, func, *args, job_id=job_id, **kwargs)
             else:
-                target.enqueue(func, *args, **kwargs)
+                target.enqueue(func, *args, job_id=job_id, **kwargs)
 
         transaction.on_commit(send, robust=False)
     else:

@@ -3,7 +3,8 @@
 A label change stamps the run's RunMetrics.changed_at (after the label's transaction commits,
 one short statement). With django-rq, the first change since the last job also queues a
 recompute METRICS_DEBOUNCE seconds later, so a burst of labels costs one job; the job clears
-`pending` before it reads, so a label that lands during the computation queues the next one.
+`pending` before it reads, so a label that lands during the computation queues the next one, and
+a job Redis no longer has (restarted, flushed) is queued again by the next change.
 In-process (the embedded default, no worker), pages recompute stale metrics when they are read.
 Either way a page shows when its numbers were computed and whether labels changed since.
 """
@@ -11,11 +12,11 @@ from __future__ import annotations
 
 import logging
 import time
+import uuid
 from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from reviewapp import jobs
@@ -24,7 +25,6 @@ from reviewapp.audits.models import AuditRun
 from .models import RunMetrics
 
 logger = logging.getLogger("reviewapp.metrics")
-LOST_AFTER = timedelta(minutes=10)
 
 
 def refresh(run: AuditRun) -> RunMetrics:
@@ -67,15 +67,30 @@ def _stamp(run_id: int) -> None:
 
 
 def request(run_id: int) -> bool:
-    """Queue a recompute unless one is already queued; True if this call queued it. A job queued
-    long ago and never run (a worker killed, Redis flushed) no longer counts as queued."""
-    now = timezone.now()
-    lost = now - timedelta(seconds=settings.METRICS_DEBOUNCE_SECONDS) - LOST_AFTER
-    waiting = RunMetrics.objects.filter(Q(pending=False) | Q(requested_at__lt=lost), run_id=run_id)
-    if not waiting.update(pending=True, requested_at=now):
+    """Queue a recompute unless one is already waiting in Redis; True if this call queued it.
+
+    The row remembers the job's id: a job that no longer exists (Redis restarted or flushed, the
+    job lost with a killed worker) does not count as waiting, so the next change queues another.
+    The compare-and-set on (pending, job_id) lets one caller of several concurrent ones queue it."""
+    row = RunMetrics.objects.filter(run_id=run_id).values("pending", "job_id").first()
+    if row is None or (row["pending"] and _waiting(row["job_id"])):
         return False
-    jobs.enqueue(refresh_job, run_id, queue="default", delay=timedelta(seconds=settings.METRICS_DEBOUNCE_SECONDS))
+    job_id = f"metrics-{run_id}-{uuid.uuid4().hex[:12]}"
+    claimed = RunMetrics.objects.filter(run_id=run_id, pending=row["pending"], job_id=row["job_id"]).update(
+        pending=True, job_id=job_id, requested_at=timezone.now())
+    if not claimed:
+        return False
+    jobs.enqueue(refresh_job, run_id, queue="default", delay=timedelta(seconds=settings.METRICS_DEBOUNCE_SECONDS),
+                 job_id=job_id)
     return True
+
+
+def _waiting(job_id: str) -> bool:
+    """The job is in Redis (queued, scheduled or running; a finished one has cleared `pending`)."""
+    import django_rq
+    from rq.job import Job
+
+    return bool(job_id) and Job.exists(job_id, connection=django_rq.get_connection("default"))
 
 
 def recompute(run: AuditRun) -> None:

@@ -19,6 +19,7 @@ class RunMetrics(models.Model):
     changed_at = models.DateTimeField(default=timezone.now, help_text="Last label change in the run")
     pending = models.BooleanField(default=False)
     requested_at = models.DateTimeField(null=True, blank=True, help_text="When the pending job was queued")
+    job_id = models.CharField(max_length=64, blank=True, default="", help_text="The rq id of the pending job")
     duration_ms = models.PositiveIntegerField(null=True, blank=True)
 
     def __str__(self) -> str:

@@ -73,20 +73,20 @@ def test_a_redis_outage_never_costs_a_label(settings, project_a, alice, caplog):
     assert "could not queue the metrics" in caplog.text
 
 
-@pytest.mark.django_db
-def test_a_job_queued_long_ago_and_lost_is_queued_again(settings, project_a, monkeypatch):
-    from datetime import timedelta
-
-    from django.utils import timezone
+@pytest.mark.django_db(transaction=True)  # jobs are sent when the transaction commits
+def test_a_job_redis_no_longer_has_is_queued_again(settings, redis_url, project_a):
+    import django_rq
 
     settings.JOBS_MODE = "rq"
-    sent = []
-    monkeypatch.setattr(metrics.jobs, "enqueue", lambda *args, **kwargs: sent.append(args))
+    settings.RQ_QUEUES = {"default": {"URL": redis_url, "DEFAULT_TIMEOUT": 60}}
     run = drawn_run(project_a)
-    RunMetrics.objects.create(run=run, pending=True, requested_at=timezone.now())
-    assert metrics.request(run.pk) is False and sent == []
-    RunMetrics.objects.filter(run=run).update(requested_at=timezone.now() - timedelta(hours=1))
-    assert metrics.request(run.pk) is True and len(sent) == 1
+    RunMetrics.objects.create(run=run)
+    assert metrics.request(run.pk) is True
+    first = RunMetrics.objects.get(run=run).job_id
+    assert metrics.request(run.pk) is False  # waiting in Redis: one job is enough
+    django_rq.get_connection("default").flushdb()  # Redis restarted empty: the job is gone
+    assert metrics.request(run.pk) is True
+    assert RunMetrics.objects.get(run=run).job_id != first
 
 
 @pytest.mark.django_db(transaction=True)
