@@ -203,3 +203,27 @@ def reviewer_tokens(project, prefix: str, n: int) -> list[str]:
         Membership.objects.get_or_create(user=user, project=project, defaults={"role": Membership.Role.REVIEWER})
         tokens.append(UserToken.issue(user=user, name=prefix)[1])
     return tokens
+
+
+def start_gunicorn(env: dict, workers: int, *, timeout: int = 30) -> tuple[subprocess.Popen, int]:
+    """gunicorn serving the app on a free loopback port, listening when this returns."""
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "reviewapp.wsgi", "-w", str(workers),
+                               "-b", f"127.0.0.1:{port}", "--log-level", "warning", "--timeout", str(timeout)],
+                              cwd=ROOT, env=env)
+    try:
+        wait_for(port)
+    except BaseException:
+        server.terminate()
+        raise
+    return server, port
+
+
+def timed_request(conn, method: str, path: str, *, body: bytes | None = None,
+                  headers: dict | None = None) -> tuple[int, bytes, float]:
+    """(status, body, milliseconds) of one request on a kept-alive http.client connection."""
+    started = time.perf_counter()
+    conn.request(method, path, body=body, headers=headers or {})
+    response = conn.getresponse()
+    data = response.read()
+    return response.status, data, (time.perf_counter() - started) * 1000

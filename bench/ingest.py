@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import http.client
 import random
-import subprocess
 import sys
 import tempfile
 import threading
@@ -25,7 +24,7 @@ from pathlib import Path
 
 import orjson
 
-from bench.common import ROOT, drop_project, free_port, fresh_project, run_child, setup_django, wait_for
+from bench.common import drop_project, fresh_project, run_child, setup_django, start_gunicorn
 
 CATEGORIES = ("billing", "account", "medical", "legal", "general")
 TIERS = {"billing": "medium", "account": "low", "medical": "high", "legal": "high", "general": "low"}
@@ -107,14 +106,8 @@ def _copy_text(row: tuple) -> bytes:
 
 
 def http_rate(path: Path, n: int, token: str, slug: str, *, batch: int, clients: int, workers: int, env: dict) -> tuple[float, int]:
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "reviewapp.wsgi", "-w", str(workers), "-b", f"127.0.0.1:{port}",
-         "--log-level", "warning", "--timeout", "120"],
-        cwd=ROOT, env=env,
-    )
+    server, port = start_gunicorn(env, workers, timeout=120)
     try:
-        wait_for(port)
         bodies = _batches(path, n, batch)
         created = 0
         lock = threading.Lock()

@@ -16,7 +16,6 @@ import argparse
 import http.client
 import random
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -24,15 +23,14 @@ import time
 import orjson
 
 from bench.common import (
-    ROOT,
     drop_project,
-    free_port,
     fresh_project,
     open_queue,
     percentile,
     reviewer_tokens,
     setup_django,
-    wait_for,
+    start_gunicorn,
+    timed_request,
 )
 from bench.draw import records
 
@@ -64,21 +62,12 @@ def main() -> None:
     print(f"{run.size:,} open items for {args.reviewers} reviewers; ingest {args.rate:,} records/s in batches of "
           f"{args.batch} for {args.seconds:.0f} s; gunicorn workers: {args.workers}; database: {connection.vendor}")
 
-    port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "reviewapp.wsgi", "-w", str(args.workers),
-                               "-b", f"127.0.0.1:{port}", "--log-level", "warning", "--timeout", "60"], cwd=ROOT, env=env)
+    server, port = start_gunicorn(env, args.workers, timeout=60)
     timings: dict[str, list[float]] = {"claim next": [], "submit label": [], "ingest batch": []}
     errors: list[str] = []
     acknowledged = {"labels": 0, "outputs": 0}
     lock = threading.Lock()
     deadline = [0.0]
-
-    def call(conn, method: str, path: str, body: bytes | None, headers: dict) -> tuple[int, bytes, float]:
-        started = time.perf_counter()
-        conn.request(method, path, body=body, headers=headers)
-        response = conn.getresponse()
-        data = response.read()
-        return response.status, data, (time.perf_counter() - started) * 1000
 
     def reviewer(token: str, seed: int) -> None:
         rng = random.Random(seed)
@@ -86,7 +75,7 @@ def main() -> None:
         headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
         time.sleep(rng.uniform(0, args.think))  # people do not start in step
         while time.monotonic() < deadline[0]:
-            status, data, ms = call(conn, "POST", "/api/v1/projects/bench-load/review/next", None, headers)
+            status, data, ms = timed_request(conn, "POST", "/api/v1/projects/bench-load/review/next", headers=headers)
             with lock:
                 timings["claim next"].append(ms)
                 if status not in (200, 204):
@@ -97,7 +86,8 @@ def main() -> None:
             item = orjson.loads(data)["id"]
             time.sleep(rng.uniform(0.5, 1.5) * args.think)
             body = orjson.dumps({"answers": BAD if rng.random() < 0.1 else GOOD})
-            status, data, ms = call(conn, "POST", f"/api/v1/projects/bench-load/review/items/{item}/label", body, headers)
+            status, data, ms = timed_request(conn, "POST", f"/api/v1/projects/bench-load/review/items/{item}/label",
+                                             body=body, headers=headers)
             with lock:
                 timings["submit label"].append(ms)
                 if status == 201:
@@ -118,7 +108,7 @@ def main() -> None:
                 batch.append({**data, "external_id": f"load-{sent}"})
                 sent += 1
             body = b"\n".join(orjson.dumps(r) for r in batch)
-            status, data, ms = call(conn, "POST", "/api/v1/projects/bench-load/outputs", body, headers)
+            status, data, ms = timed_request(conn, "POST", "/api/v1/projects/bench-load/outputs", body=body, headers=headers)
             with lock:
                 timings["ingest batch"].append(ms)
                 if status == 200:
@@ -132,10 +122,9 @@ def main() -> None:
     def warm() -> None:  # each worker imports the app on its first request: not what people wait for
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         for _ in range(3):
-            call(conn, "GET", "/healthz", None, {})
+            timed_request(conn, "GET", "/healthz")
 
     try:
-        wait_for(port)
         warmers = [threading.Thread(target=warm) for _ in range(4 * args.workers)]
         for t in warmers:
             t.start()

@@ -21,23 +21,20 @@ from __future__ import annotations
 import argparse
 import http.client
 import statistics
-import subprocess
-import sys
 import threading
 import time
 
 import orjson
 
 from bench.common import (
-    ROOT,
     drop_project,
-    free_port,
     fresh_project,
     open_queue,
     percentile,
     reviewer_tokens,
     setup_django,
-    wait_for,
+    start_gunicorn,
+    timed_request,
 )
 
 GOOD = {"verdict": "success", "harm": "none"}
@@ -84,9 +81,7 @@ def main() -> None:
     first_reviewer = User.objects.get(username="bench-reviewer-0")
     cookies = {"lead": session_cookie(lead), "reviewer": session_cookie(first_reviewer)}
 
-    port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "reviewapp.wsgi", "-w", str(args.workers),
-                               "-b", f"127.0.0.1:{port}", "--log-level", "warning"], cwd=ROOT, env=env)
+    server, port = start_gunicorn(env, args.workers)
     latency: dict[str, list[float]] = {"claim next": [], "submit label": [], "reviewer's queue page": [],
                                        "run item table page": []}
     throughput: dict[str, list[float]] = {"claim next": [], "submit label": []}
@@ -102,26 +97,19 @@ def main() -> None:
                 if left[0] <= 0:
                     return
                 left[0] -= 1
-            t = time.perf_counter()
-            conn.request("POST", "/api/v1/projects/bench-queue/review/next", headers=headers)
-            response = conn.getresponse()
-            body = response.read()
-            claim_ms = (time.perf_counter() - t) * 1000
-            if response.status != 200:
+            status, body, claim_ms = timed_request(conn, "POST", "/api/v1/projects/bench-queue/review/next",
+                                                   headers=headers)
+            if status != 200:
                 with lock:
-                    errors.append(f"next: {response.status} {body[:200]!r}")
+                    errors.append(f"next: {status} {body[:200]!r}")
                 continue
             item = orjson.loads(body)["id"]
-            t = time.perf_counter()
-            conn.request("POST", f"/api/v1/projects/bench-queue/review/items/{item}/label",
-                         body=orjson.dumps({"answers": GOOD}), headers=headers)
-            response = conn.getresponse()
-            body = response.read()
-            label_ms = (time.perf_counter() - t) * 1000
+            status, body, label_ms = timed_request(conn, "POST", f"/api/v1/projects/bench-queue/review/items/{item}/label",
+                                                   body=orjson.dumps({"answers": GOOD}), headers=headers)
             with lock:
                 timings["claim next"].append(claim_ms)
-                if response.status != 201:
-                    errors.append(f"label: {response.status} {body[:200]!r}")
+                if status != 201:
+                    errors.append(f"label: {status} {body[:200]!r}")
                 else:
                     acknowledged[0] += 1
                     timings["submit label"].append(label_ms)
@@ -129,17 +117,13 @@ def main() -> None:
     def pages(name: str, cookie: str, paths: list[str]) -> None:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         for path in paths:
-            t = time.perf_counter()
-            conn.request("GET", path, headers={"Cookie": cookie})
-            response = conn.getresponse()
-            response.read()
-            if response.status == 200:
-                latency[name].append((time.perf_counter() - t) * 1000)
+            status, _, ms = timed_request(conn, "GET", path, headers={"Cookie": cookie})
+            if status == 200:
+                latency[name].append(ms)
             else:
-                errors.append(f"{name}: {response.status}")
+                errors.append(f"{name}: {status}")
 
     try:
-        wait_for(port)
         pages("reviewer's queue page", cookies["reviewer"], ["/p/bench-queue/review/"] * 20)  # warm every worker
         latency["reviewer's queue page"].clear()
         reviewer(tokens[0], latency, [args.latency_cycles])

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import re
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache, reduce
@@ -92,10 +91,8 @@ class Filters:
 
 def split_name(week: str) -> str:
     """An ISO week as a split name `datasets` accepts (^\\w+(\\.\\w+)*$): 2026-W47 -> week_2026_47."""
-    year, number = IsoWeek.parse(week).year, IsoWeek.parse(week).week
-    name = f"week_{year}_{number:02d}"
-    assert re.fullmatch(r"\w+(\.\w+)*", name)
-    return name
+    parsed = IsoWeek.parse(week)
+    return f"week_{parsed.year}_{parsed.week:02d}"
 
 
 def messages(value: Any) -> list[dict[str, Any]]:

@@ -51,8 +51,10 @@ def run_metrics(run: AuditRun) -> dict[str, Any]:
     questions = LabelSchema.current(run.project).questions
     items = list(run.items.values_list("id", "stratum", "status", "risk_weight"))
     stratum_of = {pk: stratum for pk, stratum, _, _ in items}
-    gold = dict(GoldLabel.objects.filter(item__run=run).values_list("item_id", "answers"))
-    methods = dict(GoldLabel.objects.filter(item__run=run).values_list("item_id", "method"))
+    finals = GoldLabel.objects.filter(item__run=run).values_list("item_id", "answers", "method")
+    gold, methods = {}, {}
+    for item_id, answers, method in finals:
+        gold[item_id], methods[item_id] = answers, method
     labels = list(Label.objects.filter(item__run=run).values_list(
         "item_id", "reviewer_id", "reviewer__username", "answers", "time_on_task_ms"))
 

@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -111,7 +110,7 @@ def record_run(redis_url: str, i: int) -> None:
 
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_killed_mid_export_leaves_no_snapshot_and_the_retry_writes_the_same_bytes(
-        postgres, rq, redis_url, project_a, alice, tmp_path):
+        postgres, rq, redis_url, project_a, alice):
     drawn_run(project_a, outputs=3000, margin=0.01)
     while (claim := actions.claim_next(user=alice, project=project_a)) is not None:
         actions.submit_label(claim=claim, user=alice, data=GOOD)
@@ -138,7 +137,6 @@ def test_a_worker_killed_mid_export_leaves_no_snapshot_and_the_retry_writes_the_
     clean = exports.build(exports.create(project=project_a, filters={}, formats=["jsonl"], queue=False))
     assert rebuilt.status == "done" and (rebuilt.directory / "manifest.json").exists()
     assert rebuilt.manifest["files"]["jsonl/evalset.jsonl"] == clean.manifest["files"]["jsonl/evalset.jsonl"]
-    shutil.rmtree(tmp_path, ignore_errors=True)
 
 
 @pytest.fixture

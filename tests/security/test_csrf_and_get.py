@@ -8,7 +8,6 @@ from django.apps import apps
 from django.test import Client
 from django.urls import reverse
 
-from tests.security.test_xss import hostile  # noqa: F401  (the fixture: a project with every kind of row)
 from tests.test_permission_matrix import kwargs_for, reviewapp_urls
 
 CACHES = {"metrics.RunMetrics", "sessions.Session"}
@@ -24,7 +23,7 @@ def state() -> dict[str, list]:
 
 
 @pytest.mark.django_db
-def test_no_page_changes_anything_on_get(hostile):  # noqa: F811
+def test_no_page_changes_anything_on_get(hostile):
     clients = {}
     for who in ("lead", "reviewer"):  # logging in is a change (last login, the access log): done first
         clients[who] = Client()
@@ -41,7 +40,7 @@ def test_no_page_changes_anything_on_get(hostile):  # noqa: F811
 
 
 @pytest.mark.django_db
-def test_every_post_needs_the_csrf_token(hostile):  # noqa: F811
+def test_every_post_needs_the_csrf_token(hostile):
     client = Client(enforce_csrf_checks=True)
     client.force_login(hostile["lead"])
     posted = 0
