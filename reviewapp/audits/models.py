@@ -39,10 +39,16 @@ class SamplingPlan(models.Model):
     margin = _rate(0.03, help_text="Margin goal: +/- this much")
     expected_rate = _rate(0.05, help_text="Margin goal: the error rate you expect (0.5 is the safest guess)")
     max_rate = _rate(0.01, help_text="Budget goal: the error budget")
-    allowed_errors = models.PositiveIntegerField(default=0, help_text="Budget goal: errors you may find and still pass")
+    allowed_errors = models.PositiveIntegerField(
+        default=0, help_text="Unused since plan sizing follows the drawn design (sampling.budget_verdict); kept for history")
+    good_rate = models.FloatField(
+        null=True, blank=True, validators=[MinValueValidator(0.0), MaxValueValidator(0.9999)],
+        help_text="Budget goal: a week at this rate or less must be shown under budget with the stated chance "
+                  "(empty: a quarter of the budget)")
     baseline_rate = _rate(0.01, help_text="The usual error rate")
     alert_rate = _rate(0.03, help_text="Change goal: the rate you must not miss")
-    power = models.FloatField(default=0.8, validators=[MinValueValidator(0.5), MaxValueValidator(0.999)])
+    power = models.FloatField(default=0.8, validators=[MinValueValidator(0.5), MaxValueValidator(0.999)],
+                              help_text="The stated chance: of showing a good week under budget, or of catching the rise")
     strata = models.JSONField(default=list, help_text="Stratum rules, first match wins; the rest go to 'other'")
     allocation_method = models.CharField(max_length=16, choices=Method.choices, default=Method.RISK)
     overlap_share = models.FloatField(default=0.2, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
