@@ -48,6 +48,12 @@ _EXPORTS = {
     "sample_size_for_budget": "sizing",
     "sample_size_for_change": "sizing",
     "sample_size_for_margin": "sizing",
+    "VERDICTS": "verdicts",
+    "budget_bound": "verdicts",
+    "budget_verdict": "verdicts",
+    "rise_bound": "verdicts",
+    "rise_verdict": "verdicts",
+    "verdict_chance": "verdicts",
     "Draw": "types",
     "Power": "types",
     "Stratum": "types",
@@ -60,6 +66,7 @@ __all__ = [
     "krippendorff_alpha_interval", "margin_of_allocation", "margin_of_sample", "p_chart", "percent_agreement",
     "percent_agreement_interval", "power_of_sample", "proportion_interval", "sample_size_for_budget",
     "sample_size_for_change", "sample_size_for_margin", "upper_bound",
+    "VERDICTS", "budget_bound", "budget_verdict", "rise_bound", "rise_verdict", "verdict_chance",
 ]
 
 
@@ -110,3 +117,4 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
         sample_size_for_margin,
     )
     from .types import Draw, Power, Stratum
+    from .verdicts import VERDICTS, budget_bound, budget_verdict, rise_bound, rise_verdict, verdict_chance
