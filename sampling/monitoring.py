@@ -225,8 +225,14 @@ class SPRT:
         return "continue"
 
     def acceptance_number(self, n: int) -> int | None:
-        """The most errors among n items that accept H0 (None: n items cannot accept yet)."""
-        d = min(n, math.floor(-self.h1 + self.s * n + 1e-9))  # the linear form; the loops settle rounding
+        """The most errors among n items that accept H0 (None: n items cannot accept yet).
+
+        Defined for every n >= 0. Early on the acceptance line -h1 + s n is below zero, so even
+        n clean items do not accept: None, not an error (the line's start is clamped to -1).
+        """
+        if n < 0:
+            raise ValueError(f"n must be >= 0, not {n}")
+        d = max(-1, min(n, math.floor(-self.h1 + self.s * n + 1e-9)))  # the linear form; the loops settle rounding
         while d >= 0 and self.decide(n, d) != "accept":
             d -= 1
         while d < n and self.decide(n, d + 1) == "accept":
@@ -234,8 +240,14 @@ class SPRT:
         return d if d >= 0 else None
 
     def rejection_number(self, n: int) -> int | None:
-        """The fewest errors among n items that reject H0 (None: n items cannot reject yet)."""
-        d = max(0, math.ceil(self.h2 + self.s * n - 1e-9))
+        """The fewest errors among n items that reject H0 (None: n items cannot reject yet).
+
+        Defined for every n >= 0: when even n errors in n items do not reach the rejection line
+        h2 + s n, None (the line's start is clamped to n + 1).
+        """
+        if n < 0:
+            raise ValueError(f"n must be >= 0, not {n}")
+        d = min(n + 1, max(0, math.ceil(self.h2 + self.s * n - 1e-9)))
         while d <= n and self.decide(n, d) != "reject":
             d += 1
         while 0 < d <= n and self.decide(n, d - 1) == "reject":

@@ -181,6 +181,37 @@ class TestSPRT:
         assert (decision == "accept") == (accept is not None and errors <= accept)
         assert (decision == "reject") == (reject is not None and errors >= reject)
 
+    def test_small_n_gives_none_rather_than_an_error(self):
+        """Issue 12: acceptance_number raised ValueError while the acceptance line -h1 + s n was below -1.
+        Budget 0.5 % against 2 %: no n below 103 accepts (h1 / s = 102.6); 2 errors in 2 items already reject
+        (2 >= h2 + 2 s = 1.999), 1 in 1 does not; n = 4 rejects from 3 errors (1.978 + 4 s = 2.02)."""
+        test = SPRT(0.005, 0.02, alpha=0.05, beta=0.2)
+        assert [test.acceptance_number(n) for n in range(6)] == [None] * 6
+        assert [test.rejection_number(n) for n in range(6)] == [None, None, 2, 3, 3, 3]
+        assert (test.acceptance_number(102), test.acceptance_number(103)) == (None, 0)
+        with pytest.raises(ValueError, match="n must be >= 0"):
+            test.acceptance_number(-1)
+        with pytest.raises(ValueError, match="n must be >= 0"):
+            test.rejection_number(-1)
+
+    @settings(max_examples=300, deadline=None)
+    @given(n=st.integers(0, 1500), p0=st.floats(0.001, 0.2), ratio=st.floats(1.2, 8),
+           alpha=st.sampled_from([0.01, 0.05, 0.1]), beta=st.sampled_from([0.05, 0.1, 0.2]))
+    def test_the_numbers_exist_for_every_n_and_match_decide(self, n, p0, ratio, alpha, beta):
+        """For every n >= 0 and any plan: no exception, and the numbers are the edges of decide()'s regions
+        (checked against every error count 0..n for small n, at the edges otherwise)."""
+        p1 = min(0.99, p0 * ratio)
+        test = SPRT(p0, p1, alpha=alpha, beta=beta)
+        accept, reject = test.acceptance_number(n), test.rejection_number(n)
+        assert accept is None or 0 <= accept <= n
+        assert reject is None or 0 <= reject <= n
+        errors = range(n + 1) if n <= 60 else sorted({0, n} | {d for x in (accept, reject) if x is not None
+                                                                 for d in (x - 1, x, x + 1) if 0 <= d <= n})
+        for d in errors:
+            decision = test.decide(n, d)
+            assert (decision == "accept") == (accept is not None and d <= accept)
+            assert (decision == "reject") == (reject is not None and d >= reject)
+
     def test_walds_error_bounds_hold_in_simulation(self):
         """Wald (1945): the realised risks satisfy alpha' <= alpha / (1 - beta) and beta' <= beta / (1 - alpha).
         Monte Carlo, fixed seed, 2,000 audits under each hypothesis."""
