@@ -97,9 +97,32 @@ class TestUpperBound:
         assert sample_size_for_budget(0.005, allowed_errors=errors) == n
         assert upper_bound(errors, n) <= 0.005 < upper_bound(errors, n - 1)
 
-    def test_wilson_one_sided_uses_the_one_sided_quantile(self):
-        """Wilson with z_{0.95}: the upper end of the two-sided 90% Wilson interval."""
-        assert upper_bound(3, 100, method="wilson") == pytest.approx(proportion_confint(3, 100, 0.10, "wilson")[1])
+    @pytest.mark.parametrize("method", ["wilson", "jeffreys"])
+    def test_one_sided_bounds_are_clopper_pearson_whatever_the_method(self, method):
+        """Issue 12 (was: Wilson's one-sided bound, the upper end of the two-sided 90% Wilson interval). ``method``
+        is deprecated: it warns and the bound is the exact one, Beta^-1(0.95; 4, 97) for 3/100."""
+        with pytest.warns(DeprecationWarning, match="always Clopper-Pearson"):
+            bound = upper_bound(3, 100, method=method)
+        assert bound == pytest.approx(stats.beta.ppf(0.95, 4, 97)) == upper_bound(3, 100)
+        assert bound > proportion_confint(3, 100, 0.10, method)[1]
+
+    @pytest.mark.parametrize("n", [20, 50, 100, 598])
+    def test_only_the_exact_bound_keeps_its_level_at_zero_errors(self, n):
+        """Exact coverage P(p <= U(X)), X ~ Bin(n, p), for a true rate just above a method's bound at zero errors,
+        where every sample without an error misses it: 1 - (1 - U(0))^n. The score and Jeffreys one-sided bounds
+        (the upper ends of statsmodels' two-sided 90 % intervals) cover 92-93 % and 85 % there; Clopper-Pearson,
+        1 - 0.05^(1/n) at zero errors (Jovanovic & Levy 1997, Am. Stat. 51:137-139), covers 95 % exactly."""
+        def coverage(bounds, p):
+            x = np.arange(n + 1)
+            return stats.binom.pmf(x, n, p)[np.asarray(bounds) >= p].sum()
+
+        for method, low, high in [("wilson", 0.915, 0.935), ("jeffreys", 0.84, 0.86)]:
+            theirs = [proportion_confint(x, n, 0.10, method)[1] if x < n else 1.0 for x in range(n + 1)]
+            assert low < coverage(theirs, theirs[0] * (1 + 1e-9)) < high
+        ours = [upper_bound(x, n) for x in range(n + 1)]
+        assert ours[0] == pytest.approx(1 - 0.05 ** (1 / n))
+        for p in np.linspace(0.2 / n, min(1.0, 10 / n), 200):
+            assert coverage(ours, p) >= 0.95 - 1e-9
 
     def test_a_one_sided_bound_needs_more_than_even_odds(self):
         with pytest.raises(ValueError, match="confidence"):
@@ -213,7 +236,12 @@ class TestStratifiedEstimate:
             counts.append(StratumCount(str(i), population, n, round(rate * n)))
         estimate = estimate_proportion(counts, method=method)
         assert 0 <= estimate.lower <= estimate.value <= estimate.upper <= 1
-        assert estimate.value <= estimate.upper_one_sided <= estimate.upper
+        # Issue 12: the one-sided bound is Clopper-Pearson whatever the method, so it sits inside the exact
+        # two-sided interval but may exceed a narrower Wilson or Jeffreys upper end (one item, no error: 0.95
+        # against Wilson's 0.79).
+        exact = estimate if method == "clopper-pearson" else estimate_proportion(counts)
+        assert estimate.upper_one_sided == exact.upper_one_sided
+        assert estimate.value <= estimate.upper_one_sided <= exact.upper
         assert 0 < estimate.n_eff <= estimate.n
 
 
@@ -240,17 +268,29 @@ def test_korn_graubard_coverage_on_a_simulated_stratified_design(method, rates):
 
 
 def test_an_estimate_can_be_built_by_hand():
-    """The fields the other modules rely on, with defaults for the design details."""
+    """The fields the other modules rely on, with defaults for the design details. Issue 12: the one-sided bound is
+    Clopper-Pearson even though the two-sided interval is Wilson's (it used to be the Wilson bound)."""
     estimate = Estimate(0.1, 0.02, 0.07, 0.14, 200.0, 0.95, 200, 20, "wilson")
     assert (estimate.df, estimate.population, estimate.is_census) == (None, None, False)
     assert estimate.variance == pytest.approx(0.0004)
-    assert math.isclose(estimate.upper_one_sided, upper_bound(20, 200, method="wilson"))
+    assert math.isclose(estimate.upper_one_sided, upper_bound(20, 200))
+    assert math.isclose(estimate.upper_one_sided, stats.beta.ppf(0.95, 21, 180))
+
+
+@pytest.mark.parametrize("method", ["wilson", "jeffreys", "clopper-pearson"])
+def test_the_estimates_one_sided_bound_is_exact_whatever_its_method(method):
+    """Zero errors in one stratum (V = 0, so Kish's n_eff = n = 100; df = 99): the bound is
+    1 - 0.05^(1/n*) with n* = n (z_0.95 / t_0.95,99)^2, the Clopper-Pearson bound on the effective counts."""
+    estimate = estimate_proportion(_counts((10_000, 100, 0)), method=method)
+    n_star = 100 * (stats.norm.isf(0.05) / stats.t.isf(0.05, 99)) ** 2
+    assert estimate.upper_one_sided == pytest.approx(1 - 0.05 ** (1 / n_star))
 
 
 def test_conservative_takes_kishs_n_eff_when_the_variance_credits_more():
     """A heavy stratum with few reviewed items and no positive adds nothing to V (pitfall 7)."""
     counts = _counts((9000, 4, 0), (300, 100, 5), (200, 100, 2))
-    textbook, conservative = estimate_proportion(counts), estimate_proportion(counts, conservative=True)
+    # Issue 12: conservative=True is now the default; the textbook estimator must be asked for.
+    textbook, conservative = estimate_proportion(counts, conservative=False), estimate_proportion(counts)
     kish = 9500**2 / (9000**2 / 4 + 300**2 / 100 + 200**2 / 100)
     assert (conservative.value, conservative.se) == (textbook.value, textbook.se)
     assert textbook.n_eff == 204 and conservative.n_eff == pytest.approx(kish) and kish < 5
