@@ -48,6 +48,15 @@ _EXPORTS = {
     "sample_size_for_budget": "sizing",
     "sample_size_for_change": "sizing",
     "sample_size_for_margin": "sizing",
+    "DesignSize": "design",
+    "budget_chance": "design",
+    "clean_week_bound": "design",
+    "rise_power": "design",
+    "size_for_budget": "design",
+    "size_for_clean_week": "design",
+    "size_for_margin": "design",
+    "size_for_rise": "design",
+    "spread_rates": "design",
     "VERDICTS": "verdicts",
     "budget_bound": "verdicts",
     "budget_verdict": "verdicts",
@@ -66,6 +75,8 @@ __all__ = [
     "krippendorff_alpha_interval", "margin_of_allocation", "margin_of_sample", "p_chart", "percent_agreement",
     "percent_agreement_interval", "power_of_sample", "proportion_interval", "sample_size_for_budget",
     "sample_size_for_change", "sample_size_for_margin", "upper_bound",
+    "DesignSize", "budget_chance", "clean_week_bound", "rise_power", "size_for_budget", "size_for_clean_week",
+    "size_for_margin", "size_for_rise", "spread_rates",
     "VERDICTS", "budget_bound", "budget_verdict", "rise_bound", "rise_verdict", "verdict_chance",
 ]
 
@@ -97,6 +108,17 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
         percent_agreement_interval,
     )
     from .allocation import METHODS, allocate
+    from .design import (
+        DesignSize,
+        budget_chance,
+        clean_week_bound,
+        rise_power,
+        size_for_budget,
+        size_for_clean_week,
+        size_for_margin,
+        size_for_rise,
+        spread_rates,
+    )
     from .draws import draw, draw_key
     from .estimation import (
         INTERVAL_METHODS,

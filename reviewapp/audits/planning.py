@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 # Imported here, not on first use: a worker pays for scipy once, at start-up, not inside a draw.
 import sampling
-import sampling.sizing  # noqa: F401
+import sampling.design  # noqa: F401
 
 from .strata import CATCH_ALL
 
@@ -28,17 +28,36 @@ class StratumFigure:
 
 
 @dataclass
+class Detection:
+    """What the planned allocation buys against a rise from the baseline to the alert rate, under
+    sampling.rise_verdict: its power with errors spread evenly over the strata; its false alarms
+    are at most 1 - confidence wherever the errors sit."""
+
+    baseline: float
+    alert: float
+    power: float
+    false_alarm: float
+
+
+@dataclass
 class PlanFigures:
     population: int
-    required: int  # what the goal asks for
+    required: int  # what the goal asks for, judged on the planned allocation
     size: int  # what will be drawn (after minimums and the capacity cap)
     capped: bool
     strata: list[StratumFigure]
-    margin: float  # +/- of the stratified estimate at the planning rate
+    margin: float  # +/- of the stratified estimate at the planning rate, at the planned size
     margin_uncapped: float | None
     overlap_items: int
     reviews: int
-    detection: sampling.Power | None
+    detection: Detection | None
+    goal_met: bool = True  # False: not even the whole week meets the goal
+    clean_bound: float | None = None  # a clean week of this allocation shows the rate is below this
+    clean_needed: int | None = None  # budget goal: items whose clean week shows the rate under the budget
+    good_rate: float | None = None  # budget goal: the rate a good week has
+    chance: float | None = None  # budget goal: P(a week at good_rate is shown under budget), at this size
+    chance_uncapped: float | None = None
+    power_uncapped: float | None = None  # change goal: the power the uncapped size would have had
     power_curve: list[tuple[float, float]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
@@ -46,43 +65,73 @@ class PlanFigures:
     def allocation(self) -> dict[str, int]:
         return {s.name: s.size for s in self.strata}
 
+    @property
+    def populations(self) -> dict[str, int]:
+        return {s.name: s.population for s in self.strata}
+
 
 def planning_rate(plan) -> float:
-    """The error rate sizes are planned with: what the goal assumes."""
+    """The error rate the margin is planned at: what the goal assumes."""
     return {"margin": plan.expected_rate, "budget": plan.max_rate}.get(plan.goal, plan.baseline_rate)
 
 
-def required_size(plan, population: int) -> int:
-    if population == 0:
-        return 0
+def good_rate(plan) -> float:
+    """A good week's rate for the budget goal: the lead's, or a quarter of the budget."""
+    return plan.good_rate if plan.good_rate is not None else plan.max_rate / 4
+
+
+def design_size(plan, strata: list[sampling.Stratum]) -> sampling.DesignSize:
+    """The goal's size, judged on the plan's own allocation under the scorecard's verdict rules."""
+    method, confidence = plan.allocation_method, plan.confidence
     if plan.goal == "margin":
-        return sampling.sample_size_for_margin(plan.margin, confidence=plan.confidence,
-                                               expected_rate=plan.expected_rate, population=population)
+        return sampling.size_for_margin(strata, plan.margin, expected_rate=plan.expected_rate,
+                                        confidence=confidence, method=method)
     if plan.goal == "budget":
-        return sampling.sample_size_for_budget(plan.max_rate, confidence=plan.confidence,
-                                               allowed_errors=plan.allowed_errors, population=population)
-    return sampling.sample_size_for_change(plan.baseline_rate, plan.alert_rate, alpha=1 - plan.confidence,
-                                           power=plan.power, population=population)
+        return sampling.size_for_budget(strata, plan.max_rate, good_rate=good_rate(plan), chance=plan.power,
+                                        confidence=confidence, method=method)
+    return sampling.size_for_rise(strata, plan.baseline_rate, plan.alert_rate, power=plan.power,
+                                  confidence=confidence, method=method)
+
+
+def required_size(plan, populations: dict[str, int]) -> int:
+    """What the goal asks for on this week's strata (the whole week if even that falls short)."""
+    strata = plan_strata(plan, populations)
+    if not sum(s.population for s in strata):
+        return 0
+    return design_size(plan, strata).total
+
+
+def plan_strata(plan, populations: dict[str, int]) -> list[sampling.Stratum]:
+    rules = plan.rules()
+    weights = {r.name: r.weight for r in rules} | {CATCH_ALL: 1.0}
+    minimums = {r.name: r.minimum for r in rules} | {CATCH_ALL: 0}
+    names = [r.name for r in rules] + [CATCH_ALL]
+    rate = planning_rate(plan)
+    return [sampling.Stratum(n, populations.get(n, 0), weights[n], minimums[n], expected_rate=rate) for n in names]
 
 
 def reviews_per_item(plan) -> float:
     return 1 + plan.overlap_share * (plan.overlap_reviewers - 1)
 
 
-def figures(plan, populations: dict[str, int]) -> PlanFigures:
-    """Sizes per stratum for these populations, and what they can and cannot show."""
-    rules = plan.rules()
-    weights = {r.name: r.weight for r in rules} | {CATCH_ALL: 1.0}
-    minimums = {r.name: r.minimum for r in rules} | {CATCH_ALL: 0}
-    names = [r.name for r in rules] + [CATCH_ALL]
-    population = sum(populations.get(n, 0) for n in names)
-    rate = planning_rate(plan)
+def figures(plan, populations: dict[str, int], *, curve: bool = True) -> PlanFigures:
+    """Sizes per stratum for these populations, and what they can and cannot show.
+
+    Every claim is computed on the allocation that will be drawn, at the size that will be drawn
+    (after minimums and the capacity cap), with the verdict rules the scorecard applies.
+    """
+    strata = plan_strata(plan, populations)
+    population = sum(s.population for s in strata)
+    floors = sum(min(s.minimum, s.population) for s in strata)
     problems: list[str] = []
-    try:
-        required = required_size(plan, population)
-    except ValueError as exc:
-        required, problems = population, [str(exc)]
-    floors = sum(min(minimums[n], populations.get(n, 0)) for n in names)
+    if not population:
+        return PlanFigures(population=0, required=0, size=0, capped=False,
+                           strata=[StratumFigure(s.name, 0, s.weight, s.minimum, 0) for s in strata],
+                           margin=0.0, margin_uncapped=None, overlap_items=0, reviews=0, detection=None)
+    sized = design_size(plan, strata)
+    required = sized.total
+    if not sized.met:
+        problems.append(_short_of_goal(plan, sized))
     size = min(max(required, floors), population)
     capped = False
     if plan.capacity is not None:
@@ -92,27 +141,44 @@ def figures(plan, populations: dict[str, int]) -> PlanFigures:
             if limit < floors:
                 problems.append(f"the capacity of {plan.capacity} reviews is below the strata minimums ({floors} items)")
                 size = floors
-    strata = [sampling.Stratum(n, populations.get(n, 0), weights[n], minimums[n], expected_rate=rate) for n in names]
-    allocation = sampling.allocate(size, strata, method=plan.allocation_method)
-    margin = sampling.margin_of_allocation(allocation, {n: populations.get(n, 0) for n in names},
-                                           expected_rate=rate, confidence=plan.confidence)
-    margin_uncapped = None
-    if capped:
-        full = sampling.allocate(min(max(required, floors), population), strata, method=plan.allocation_method)
-        margin_uncapped = sampling.margin_of_allocation(full, {n: populations.get(n, 0) for n in names},
-                                                        expected_rate=rate, confidence=plan.confidence)
+    method, confidence = plan.allocation_method, plan.confidence
+    allocation = sampling.allocate(size, strata, method=method)
+    pops = {s.name: s.population for s in strata}
+    rate = planning_rate(plan)
+    margin = sampling.margin_of_allocation(allocation, pops, expected_rate=rate, confidence=confidence)
+    full = sampling.allocate(min(max(required, floors), population), strata, method=method) if capped else None
+    margin_uncapped = (sampling.margin_of_allocation(full, pops, expected_rate=rate, confidence=confidence)
+                       if full else None)
     overlap = sum(overlap_counts(plan.overlap_share, allocation).values())
-    detection = curve = None
-    if size:
-        detection = sampling.power_of_sample(size, plan.baseline_rate, plan.alert_rate, alpha=1 - plan.confidence)
-        curve = power_curve(size, plan.baseline_rate, alpha=1 - plan.confidence)
-    return PlanFigures(
+    fig = PlanFigures(
         population=population, required=required, size=size, capped=capped,
         strata=[StratumFigure(s.name, s.population, s.weight, s.minimum, allocation[s.name]) for s in strata],
         margin=margin, margin_uncapped=margin_uncapped, overlap_items=overlap,
-        reviews=size + overlap * (plan.overlap_reviewers - 1), detection=detection,
-        power_curve=curve or [], problems=problems,
+        reviews=size + overlap * (plan.overlap_reviewers - 1), detection=None, goal_met=sized.met, problems=problems,
     )
+    if size:
+        fig.clean_bound = sampling.clean_week_bound(allocation, pops, confidence=confidence)
+        fig.detection = Detection(plan.baseline_rate, plan.alert_rate, sampling.rise_power(
+            allocation, strata, plan.baseline_rate, plan.alert_rate, confidence=confidence), 1 - confidence)
+        if curve:
+            fig.power_curve = power_curve(allocation, strata, plan.baseline_rate, confidence=confidence)
+    if full and plan.goal == "change":
+        fig.power_uncapped = sampling.rise_power(full, strata, plan.baseline_rate, plan.alert_rate, confidence=confidence)
+    if plan.goal == "budget":
+        fig.good_rate = good_rate(plan)
+        fig.clean_needed = sampling.size_for_clean_week(strata, plan.max_rate, confidence=confidence, method=method).total
+        if size:
+            fig.chance = sampling.budget_chance(allocation, strata, plan.max_rate, fig.good_rate, confidence=confidence)
+        if full:
+            fig.chance_uncapped = sampling.budget_chance(full, strata, plan.max_rate, fig.good_rate, confidence=confidence)
+    return fig
+
+
+def _short_of_goal(plan, sized: sampling.DesignSize) -> str:
+    if plan.goal == "margin":
+        return f"even reviewing the whole week gives a margin of only ±{sized.achieved:.2%}"
+    what = "show a good week under budget" if plan.goal == "budget" else "catch the rise"
+    return f"even reviewing the whole week gives only a {sized.achieved:.0%} chance to {what}"
 
 
 def overlap_counts(share: float, allocation: dict[str, int]) -> dict[str, int]:
@@ -123,11 +189,15 @@ def overlap_counts(share: float, allocation: dict[str, int]) -> dict[str, int]:
     return sampling.allocate(math.floor(share * total + 1e-9), strata, method="proportional")
 
 
-def power_curve(n: int, baseline: float, *, alpha: float, points: int = 12) -> list[tuple[float, float]]:
-    """(alert rate, power) from the baseline up to six times it, for the plan page's chart."""
+def power_curve(allocation: dict[str, int], strata: list[sampling.Stratum], baseline: float, *, confidence: float,
+                points: int = 10) -> list[tuple[float, float]]:
+    """(true rate, chance the audit shows a rise above the baseline) from the baseline up to six
+    times it, errors spread evenly, for the plan page's chart (rough: 8,000 simulated weeks a
+    point where the sum is not exact, so the chart stays live while the lead types)."""
     top = min(0.999, max(baseline * 6, baseline + 0.05))
     rates = [baseline + (top - baseline) * i / (points - 1) for i in range(points)]
-    return [(r, sampling.power_of_sample(n, baseline, r, alpha=alpha).power) for r in rates]
+    return [(r, sampling.rise_power(allocation, strata, baseline, r, confidence=confidence, _simulations=8_000))
+            for r in rates]
 
 
 def times_in(power: float) -> str:
@@ -143,23 +213,52 @@ def times_in(power: float) -> str:
     return f"about {k} time{'s' if k > 1 else ''} in {d}"
 
 
+def _pct(rate: float) -> str:
+    """A rate as people read it: 0.50%, 5.8%, 12%."""
+    if rate < 0.1:
+        return f"{rate:.2%}" if rate < 0.01 else f"{rate:.1%}"
+    return f"{rate:.0%}"
+
+
 def plain_words(plan, fig: PlanFigures) -> list[str]:
-    """The figures as sentences a QA lead can repeat in a meeting."""
+    """The figures as sentences a QA lead can repeat in a meeting, each true of the sample that
+    will be drawn (risk-allocated, capped or not) under the scorecard's own verdict rules."""
     if not fig.population:
         return ["There are no outputs in this week yet, so there is nothing to size."]
     lines = [f"{fig.size} of {fig.population:,} outputs will be reviewed ({fig.reviews} reviews with the blind overlap)."]
     conf = f"{plan.confidence:.0%}"
+    if not fig.size:
+        return lines + fig.problems
     if plan.goal == "budget":
-        found = "none of them is" if plan.allowed_errors == 0 else f"at most {plan.allowed_errors} of them are"
-        lines.append(f"If {found} wrong, you can say the error rate is below {plan.max_rate:.2%} with {conf} confidence.")
-    lines.append(f"The week's error rate will be known within ±{fig.margin:.2%} ({conf} confidence) "
-                 f"if it is near {planning_rate(plan):.2%}." if math.isfinite(fig.margin) else
+        lines.append(
+            f"If the week's error rate is {_pct(fig.good_rate)} or less (errors spread evenly over the strata), "
+            f"the audit shows it is under the {_pct(plan.max_rate)} budget {times_in(fig.chance)} "
+            f"({fig.chance:.0%} chance).")
+        if fig.clean_bound < plan.max_rate:
+            lines.append(f"With {fig.size} items, a clean week (no error found) shows the rate is below "
+                         f"{_pct(fig.clean_bound)}, under the budget.")
+        else:
+            lines.append(f"With {fig.size} items, a clean week (no error found) shows only that the rate is below "
+                         f"{_pct(fig.clean_bound)}; to show it is below {_pct(plan.max_rate)} you need "
+                         f"{fig.clean_needed} items.")
+        lines.append(f"A week at or over the budget is shown under it at most {1 - plan.confidence:.0%} of the time, "
+                     "wherever its errors sit.")
+    lines.append(f"The week's error rate will be known within ±{_pct(fig.margin)} ({conf} confidence) "
+                 f"if it is near {_pct(planning_rate(plan))}." if math.isfinite(fig.margin) else
                  "Some stratum gets no items, so the overall rate cannot be estimated without bias.")
     if fig.detection:
-        lines.append(f"With {fig.size} items you will notice a rise from {plan.baseline_rate:.2%} to "
-                     f"{plan.alert_rate:.2%} {times_in(fig.detection.power)} (alarm at {fig.detection.critical_count} "
-                     f"or more errors).")
-    if fig.capped and fig.margin_uncapped is not None:
-        lines.append(f"The capacity cap cuts the sample from {fig.required} to {fig.size} items: "
-                     f"the margin widens from ±{fig.margin_uncapped:.2%} to ±{fig.margin:.2%}.")
+        d = fig.detection
+        lines.append(f"If the rate rises from {_pct(d.baseline)} to {_pct(d.alert)} (errors spread evenly), "
+                     f"the audit shows a rise {times_in(d.power)} ({d.power:.0%} chance); a week at "
+                     f"{_pct(d.baseline)} or less raises a false alarm at most {d.false_alarm:.0%} of the time.")
+    if fig.capped:
+        cut = f"The capacity cap cuts the sample from {fig.required} to {fig.size} items"
+        if plan.goal == "budget" and fig.chance_uncapped is not None:
+            lines.append(f"{cut}: the chance to show a good week under budget drops from "
+                         f"{fig.chance_uncapped:.0%} to {fig.chance:.0%}.")
+        elif plan.goal == "change" and fig.power_uncapped is not None and fig.detection:
+            lines.append(f"{cut}: the chance to catch the rise drops from {fig.power_uncapped:.0%} to "
+                         f"{fig.detection.power:.0%}.")
+        elif fig.margin_uncapped is not None:
+            lines.append(f"{cut}: the margin widens from ±{_pct(fig.margin_uncapped)} to ±{_pct(fig.margin)}.")
     return lines + fig.problems
