@@ -293,7 +293,7 @@ def size_for_clean_week(
 
     guess = math.ceil(math.log(1 - confidence) / math.log1p(-max_rate))
     def score(sizes: dict[str, int]) -> float:
-        value = bound(sizes)
+        value = max(bound(sizes), 1e-300)  # a census shows 0 exactly
         return math.log(max_rate) - math.log(value) if value < max_rate else min(-1e-12, math.log(max_rate) - math.log(value))
 
     total = _search(strata, method, score, guess)
