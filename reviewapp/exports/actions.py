@@ -28,7 +28,7 @@ from reviewapp.review.models import LabelSchema
 
 from .formats import FORMATS, Context, dumps
 from .models import Snapshot
-from .selection import SCHEMA_VERSION, Filters, SelectionError, rows, scope
+from .selection import SCHEMA_VERSION, Filters, SelectionError, design, rows, scope
 
 logger = logging.getLogger("reviewapp.exports")
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed, so archives of the same files are byte-identical
@@ -85,7 +85,8 @@ def build(snapshot: Snapshot, *, on_rows: Callable[[int, int | None], None] | No
     try:
         (partial / "jsonl").mkdir(parents=True)
         canonical = partial / "jsonl" / "evalset.jsonl"
-        counts = _write_canonical(snapshot, filters, canonical, total, on_rows)
+        weeks = design(snapshot.project, filters, snapshot.as_of)  # the weights' N_h and r_h, as of the cut
+        counts = _write_canonical(snapshot, filters, weeks, canonical, total, on_rows)
         ctx = Context(name=snapshot.name, project=snapshot.project.slug, version=snapshot.version, counts=counts)
         for name in snapshot.formats:
             if name == "jsonl":
@@ -94,7 +95,7 @@ def build(snapshot: Snapshot, *, on_rows: Callable[[int, int | None], None] | No
             FORMATS[name][1](_read(canonical), partial / name, ctx)
             if name == "hf":
                 _archive(partial / name, partial / "hf.zip")
-        manifest = _manifest(snapshot, filters, counts, partial)
+        manifest = _manifest(snapshot, filters, counts, weeks, partial)
         (partial / "manifest.json").write_bytes(orjson.dumps(manifest, option=orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2))
         try:
             os.rename(partial, final)  # atomic; refused if another attempt got there first
@@ -124,11 +125,11 @@ def _clear_abandoned(final: Path) -> None:
             shutil.rmtree(partial, ignore_errors=True)
 
 
-def _write_canonical(snapshot, filters, path: Path, total: int, on_rows) -> dict:
+def _write_canonical(snapshot, filters, weeks, path: Path, total: int, on_rows) -> dict:
     by_verdict, by_stratum, by_week = Counter(), Counter(), Counter()
     n = corrected = 0
     with path.open("wb") as out:
-        for row in rows(snapshot.project, filters, snapshot.as_of):
+        for row in rows(snapshot.project, filters, snapshot.as_of, weeks):
             out.write(dumps(row) + b"\n")
             n += 1
             by_verdict[str(row["verdict"])] += 1
@@ -169,16 +170,19 @@ def sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _manifest(snapshot: Snapshot, filters: Filters, counts: dict, folder: Path) -> dict:
+def _manifest(snapshot: Snapshot, filters: Filters, counts: dict, weeks: dict, folder: Path) -> dict:
     files = {p.relative_to(folder).as_posix(): {"sha256": sha256(p), "bytes": p.stat().st_size}
              for p in sorted(folder.rglob("*")) if p.is_file() and p.name != "manifest.json"}
+    # Each exported week's design as of the cut: the N_h and r_h the rows' weights are made of.
+    exported = set(counts["by_week"])
+    weights = {week.name: week.as_dict() for week in weeks.values() if week.name in exported}
     return {
         "schema_version": SCHEMA_VERSION, "name": snapshot.name, "project": snapshot.project.slug,
         "version": snapshot.version, "filters": filters.as_dict(), "formats": snapshot.formats,
         "rubric_version": LabelSchema.current(snapshot.project).version,
         "as_of": snapshot.as_of.isoformat(), "created_at": snapshot.created_at.isoformat(),
         "created_by": snapshot.created_by.username if snapshot.created_by else None,
-        "counts": counts, "files": files,
+        "counts": counts, "design": dict(sorted(weights.items())), "files": files,
     }
 
 

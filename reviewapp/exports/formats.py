@@ -70,8 +70,15 @@ def render_jsonl(rows: Iterable[dict], out: Path, ctx: Context) -> list[Path]:
 
 CSV_COLUMNS = ["id", "input", "output", "expected_output", "context", "verdict", "error_categories", "harm",
                "needs_escalation", "corrected_output", "notes", "n_reviewers", "agreed", "agreement_share",
-               "final_label", "run", "stratum", "inclusion_probability", "weight", "external_id", "trace_id",
-               "span_id", "model", "model_version", "category", "risk_tier", "occurred_at", "reviewers", "metadata"]
+               "final_label", "run", "stratum", "inclusion_probability", "weight", "stratum_population",
+               "stratum_final", "week_population", "week_covered_population", "week_complete", "external_id",
+               "trace_id", "span_id", "model", "model_version", "category", "risk_tier", "occurred_at", "reviewers",
+               "metadata"]
+
+
+# The week's design behind the final weight (schema 2). A snapshot cut before them (schema 1, whose
+# `weight` was 1 / inclusion_probability) renders again with these cells empty.
+DESIGN_FIELDS = ("stratum_population", "stratum_final", "week_population", "week_covered_population", "week_complete")
 
 
 def _csv_row(row: dict[str, Any]) -> list[Any]:
@@ -80,7 +87,8 @@ def _csv_row(row: dict[str, Any]) -> list[Any]:
             dumps(row["context"]).decode(), row["verdict"], "|".join(row["error_categories"]), row["harm"] or "",
             row["needs_escalation"], row["corrected_output"] or "", row["notes"], a["n_reviewers"], a["agreed"],
             "" if a["share"] is None else a["share"], a["method"], s["run"], s["stratum"],
-            repr(s["inclusion_probability"]), repr(s["weight"]), src["external_id"], src["trace_id"] or "",
+            repr(s["inclusion_probability"]), repr(s["weight"]), *("" if s.get(k) is None else s[k] for k in DESIGN_FIELDS),
+            src["external_id"], src["trace_id"] or "",
             src["span_id"] or "", src["model"], src["model_version"], src["category"], src["risk_tier"],
             src["occurred_at"], "|".join(row["reviewers"]), dumps(row["metadata"]).decode()]
 
@@ -109,12 +117,18 @@ def _hf_schema():
         ("agreement", pa.struct([("n_reviewers", pa.int32()), ("agreed", pa.bool_()), ("share", pa.float64()),
                                  ("method", pa.string())])),
         ("sampling", pa.struct([("run", pa.string()), ("stratum", pa.string()),
-                                ("inclusion_probability", pa.float64()), ("weight", pa.float64())])),
+                                ("inclusion_probability", pa.float64()), ("weight", pa.float64()),
+                                ("stratum_population", pa.int64()), ("stratum_final", pa.int64()),
+                                ("week_population", pa.int64()), ("week_covered_population", pa.int64()),
+                                ("week_complete", pa.bool_())])),
         ("source", pa.struct([(k, pa.string()) for k in ("external_id", "trace_id", "span_id", "model",
                                                            "model_version", "category", "risk_tier", "kind",
                                                            "occurred_at")])),
         ("reviewers", pa.list_(pa.string())), ("answers_json", pa.string()), ("metadata_json", pa.string()),
     ])
+
+
+SAMPLING_FIELDS = ("run", "stratum", "inclusion_probability", "weight", *DESIGN_FIELDS)
 
 
 def _hf_record(row: dict[str, Any]) -> dict[str, Any]:
@@ -128,8 +142,7 @@ def _hf_record(row: dict[str, Any]) -> dict[str, Any]:
         "notes": row["notes"],
         "agreement": {"n_reviewers": a["n_reviewers"], "agreed": a["agreed"], "share": a["share"],
                       "method": a["method"]},
-        "sampling": {"run": s["run"], "stratum": s["stratum"], "inclusion_probability": s["inclusion_probability"],
-                     "weight": s["weight"]},
+        "sampling": {k: s.get(k) for k in SAMPLING_FIELDS},  # .get: schema 1 snapshots lack the design fields
         "source": row["source"], "reviewers": row["reviewers"],
         "answers_json": dumps(row["answers"]).decode(), "metadata_json": dumps(row["metadata"]).decode(),
     }
@@ -241,9 +254,18 @@ One split per audited ISO week.
   QA lead's adjudication); `answers_json` holds every rubric answer.
 - `agreement`: how many experts reviewed the item blind, whether they agreed, the share whose
   verdict is the final one, and how the final label was reached.
-- `sampling`: the audit week, the stratum, the item's inclusion probability and its weight
-  (1 / probability). Weighted means over `sampling.weight` estimate rates for the whole
-  production traffic; unweighted means over-represent the riskier strata, sampled more.
+- `sampling`: the audit week (`run`) and the stratum; `inclusion_probability`, the draw's
+  probability of picking the item (n_h / N_h); `weight`, the item's final weight N_h / r_h, where
+  N_h is the stratum's outputs that week (`stratum_population`) and r_h its items with a final
+  label as of this snapshot (`stratum_final`); `week_population` (N), `week_covered_population`
+  (the outputs of the strata with a final label: what a week's weights add up to) and
+  `week_complete` (every item drawn that week has a final label). Over one week's rows,
+  sum(weight x label) / sum(weight) is Spotcheck's design-weighted rate of that week, the number
+  its metrics page shows (over the strata with a final label; for a partly reviewed week, the
+  reviewed items of a stratum stand for all its outputs). This holds for an export of the week
+  with no filter but weeks: the weights count every final label of the stratum, so a filtered
+  export keeps them but no longer holds all the rows they add up over. Unweighted means
+  over-represent the riskier strata, sampled more.
 - `source`: the output's ids (external id, trace and span) and model.
 - `reviewers`: who labelled it (pseudonyms if the export asked for them).
 
@@ -273,6 +295,8 @@ def render_openai_evals(rows: Iterable[dict], out: Path, ctx: Context) -> list[P
         "expected_output": r["expected_output"] or "", "verdict": r["verdict"],
         "error_categories": r["error_categories"], "context": r["context"],
         "stratum": r["sampling"]["stratum"], "run": r["sampling"]["run"], "sampling_weight": r["sampling"]["weight"],
+        "inclusion_probability": r["sampling"]["inclusion_probability"],
+        "week_complete": r["sampling"].get("week_complete"),
     }} for r in rows))
     return [path]
 

@@ -5,6 +5,13 @@ revision made by then, each reviewer's answer their label's latest revision by t
 that is interrupted and run again, or run later, reads the same ground truth. Items come in a
 stable order (week, stratum, the draw's order) and stream from the database in chunks: memory does not
 grow with the project.
+
+Each row's weight is the one the metrics page gives it (reviewapp/metrics/compute.py): within a
+week, stratum h counts with N_h outputs spread over its r_h items that have a final label, so
+weight = N_h / r_h and, over a week's rows, sum(weight * label) / sum(weight) is the page's
+design-weighted rate of that week (over the strata with a final label). r_h counts every final
+label of the stratum as of the snapshot, whatever the filters keep (`design`): a filtered export
+keeps the design's weights, it just no longer holds all the rows they add up over.
 """
 from __future__ import annotations
 
@@ -18,15 +25,17 @@ from typing import Any, Iterator
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Q, TextField
+from django.db.models import Count, Q, TextField
 from django.db.models.functions import Cast
 from orjson import loads
 
-from reviewapp.audits.models import AuditItem
+from reviewapp.audits.models import AuditItem, AuditRun
 from reviewapp.audits.weeks import IsoWeek
 from reviewapp.review.models import GoldLabel, GoldRevision, LabelRevision
 
-SCHEMA_VERSION = 1
+# 2: `sampling.weight` is the final weight N_h / r_h (was 1 / inclusion probability); `sampling` adds
+# stratum_population, stratum_final, week_population, week_covered_population, week_complete.
+SCHEMA_VERSION = 2
 CHUNK = 5000
 VERDICTS = ("success", "partial", "failure")
 AGREEMENT = ("any", "settled")  # settled: the reviewers agreed, or a QA lead adjudicated
@@ -130,6 +139,75 @@ def scope(project, filters: Filters):
     return items
 
 
+@dataclass(frozen=True)
+class Stratum:
+    population: int      # N_h: the week's outputs in the stratum (the draw's count)
+    drawn: int           # n_h: items drawn
+    final: int           # r_h: items with a final label as of the snapshot
+
+    @property
+    def weight(self) -> float:
+        """N_h / r_h: the page's weight of one finally labelled item; 0 for a stratum the page leaves
+        out (no outputs: none of its items can count)."""
+        return self.population / self.final if self.population > 0 and self.final > 0 else 0.0
+
+
+@dataclass(frozen=True)
+class Week:
+    """One audit run's design as of the snapshot, as the metrics page counts it."""
+
+    name: str
+    population: int
+    strata: dict[str, Stratum]
+    drawn: int           # items the run drew
+    final: int           # of which with a final label as of the snapshot
+
+    @property
+    def complete(self) -> bool:
+        return self.final >= self.drawn
+
+    @property
+    def covered_population(self) -> int:
+        """Outputs of the strata with a final label: the population the page's estimate is about."""
+        return sum(s.population for s in self.strata.values() if s.final > 0 and s.population > 0)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"population": self.population, "covered_population": self.covered_population,
+                "drawn": self.drawn, "final": self.final, "complete": self.complete,
+                "strata": {name: {"population": s.population, "drawn": s.drawn, "final": s.final,
+                                  "weight": s.weight if s.final else None}  # no final label: no row, no weight
+                           for name, s in sorted(self.strata.items())}}
+
+
+def design(project, filters: Filters, as_of) -> dict[tuple[int, int], Week]:
+    """Each audited week's design as of `as_of`, keyed by (ISO year, week): the strata's outputs N_h
+    (the run's populations, as the page reads them), drawn items, and items with a final label
+    (a gold revision made by then: the rows' own rule). Only the weeks filter applies: the weights
+    are the design's, whatever strata, verdicts or agreement the export keeps."""
+    runs = AuditRun.objects.filter(project=project)
+    if filters.weeks:
+        weeks = [IsoWeek.parse(w) for w in filters.weeks]
+        runs = runs.filter(reduce(or_, (Q(iso_year=w.year, iso_week=w.week) for w in weeks)))
+    runs = list(runs.values_list("pk", "iso_year", "iso_week", "populations"))
+    ids = [pk for pk, *_ in runs]
+    drawn: dict[tuple[int, str], int] = {
+        (run, stratum): n for run, stratum, n in AuditItem.objects.filter(run_id__in=ids)
+        .values("run_id", "stratum").annotate(n=Count("pk")).values_list("run_id", "stratum", "n")}
+    final: dict[tuple[int, str], int] = {
+        (run, stratum): n for run, stratum, n in GoldRevision.objects
+        .filter(gold__item__run_id__in=ids, created_at__lte=as_of)
+        .values("gold__item__run_id", "gold__item__stratum").annotate(n=Count("gold_id", distinct=True))
+        .values_list("gold__item__run_id", "gold__item__stratum", "n")}
+    found = {}
+    for pk, year, week, populations in runs:
+        names = set(populations) | {s for r, s in drawn if r == pk}
+        strata = {name: Stratum(int(populations.get(name, 0)), drawn.get((pk, name), 0), final.get((pk, name), 0))
+                  for name in names}
+        found[(year, week)] = Week(_week(year, week)[0], sum(populations.values()), strata,
+                                   sum(s.drawn for s in strata.values()), sum(s.final for s in strata.values()))
+    return found
+
+
 def _text(field: str) -> Cast:
     """A JSON column as its text: orjson decodes it several times faster than Django's json.loads."""
     return Cast(field, TextField())
@@ -193,16 +271,21 @@ def _sort_memory():
             cursor.execute("RESET work_mem")
 
 
-def rows(project, filters: Filters, as_of) -> Iterator[dict[str, Any]]:
+def rows(project, filters: Filters, as_of, weeks: dict[tuple[int, int], Week] | None = None
+         ) -> Iterator[dict[str, Any]]:
     """The snapshot's canonical rows, in order. Three sorted streams (items, gold revisions, label
-    revisions), merged item by item: no per-item queries, no id lists, memory bounded by the chunk."""
+    revisions), merged item by item: no per-item queries, no id lists, memory bounded by the chunk.
+    `weeks`: the design as of the same moment (`design`), if the caller already has it."""
+    if weeks is None:
+        weeks = design(project, filters, as_of)
     with _sort_memory():
-        yield from _merged(project, filters, as_of)
+        yield from _merged(project, filters, as_of, weeks)
 
 
-def _merged(project, filters: Filters, as_of) -> Iterator[dict[str, Any]]:
+def _merged(project, filters: Filters, as_of, weeks: dict[tuple[int, int], Week]) -> Iterator[dict[str, Any]]:
     golds, labels = _grouped(_golds(project, filters, as_of)), _grouped(_labels(project, filters, as_of))
     gold, label = next(golds, (None, [])), next(labels, (None, []))
+    facts: dict[tuple, dict[str, Any]] = {}  # (year, week, stratum, probability) -> the rows' sampling facts
     for item in _items(project, filters).iterator(chunk_size=CHUNK):
         pk = item[0]
         gold_rows, label_rows = None, []
@@ -215,7 +298,10 @@ def _merged(project, filters: Filters, as_of) -> Iterator[dict[str, Any]]:
         _, answers, method = gold_rows[-1]  # the latest revision
         latest = {label_id: (rid, name, text) for _, label_id, rid, name, text in label_rows}  # later overwrite
         reviews = sorted(((rid, name, loads(text)) for rid, name, text in latest.values()), key=lambda r: r[1])
-        row = _row(project, filters, item, loads(answers), method, reviews)
+        key = (item[3], item[4], item[1], item[2])
+        if key not in facts:
+            facts[key] = _sampling(weeks[key[:2]], *key)
+        row = _row(project, filters, item, loads(answers), method, reviews, facts[key])
         if _keep(filters, row):
             yield row
 
@@ -226,14 +312,26 @@ def _week(year: int, week: int) -> tuple[str, str]:
     return name, split_name(name)
 
 
-def _row(project, filters: Filters, item: tuple, answers: dict, method: str, reviews: list) -> dict[str, Any]:
+def _sampling(run: Week, year: int, week: int, stratum: str, probability: float) -> dict[str, Any]:
+    """A row's sampling facts: the draw's inclusion probability, and the final weight N_h / r_h
+    that makes the week's weighted rate the page's (the same for every row of a stratum)."""
+    counts = run.strata.get(stratum) or Stratum(0, 0, 0)
+    week_name, split = _week(year, week)
+    return {"run": week_name, "split": split, "stratum": stratum, "inclusion_probability": probability,
+            "weight": counts.weight, "stratum_population": counts.population, "stratum_final": counts.final,
+            "week_population": run.population, "week_covered_population": run.covered_population,
+            "week_complete": run.complete}
+
+
+def _row(project, filters: Filters, item: tuple, answers: dict, method: str, reviews: list,
+         sampling: dict[str, Any]) -> dict[str, Any]:
     (pk, stratum, probability, year, week, external_id, input_, output, context, metadata, trace_id, span_id,
      model, model_version, category, risk_tier, kind, occurred_at) = item
     verdict = answers.get("verdict")
     corrected = (answers.get("corrected_output") or "").strip() or None
     expected = corrected if corrected else (output if verdict == "success" else None)
     agreeing = sum(1 for _, _, a in reviews if a.get("verdict") == verdict)
-    week_name, split = _week(year, week)
+    week_name = _week(year, week)[0]
     return {
         "id": f"{week_name}/{external_id}",
         "input": messages(loads(input_)),
@@ -250,8 +348,7 @@ def _row(project, filters: Filters, item: tuple, answers: dict, method: str, rev
         "agreement": {"n_reviewers": len(reviews), "method": method,
                       "agreed": len({r[2].get("verdict") for r in reviews}) <= 1,
                       "share": agreeing / len(reviews) if reviews else None},
-        "sampling": {"run": week_name, "split": split, "stratum": stratum,
-                     "inclusion_probability": probability, "weight": 1 / probability},
+        "sampling": dict(sampling),
         "source": {"external_id": external_id, "trace_id": trace_id or None, "span_id": span_id or None,
                    "model": model, "model_version": model_version, "category": category, "risk_tier": risk_tier,
                    "kind": kind, "occurred_at": occurred_at.isoformat()},

@@ -42,7 +42,9 @@ def test_the_hugging_face_folder_loads_with_datasets_and_pyarrow(snapshot, label
     row = next(r for r in split if r["source"]["external_id"] == labelled["corrected"].output.external_id)
     assert row["expected_output"] == CORRECTED["corrected_output"]
     assert row["input"][0] == {"role": "system", "content": "Be brief."}
-    assert row["sampling"]["weight"] == pytest.approx(1 / labelled["corrected"].inclusion_probability)
+    canonical = by_external_id(rows_of(snapshot))[labelled["corrected"].output.external_id]["sampling"]
+    assert row["sampling"] == {k: v for k, v in canonical.items() if k != "split"}  # weights and design, typed
+    assert row["sampling"]["inclusion_probability"] == labelled["corrected"].inclusion_probability
     assert json.loads(row["answers_json"])["verdict"] == "failure"
     with zipfile.ZipFile(snapshot.directory / "hf.zip") as archive:
         assert sorted(archive.namelist()) == sorted(f"hf/{p.relative_to(folder).as_posix()}"

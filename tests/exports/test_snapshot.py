@@ -47,7 +47,11 @@ def test_rows_carry_the_final_label_agreement_sampling_and_source(project_a, lab
     assert corrected["source"]["span_id"] == "b7ad6b7169203331"
     item = labelled["corrected"]
     assert corrected["sampling"]["inclusion_probability"] == item.inclusion_probability
-    assert corrected["sampling"]["weight"] == pytest.approx(1 / item.inclusion_probability)
+    # The final weight N_h / r_h: the stratum's outputs over its items with a final label (the disputed
+    # item is not one), as the metrics page weighs them (tests/exports/test_weights.py).
+    finals = AuditItem.objects.filter(run=item.run, stratum=item.stratum, gold__isnull=False).count()
+    assert corrected["sampling"]["weight"] == item.run.populations[item.stratum] / finals
+    assert corrected["sampling"]["stratum_final"] == finals and corrected["sampling"]["week_complete"] is False
     assert corrected["sampling"]["stratum"] == item.stratum and corrected["sampling"]["split"] == "week_2026_47"
     assert corrected["agreement"] == {"n_reviewers": 1, "agreed": True, "share": 1.0, "method": "single"}
     assert corrected["reviewers"] == ["alice"]
@@ -65,7 +69,7 @@ def test_rows_carry_the_final_label_agreement_sampling_and_source(project_a, lab
     manifest = snapshot.manifest
     assert manifest["counts"]["rows"] == len(rows) and manifest["created_by"] == "lead"
     assert manifest["counts"]["by_verdict"]["failure"] == 2 and manifest["counts"]["with_corrected_output"] == 2
-    assert manifest["rubric_version"] == 1 and manifest["schema_version"] == 1
+    assert manifest["rubric_version"] == 1 and manifest["schema_version"] == 2
     for name, entry in manifest["files"].items():
         assert hashlib.sha256((snapshot.directory / name).read_bytes()).hexdigest() == entry["sha256"]
     assert {"jsonl/evalset.jsonl", "hf/README.md", "hf.zip", "inspect/inspect.jsonl"} <= set(manifest["files"])
