@@ -100,6 +100,8 @@ def _rates(questions, gold, stratum_of, covered) -> dict[str, Any]:
 
 
 def _agreement(questions, labels, *, seed: int) -> dict[str, Any]:
+    from sampling.agreement import MIN_AGREEMENT_ITEMS  # not (yet) exported by the package
+
     by_item: dict[int, dict[int, dict]] = defaultdict(dict)
     names = {}
     for item_id, reviewer_id, username, answers, _ in labels:
@@ -125,7 +127,11 @@ def _agreement(questions, labels, *, seed: int) -> dict[str, Any]:
             entry["percent"] = _num(sampling.percent_agreement(data))
             entry["fleiss"] = _num(_fleiss(value))
             alpha = sampling.krippendorff_alpha_interval(data, level=level, n_boot=BOOTSTRAP, seed=seed)
-            entry["alpha"] = {"value": _num(alpha.value), "lower": _num(alpha.lower), "upper": _num(alpha.upper)}
+            # enough False: below the library's minimum rule, no interval (lower/upper null) and the note says
+            # why; one_sided: no disagreement, so "at least lower" rather than a [1, 1] interval.
+            entry["alpha"] = {"value": _num(alpha.value), "lower": _num(alpha.lower), "upper": _num(alpha.upper),
+                              "enough": alpha.enough, "one_sided": alpha.one_sided, "note": alpha.note,
+                              "min_items": MIN_AGREEMENT_ITEMS}
             entry["pairs"] = _pairs(value, reviewers, names)
         found[q["key"]] = entry
     return found

@@ -113,7 +113,10 @@ def test_agreement_matches_the_krippendorff_package_and_pairwise_kappa(project_a
     assert verdict["items"] == len(units)
     assert verdict["alpha"]["value"] == pytest.approx(
         krippendorff.alpha(reliability_data=matrix, level_of_measurement="nominal"), abs=1e-9)
-    assert verdict["alpha"]["lower"] <= verdict["alpha"]["value"] <= verdict["alpha"]["upper"]
+    # Issue 12: below sampling's minimum of 30 overlap items there is no interval, and the entry says why.
+    assert verdict["items"] < 30
+    assert (verdict["alpha"]["enough"], verdict["alpha"]["lower"], verdict["alpha"]["upper"]) == (False, None, None)
+    assert verdict["alpha"]["note"] == f"too few overlap items ({verdict['items']} of at least 30)"
     pair = next(p for p in verdict["pairs"] if {p["a"], p["b"]} == {"alice", "bob"})
     both = [u for u in units if (u, alice.pk) in labels and (u, bob.pk) in labels]
     assert pair["n"] == len(both)
