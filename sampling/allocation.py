@@ -1,9 +1,12 @@
-"""Splitting a sample across strata: proportional, Neyman, or risk-weighted Neyman.
+"""Splitting a sample across strata: proportional, Neyman, risk-weighted Neyman, or risk on a floor.
 
 Shares a_h: proportional N_h; Neyman N_h S_h (Neyman 1934, JRSS 97:558-625; Cochran 1977,
 Sampling Techniques, 5.5); risk sqrt(r_h) N_h S_h, the allocation that minimises the variance of
 the risk-weighted error index sum_h sqrt(r_h) W_h p_h (the Lagrange argument of Cochran 5.5 with
-S_h scaled by sqrt(r_h); see STATISTICS.md 3.4). Bounds m_h <= n_h <= N_h are met by the
+S_h scaled by sqrt(r_h); see STATISTICS.md 3.4); floored max(N_h / N, a_h / A) with a_h the risk
+share: the risk allocation wherever it gives a stratum more than its equal-probability share,
+that share elsewhere, so no stratum is sampled at a lower fraction than an equal-probability
+sample of the same total would give it (what budget claims rest on). Bounds m_h <= n_h <= N_h are met by the
 recursive method (fix the strata that break a bound, share the rest again; SAS SURVEYSELECT
 ALLOCMIN; Wesolowski, Wieczorkowski & Wojciak 2022, JSSAM 10:1263-1275), and the real-valued
 allocation is rounded by largest remainder so the sizes sum exactly to the total.
@@ -15,7 +18,7 @@ from typing import Iterable
 
 from .types import Stratum
 
-METHODS = ("proportional", "neyman", "risk")
+METHODS = ("proportional", "neyman", "risk", "floored")
 
 
 def allocate(total: int, strata: Iterable[Stratum], *, method: str = "risk") -> dict[str, int]:
@@ -37,6 +40,8 @@ def allocate(total: int, strata: Iterable[Stratum], *, method: str = "risk") -> 
     if sum(floors.values()) > target:
         raise ValueError(f"the strata minimums add up to {sum(floors.values())}, more than the total of {target}")
     shares = {s.name: _share(s, method) for s in strata}
+    if method == "floored":
+        shares = _floored(strata, shares)
     real = _bounded(target, strata, shares, floors)
     return _round_largest_remainder(real, target, strata)
 
@@ -45,7 +50,20 @@ def _share(stratum: Stratum, method: str) -> float:
     if method == "proportional":
         return float(stratum.population)
     share = stratum.population * stratum.spread
-    return share * math.sqrt(stratum.weight) if method == "risk" else share
+    return share * math.sqrt(stratum.weight) if method in ("risk", "floored") else share
+
+
+def _floored(strata: list[Stratum], risk: dict[str, float]) -> dict[str, float]:
+    """Shares max(N_h / N, a_h / A): every stratum keeps at least its equal-probability share of
+    the total and the risky ones get their risk share on top where it is larger. A claim about
+    the whole week (a clean week, a budget) rests on the least-sampled stratum, which a pure risk
+    allocation starves; the floor keeps it at the equal-probability fraction (docs/sampling.md
+    compares the totals)."""
+    population = sum(s.population for s in strata)
+    total_risk = sum(risk.values())
+    if not population or not total_risk:
+        return {s.name: float(s.population) for s in strata}
+    return {s.name: max(s.population / population, risk[s.name] / total_risk) for s in strata}
 
 
 def _bounded(target: int, strata: list[Stratum], shares: dict[str, float], floors: dict[str, int]) -> dict[str, float]:

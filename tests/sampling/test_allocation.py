@@ -87,7 +87,8 @@ strata_lists = st.lists(
 
 
 @settings(max_examples=300, deadline=None)
-@given(total=st.integers(0, 4000), strata=strata_lists, method=st.sampled_from(["proportional", "neyman", "risk"]))
+@given(total=st.integers(0, 4000), strata=strata_lists,
+       method=st.sampled_from(["proportional", "neyman", "risk", "floored"]))
 def test_allocations_add_up_and_respect_every_bound(total, strata, method):
     target = min(total, sum(s.population for s in strata))
     floors = sum(min(s.minimum, s.population) for s in strata)
@@ -113,3 +114,23 @@ def test_without_bounds_binding_the_sizes_are_within_one_of_the_exact_shares(tot
     for s in strata:
         exact = total * s.population / population
         assert math.floor(exact) <= result[s.name] <= math.ceil(exact)
+
+
+def test_floored_gives_every_stratum_at_least_its_equal_probability_share_and_risk_on_top():
+    """max(N_h / N, a_h / A) shares: the bulk keeps the fraction an equal-probability sample of the
+    same total would give it (what a budget claim rests on), the risky strata get their risk share."""
+    strata = [Stratum("bulk", 60_000, 1), Stratum("billing", 15_000, 2), Stratum("medical", 4_000, 25),
+              Stratum("legal", 3_000, 25)]
+    total = 800
+    population = sum(s.population for s in strata)
+    floored, risk = allocate(total, strata, method="floored"), allocate(total, strata, method="risk")
+    proportional = allocate(total, strata, method="proportional")
+    a = {s.name: math.sqrt(s.weight) * s.population for s in strata}
+    shares = {s.name: max(s.population / population, a[s.name] / sum(a.values())) for s in strata}
+    for s in strata:
+        assert abs(floored[s.name] - total * shares[s.name] / sum(shares.values())) <= 1
+    assert risk["bulk"] < proportional["bulk"]  # what pure risk allocation does to the bulk ...
+    # ... and what the floor keeps: the bulk's fraction at least its equal-probability fraction of
+    # the base, every risky stratum at least its proportional share.
+    assert floored["bulk"] / 60_000 >= total / sum(shares.values()) / population * 0.99
+    assert floored["medical"] > proportional["medical"] and floored["legal"] > proportional["legal"]

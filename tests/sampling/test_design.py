@@ -68,6 +68,17 @@ def test_risk_over_sampling_costs_items_for_a_budget_claim():
     assert risk > proportional
 
 
+def test_the_floored_allocation_keeps_the_risk_focus_for_fewer_items():
+    """docs/sampling.md's comparison: floor each stratum at its equal-probability share, risk on top."""
+    strata = risky_week()
+    risky = ("medical", "legal", "security")
+    for size in (lambda m: sampling.size_for_clean_week(strata, 0.005, method=m),
+                 lambda m: sampling.size_for_rise(strata, 0.005, 0.015, method=m)):
+        floored, risk, proportional = size("floored"), size("risk"), size("proportional")
+        assert proportional.total < floored.total < risk.total
+        assert sum(floored.allocation[n] for n in risky) > 2 * sum(proportional.allocation[n] for n in risky)
+
+
 def test_the_stated_power_is_within_three_points_of_simulated():
     """The plan's power, and the budget chance, against the verdicts run on simulated weeks."""
     strata = risky_week(40_000)
