@@ -147,8 +147,9 @@ def claims(weeks: int) -> None:
 
 
 def designs() -> None:
-    """The comparison behind docs/sampling.md: search on the risk allocation (what Spotcheck does),
-    an equal-probability floor with risk over-sampling on top, and a design-effect inflation."""
+    """The comparison behind docs/sampling.md: each allocation sized on itself (proportional, pure
+    risk, and the floored one Spotcheck plans by default), and a design-effect inflation of the
+    equal-probability size."""
     print("\n== designs compared (six strata, 100,000 outputs; budget 0.5%, clean week 0.5%, rise 0.5% -> 1.5%)")
     strata = plan_strata(100_000)
     populations = {s.name: s.population for s in strata}
@@ -161,25 +162,24 @@ def designs() -> None:
         "rise 0.5% -> 1.5% shown": (sampling.size_for_rise, (0.005, 0.015),
                                     lambda a: sampling.rise_power(a, strata, 0.005, 0.015), "power"),
     }
-    print(f"  {'goal':34s} {'approach':44s} {'items':>6} {'bulk':>5} {'risky 3':>7}  achieved")
+    print(f"  {'goal':34s} {'approach':50s} {'items':>6} {'bulk':>5} {'risky 3':>7}  achieved")
     for goal, (size, args, achieved, what) in goals.items():
         equal = size(strata, *args, method="proportional")
         risk = size(strata, *args, method="risk")
-        base = sampling.allocate(equal.total, strata, method="risk")
-        floored = {s.name: max(base[s.name], math.ceil(equal.total * s.population / total)) for s in strata}
+        floored = size(strata, *args, method="floored").allocation
         kish = total**2 / sum(populations[n] ** 2 / risk_n for n, risk_n in
                               sampling.allocate(equal.total, strata, method="risk").items()) if equal.total else 0
         deff = equal.total / kish
         inflated = sampling.allocate(math.ceil(equal.total * deff), strata, method="risk")
         rows = [("equal probability (proportional)", equal.allocation),
-                ("risk allocation, sized on itself (Spotcheck)", risk.allocation),
-                ("equal-probability floor + risk on top", floored),
+                ("pure risk allocation, sized on itself", risk.allocation),
+                ("floored: equal-prob. floor + risk on top (default)", floored),
                 (f"risk allocation, n_eq x Kish deff {deff:.2f}", inflated)]
         for approach, allocation in rows:
             risky = sum(allocation[n] for n in ("medical", "legal", "security"))
             value = achieved(allocation)
             shown = f"{value:.3%}" if what == "bound" else f"{value:.0%}"
-            print(f"  {goal:34s} {approach:44s} {sum(allocation.values()):>6} {allocation['bulk']:>5} {risky:>7}  "
+            print(f"  {goal:34s} {approach:50s} {sum(allocation.values()):>6} {allocation['bulk']:>5} {risky:>7}  "
                   f"{what} {shown}")
 
 
