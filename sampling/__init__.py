@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 _EXPORTS = {
     "KAPPA_WEIGHTS": "agreement",
+    "MIN_AGREEMENT_ITEMS": "agreement",
+    "MIN_MINORITY_RATINGS": "agreement",
     "MEASUREMENT_LEVELS": "agreement",
     "Agreement": "agreement",
     "cohens_kappa": "agreement",
@@ -68,7 +70,7 @@ _EXPORTS = {
     "Stratum": "types",
 }
 __all__ = [
-    "INTERVAL_METHODS", "KAPPA_WEIGHTS", "MEASUREMENT_LEVELS", "METHODS", "SPRT", "Agreement", "Change",
+    "INTERVAL_METHODS", "KAPPA_WEIGHTS", "MEASUREMENT_LEVELS", "MIN_AGREEMENT_ITEMS", "MIN_MINORITY_RATINGS", "METHODS", "SPRT", "Agreement", "Change",
     "CusumResult", "Draw", "Estimate", "PChart", "Power", "Stratum", "StratumCount", "allocate", "binomial_cusum",
     "change_test", "cohens_kappa", "cohens_kappa_interval", "draw", "draw_key", "estimate_proportion",
     "estimate_upper_bound", "fleiss_kappa", "fleiss_kappa_interval", "krippendorff_alpha",
@@ -97,6 +99,8 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
     from .agreement import (
         KAPPA_WEIGHTS,
         MEASUREMENT_LEVELS,
+        MIN_AGREEMENT_ITEMS,
+        MIN_MINORITY_RATINGS,
         Agreement,
         cohens_kappa,
         cohens_kappa_interval,

@@ -97,7 +97,9 @@ def _clipped(target: float, strata: list[Stratum], shares: dict[str, float], flo
     low, high = 0.0, 1.0
     while sum(at(high).values()) < target and high < 1e300:
         high *= 2
-    for _ in range(200):
+    for _ in range(200):  # to relative precision 1e-12: the exact share below settles the rest
+        if high - low <= 1e-12 * high:
+            break
         mid = (low + high) / 2
         low, high = (mid, high) if sum(at(mid).values()) < target else (low, mid)
     values = at(high)

@@ -40,6 +40,7 @@ smoothly with the sizes, which the sizing search needs.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
@@ -285,7 +286,7 @@ def _chance(verdict, sizes, populations, rates, *, threshold, confidence, simula
         errors = [p - e for p, e in zip(pops, errors)]
     design = _design(names, pops, ns)
     supports = [_support(p, e, n) for p, e, n in zip(pops, errors, ns)]
-    exact = _likely_vectors(supports)
+    exact = _likely_vectors(supports) if simulations >= SIMULATIONS else None  # a rough answer: simulate
     if exact is not None:
         x, probability = exact
         # The mass left out (< _LEFT_OUT) could go either way: count half of it, an error below 0.002.
@@ -302,6 +303,8 @@ def _likely_vectors(supports) -> tuple[np.ndarray, np.ndarray] | None:
     stratum (a prefix below _LIKELY cannot grow, since the other factors are at most 1), or None
     when there are more than _MOST_VECTORS or they leave out more than _LEFT_OUT of the mass:
     then the caller simulates."""
+    if math.prod(int((pmf > _LIKELY).sum()) for _, pmf in supports) > 1000 * _MOST_VECTORS:
+        return None  # hopeless: not worth building the first strata's vectors to find out
     x = np.zeros((1, 0))
     probability = np.ones(1)
     for values, pmf in supports:
