@@ -3,7 +3,7 @@
 Published anchors, on one stratum (where the design-based sizes must fall back to the textbook
 ones): the rule of three, 598 clean items for 0.5% at 95% (Hanley & Lippman-Hand 1983, JAMA
 249:1743-5); the exact one-sided binomial test of 0.5% against 1.5% at 80% power, 604 items
-(Chernick & Liu 2002, Am. Stat. 56:149-155, "nominal" n; STATISTICS.md 3.2); Cochran's margin
+(Chernick & Liu 2002, Am. Stat. 56:149-155, their "nominal" n); Cochran's margin
 (1977, 4.4): +/-5% at 95% and p = 0.5 takes 385 items. Cross-checks: statsmodels/scipy through
 the equal-probability functions of sampling.sizing, and direct simulation of the verdicts.
 """
