@@ -158,8 +158,9 @@ def figures(plan, populations: dict[str, int], *, curve: bool = True) -> PlanFig
     )
     if size:
         fig.clean_bound = sampling.clean_week_bound(allocation, pops, confidence=confidence)
-        fig.detection = Detection(plan.baseline_rate, plan.alert_rate, sampling.rise_power(
-            allocation, strata, plan.baseline_rate, plan.alert_rate, confidence=confidence), 1 - confidence)
+        power = (sized.achieved if plan.goal == "change" and size == sized.total and allocation == sized.allocation
+                 else sampling.rise_power(allocation, strata, plan.baseline_rate, plan.alert_rate, confidence=confidence))
+        fig.detection = Detection(plan.baseline_rate, plan.alert_rate, power, 1 - confidence)
         if curve:
             fig.power_curve = power_curve(allocation, strata, plan.baseline_rate, confidence=confidence)
     if full and plan.goal == "change":
@@ -167,7 +168,9 @@ def figures(plan, populations: dict[str, int], *, curve: bool = True) -> PlanFig
     if plan.goal == "budget":
         fig.good_rate = good_rate(plan)
         fig.clean_needed = sampling.size_for_clean_week(strata, plan.max_rate, confidence=confidence, method=method).total
-        if size:
+        if size == sized.total and allocation == sized.allocation:
+            fig.chance = sized.achieved  # what the sizing computed for this very allocation
+        elif size:
             fig.chance = sampling.budget_chance(allocation, strata, plan.max_rate, fig.good_rate, confidence=confidence)
         if full:
             fig.chance_uncapped = sampling.budget_chance(full, strata, plan.max_rate, fig.good_rate, confidence=confidence)
@@ -192,11 +195,11 @@ def overlap_counts(share: float, allocation: dict[str, int]) -> dict[str, int]:
 def power_curve(allocation: dict[str, int], strata: list[sampling.Stratum], baseline: float, *, confidence: float,
                 points: int = 10) -> list[tuple[float, float]]:
     """(true rate, chance the audit shows a rise above the baseline) from the baseline up to six
-    times it, errors spread evenly, for the plan page's chart (rough: 8,000 simulated weeks a
+    times it, errors spread evenly, for the plan page's chart (rough: 4,000 simulated weeks a
     point where the sum is not exact, so the chart stays live while the lead types)."""
     top = min(0.999, max(baseline * 6, baseline + 0.05))
     rates = [baseline + (top - baseline) * i / (points - 1) for i in range(points)]
-    return [(r, sampling.rise_power(allocation, strata, baseline, r, confidence=confidence, _simulations=8_000))
+    return [(r, sampling.rise_power(allocation, strata, baseline, r, confidence=confidence, _simulations=4_000))
             for r in rates]
 
 
