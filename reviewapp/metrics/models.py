@@ -33,11 +33,13 @@ class RunMetrics(models.Model):
 class ScorecardMetric(models.Model):
     """One line of a project's scorecard: a metric, its limit and its early-warning level.
 
-    For a rate where higher is worse, `threshold` is the budget: the status is critical when the
-    interval's lower bound is above it. `guardrail` (at or under the threshold) is the watch
-    level: a point estimate above it, a significant week-over-week rise or a CUSUM signal makes
-    the status "rising". Mirrored for rates where higher is better. `baseline`: the lead's
-    reference value; empty means the mean of the project's first four audited weeks."""
+    For a rate where higher is worse, `threshold` is the budget: the status is "over budget" when
+    sampling.rise_verdict shows the rate above it, "within budget (shown)" when
+    sampling.budget_verdict shows it under it (see scorecard.py). `guardrail` (at or under the
+    threshold) is the watch level: on a complete week, an estimate past it is a "worse" signal,
+    as are a significant change for the worse and a CUSUM signal. Mirrored for rates where higher
+    is better. `baseline`: the lead's reference value; empty means the mean of the project's first
+    four complete weeks."""
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="scorecard_metrics")
     metric = models.CharField(max_length=120)

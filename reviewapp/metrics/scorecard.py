@@ -1,19 +1,43 @@
-"""The scorecard: a handful of rates, week by week, judged against the lead's limits.
+"""The scorecard: a handful of rates, judged one week at a time against the lead's limits.
 
-Status of a rate where higher is worse (mirrored where higher is better):
-- critical: the current week's interval lies above the threshold (its lower bound is over it);
-- rising: not critical, but the point estimate is above the guardrail, or the rise since last
-  week is significant (design-based z test, sampling.change_test, p < 0.05), or a binomial CUSUM
-  of a high-risk stratum signals this week (sampling.binomial_cusum from the baseline to the
-  threshold, with the SPRT's rejection boundary h2 as its decision interval);
-- within: otherwise. Weeks with no final label yet have no status.
-Control limits are a p-chart around the baseline on each week's effective sample size (Korn-
-Graubard n_eff), drawn for reading, not used for the status (STATISTICS.md 3.9).
+One week is judged, named on the page, and every number on the page is that week's: by default
+the latest run with a final label, else the week the lead picks. A week is *complete* when every
+drawn item has a final label; until then it is *in progress*, and the page says how far.
+
+Status (`_judge`), from the rule the plan page promises (sampling.budget_verdict and
+sampling.rise_verdict at the run's plan confidence) on the week's counts per stratum: each
+stratum's population, its items with a final label and the positives among them; a stratum with
+no final label yet counts as not reviewed (sampled 0), which both verdicts allow for, so a
+verdict reached mid-week cannot be overturned by the rest of the review. For a rate where higher
+is worse, with threshold t (the budget):
+
+- critical, "over budget": rise_verdict(counts, t): the reviewed items show the rate is above t;
+- within, "within budget (shown)": budget_verdict(counts, t): they show it is below t;
+- unshown, "not shown either way yet": neither; the reason gives the limit that falls short
+  (budget_bound / rise_bound, the limits the verdicts compare).
+
+Where higher is better (Full success), the same on failures (sampled - positives) against 1 - t,
+worded for the rate itself ("shown to be above 75 %"). A complete week's status is "final"; an
+in-progress week's is "certain already" when a verdict is reached, else "waiting for the review
+to finish".
+
+Secondary signals, worded "worse" or "better" in the rate's own direction (never "rising"), only
+for a complete week and only against complete weeks:
+- the estimate is on the wrong side of the guardrail (worse);
+- a significant change since the previous complete week (sampling.change_test, p < 0.05);
+- a binomial CUSUM of a high-risk stratum (risk weight > 1) signals this week (worse: the CUSUM
+  runs from the baseline towards the threshold, over the complete weeks up to this one).
+A worse signal marks the line "watch"; it never overrides the verdict.
+
+The default baseline is the mean of the first four complete weeks. Control limits are a p-chart
+around the baseline on each week's effective sample size (Korn-Graubard n_eff), drawn for
+reading, not used for the status (STATISTICS.md 3.9). A stratum's figure based on fewer than
+SMALL_STRATUM final items says so ("based on 6 items").
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Sequence
 
 import sampling
 
@@ -23,6 +47,112 @@ from .models import ScorecardMetric
 SIGNIFICANCE = 0.05
 BASELINE_WEEKS = 4
 MAX_LINES = 8
+SMALL_STRATUM = 30  # a stratum's figure on fewer final items than this carries "based on n items"
+FINAL, CERTAIN, WAITING = "final", "certain already", "waiting for the review to finish"
+
+
+def items_drawn(data: dict[str, Any]) -> int:
+    return sum(s["drawn"] for s in data.get("strata") or ())
+
+
+def has_labels(data: dict[str, Any] | None) -> bool:
+    """A run's metrics say something: at least one item has a final label."""
+    return bool(data) and data.get("items_final", 0) > 0
+
+
+def is_complete(data: dict[str, Any]) -> bool:
+    """Every drawn item has a final label (nothing open, nothing disputed)."""
+    drawn = items_drawn(data)
+    return drawn > 0 and data.get("items_final", 0) >= drawn
+
+
+def covered_share(data: dict[str, Any]) -> float | None:
+    """The share of the week's outputs in strata with a final label: what the estimates are about."""
+    return data["covered_population"] / data["population"] if data.get("population") else None
+
+
+def review_state(data: dict[str, Any] | None) -> str:
+    if not has_labels(data):
+        return "not started"
+    return "complete" if is_complete(data) else "in progress"
+
+
+def default_week(runs_with_data: Sequence[tuple[Any, dict]]) -> str | None:
+    """The latest week with a final label."""
+    return next((str(run.week) for run, data in reversed(runs_with_data) if has_labels(data)), None)
+
+
+def stratum_counts(data: dict[str, Any], entry: dict[str, Any]) -> list[sampling.StratumCount]:
+    """The week's counts for one rate, every stratum with outputs: one with no final label yet is
+    not reviewed (sampled 0), which the verdicts take at its worst."""
+    cells = entry.get("strata") or {}
+    found = []
+    for s in data.get("strata") or ():
+        if s["population"] <= 0:
+            continue
+        cell = cells.get(s["name"])
+        found.append(sampling.StratumCount(s["name"], s["population"], cell["n"] if cell else 0,
+                                           cell["positives"] if cell else 0))
+    return found
+
+
+@dataclass(frozen=True)
+class Judged:
+    """The week the page judges, for its headline."""
+
+    week: str
+    run: Any
+    data: dict[str, Any]
+
+    @property
+    def complete(self) -> bool:
+        return is_complete(self.data)
+
+    @property
+    def items(self) -> int:
+        return self.data["items_final"]
+
+    @property
+    def drawn(self) -> int:
+        return items_drawn(self.data)
+
+    @property
+    def coverage(self) -> float | None:
+        return covered_share(self.data)
+
+    @property
+    def progress(self) -> str:
+        """"in progress: 114 of 289 items, 52% of outputs covered", or "review complete: 289 items"."""
+        if self.complete:
+            return f"review complete: {self.items} items"
+        return f"in progress: {self.items} of {self.drawn} items, {self.coverage or 0:.0%} of outputs covered"
+
+    @property
+    def waiting(self) -> dict[str, int]:
+        """Drawn items without a final label yet, by reason."""
+        counts = self.data.get("items") or {}
+        return {"disputed": counts.get("disputed", 0), "open": counts.get("open", 0)}
+
+    @property
+    def strata(self) -> list[str]:
+        return [s["name"] for s in self.stratum_rows]
+
+    @property
+    def stratum_rows(self) -> list[dict[str, Any]]:
+        """The week's strata with outputs: population, drawn, final items and share of the outputs."""
+        total = self.data.get("population") or 1
+        return [{**s, "share": s["population"] / total} for s in self.data["strata"] if s["population"] > 0]
+
+    @property
+    def confidence(self) -> float:
+        return self.run.plan.confidence
+
+
+def pick_week(runs_with_data: Sequence[tuple[Any, dict]], requested: str | None) -> Judged | None:
+    """The requested week if it has a final label, else the latest that has one."""
+    by_name = {str(run.week): (run, data) for run, data in runs_with_data if has_labels(data)}
+    name = requested if requested in by_name else default_week(runs_with_data)
+    return Judged(name, *by_name[name]) if name else None
 
 
 @dataclass
@@ -33,6 +163,19 @@ class Week:
     strata: dict[str, dict[str, Any]]
     lcl: float | None = None
     ucl: float | None = None
+    complete: bool = False
+    items: int = 0  # items with a final label
+    drawn: int = 0
+    coverage: float | None = None  # share of the week's outputs in strata with a final label
+    confidence: float = 0.95  # the run's plan confidence, for the verdicts
+    counts: list[sampling.StratumCount] = field(default_factory=list)
+    shares: dict[str, float] = field(default_factory=dict)  # stratum -> share of the week's outputs
+
+
+@dataclass
+class Signal:
+    direction: str  # "worse" or "better", in the rate's own direction
+    text: str
 
 
 @dataclass
@@ -45,14 +188,36 @@ class Line:
     baseline: float | None
     baseline_set: bool
     weeks: list[Week]
-    status: str = "no data"
-    reasons: list[str] = field(default_factory=list)
+    selected: int | None = None  # index in weeks of the judged week
+    status: str = "nodata"  # css key: critical, within, unshown, nodata
+    verdict: str = "no data"  # the status in words
+    explanation: str = ""  # the limit behind the verdict, or what is missing
+    finality: str = ""  # FINAL, CERTAIN or WAITING
+    signals: list[Signal] = field(default_factory=list)
     change: Any = None
+    change_since: str | None = None
     cusum_strata: list[str] = field(default_factory=list)
+    small: list[dict[str, Any]] = field(default_factory=list)  # small strata behind the weighted figure
 
     @property
     def current(self) -> Week | None:
-        return next((w for w in reversed(self.weeks) if w.estimate), None)
+        """The judged week, if this rate has a figure in it."""
+        if self.selected is None:
+            return None
+        week = self.weeks[self.selected]
+        return week if week.estimate else None
+
+    @property
+    def watch(self) -> bool:
+        return any(s.direction == "worse" for s in self.signals)
+
+    @property
+    def change_word(self) -> str | None:
+        return change_direction(self)
+
+    @property
+    def reasons(self) -> list[str]:
+        return [f"{s.direction}: {s.text}" for s in self.signals]
 
 
 def configured(project) -> list[ScorecardMetric]:
@@ -64,27 +229,40 @@ def configured(project) -> list[ScorecardMetric]:
             for i, (m, t, g) in enumerate(DEFAULT_SCORECARD)]
 
 
-def lines(project, runs_with_data: list[tuple[Any, dict]], risk: dict[str, float]) -> list[Line]:
-    """runs_with_data: (run, metrics data) in week order, oldest first; risk: stratum -> weight."""
+def lines(project, runs_with_data: list[tuple[Any, dict]], risk: dict[str, float], *,
+          week: str | None = None) -> list[Line]:
+    """runs_with_data: (run, metrics data) in week order, oldest first; risk: stratum -> weight;
+    week: the week to judge (default: the latest with a final label)."""
+    runs_with_data = [(run, data) for run, data in runs_with_data if has_labels(data)]
+    names = [str(run.week) for run, _ in runs_with_data]
+    week = week if week in names else default_week(runs_with_data)
+    selected = names.index(week) if week is not None else None
     found = []
     for config in configured(project):
-        weeks = []
-        for run, data in runs_with_data:
-            entry = (data.get("rates") or {}).get(config.metric) or {}
-            weeks.append(Week(str(run.week), entry.get("weighted"), entry.get("naive"), entry.get("strata") or {}))
-        label = next((d["rates"][config.metric]["label"] for _, d in runs_with_data if config.metric in d.get("rates", {})),
-                     NAMES.get(config.metric, config.metric))
-        higher_is_better = any(d["rates"][config.metric].get("higher_is_better") for _, d in runs_with_data
-                               if config.metric in d.get("rates", {}))
+        weeks = [_week(run, data, config.metric) for run, data in runs_with_data]
+        known = [d["rates"][config.metric] for _, d in runs_with_data if config.metric in d.get("rates", {})]
+        label = known[0]["label"] if known else NAMES.get(config.metric, config.metric)
+        higher_is_better = any(entry.get("higher_is_better") for entry in known)
         line = Line(config.metric, label, higher_is_better, config.threshold, config.guardrail, config.baseline,
-                    config.baseline is not None, weeks)
+                    config.baseline is not None, weeks, selected)
         if line.baseline is None:
-            first = [w.estimate["value"] for w in weeks if w.estimate][:BASELINE_WEEKS]
+            first = [w.estimate["value"] for w in weeks if w.estimate and w.complete][:BASELINE_WEEKS]
             line.baseline = sum(first) / len(first) if first else None
         _control_limits(line)
         _judge(line, risk)
         found.append(line)
     return found
+
+
+def _week(run, data: dict[str, Any], metric: str) -> Week:
+    entry = (data.get("rates") or {}).get(metric) or {}
+    population = data.get("population") or 0
+    return Week(
+        str(run.week), entry.get("weighted"), entry.get("naive"), entry.get("strata") or {},
+        complete=is_complete(data), items=data.get("items_final", 0), drawn=items_drawn(data),
+        coverage=covered_share(data), confidence=run.plan.confidence,
+        counts=stratum_counts(data, entry) if entry.get("weighted") else [],
+        shares={s["name"]: s["population"] / population for s in data.get("strata") or () if population})
 
 
 def _estimate(data: dict[str, Any]) -> sampling.Estimate:
@@ -102,33 +280,118 @@ def _control_limits(line: Line) -> None:
         week.lcl, week.ucl = lcl, ucl
 
 
+def _pct(value: float) -> str:
+    """A rate in words: one decimal, two for small rates (0.35 %, not 0.3 %)."""
+    return f"{value * 100:.{2 if value < 0.01 else 1}f} %"
+
+
+def _complement(counts: Sequence[sampling.StratumCount]) -> list[sampling.StratumCount]:
+    return [sampling.StratumCount(c.name, c.population, c.sampled, c.sampled - c.positives) for c in counts]
+
+
+def _upper_limit(counts, threshold: float, confidence: float) -> float:
+    """The upper limit budget_verdict compares with `threshold` (it works on the complement above one half)."""
+    if threshold > 0.5:
+        return 1 - sampling.rise_bound(_complement(counts), confidence=confidence)
+    return sampling.budget_bound(counts, confidence=confidence)
+
+
+def _lower_limit(counts, threshold: float, confidence: float) -> float:
+    """The lower limit rise_verdict compares with `threshold`."""
+    if threshold >= 0.5:
+        return 1 - sampling.budget_bound(_complement(counts), confidence=confidence)
+    return sampling.rise_bound(counts, confidence=confidence)
+
+
+def verdict(counts: Sequence[sampling.StratumCount], threshold: float, *, higher_is_better: bool,
+            confidence: float) -> tuple[str, float, float]:
+    """("critical" | "within" | "unshown", lower, upper) for the rate against its threshold, on the
+    "bad" side: the rate itself where higher is worse, the failures (1 - rate) where higher is
+    better. lower / upper are the limits the verdicts compared, on that side."""
+    bad = _complement(counts) if higher_is_better else list(counts)
+    limit = 1 - threshold if higher_is_better else threshold
+    if limit <= 0:  # no errors allowed: never shown under, over as soon as one is seen
+        over, under = any(c.positives for c in bad), False
+    elif limit >= 1:
+        over, under = False, True
+    else:
+        over = sampling.rise_verdict(bad, limit, confidence=confidence)
+        under = not over and sampling.budget_verdict(bad, limit, confidence=confidence)
+    lower = _lower_limit(bad, min(max(limit, 1e-9), 1 - 1e-9), confidence)
+    upper = _upper_limit(bad, min(max(limit, 1e-9), 1 - 1e-9), confidence)
+    return ("critical" if over else "within" if under else "unshown"), lower, upper
+
+
 def _judge(line: Line, risk: dict[str, float]) -> None:
-    weeks = [w for w in line.weeks if w.estimate]
-    if not weeks:
+    week = line.current
+    if week is None:
         return
-    current = weeks[-1].estimate
-    sign = -1 if line.higher_is_better else 1  # compare "worse" as "higher"
-    worse_bound = current["upper"] if line.higher_is_better else current["lower"]
-    if sign * (worse_bound - line.threshold) > 0:
-        line.status = "critical"
-        line.reasons.append("the whole interval is on the wrong side of the threshold")
-        return
-    line.status = "within"
+    state, lower, upper = verdict(week.counts, line.threshold, higher_is_better=line.higher_is_better,
+                                  confidence=week.confidence)
+    line.status = state
+    undecided = "not shown either way yet" if not week.complete else "not shown either way"
+    cannot = "cannot yet show" if not week.complete else "cannot show"
+    confidence = f"{week.confidence:.0%} confidence"
+    t = _pct(line.threshold)
+    if line.higher_is_better:  # limits on failures: the rate is above 1 - upper, below 1 - lower
+        floor, ceiling = 1 - upper, 1 - lower
+        line.verdict = {"critical": "under the minimum", "within": "above the minimum (shown)",
+                        "unshown": undecided}[state]
+        line.explanation = {
+            "critical": f"shown to be below {t}: the rate is below {_pct(ceiling)} with {confidence}",
+            "within": f"shown to be above {t}: the rate is above {_pct(floor)} with {confidence}",
+            "unshown": f"the reviewed items {cannot} it is above {t}: the rate is above {_pct(floor)} "
+                       f"with {confidence}"}[state]
+    else:
+        line.verdict = {"critical": "over budget", "within": "within budget (shown)", "unshown": undecided}[state]
+        line.explanation = {
+            "critical": f"shown to be above {t}: the rate is above {_pct(lower)} with {confidence}",
+            "within": f"shown to be under {t}: the rate is below {_pct(upper)} with {confidence}",
+            "unshown": f"the reviewed items {cannot} it is under {t}: the rate is below {_pct(upper)} "
+                       f"with {confidence}"}[state]
+    unreviewed = [c.name for c in week.counts if c.sampled == 0]
+    if state == "unshown" and unreviewed:
+        line.explanation += (f"; no final label yet in {', '.join(unreviewed)}, taken at "
+                             + ("its" if len(unreviewed) == 1 else "their") + " worst")
+    line.finality = FINAL if week.complete else CERTAIN if state != "unshown" else WAITING
+    line.small = [{"name": name, "n": cell["n"], "positives": cell["positives"], "share": week.shares.get(name)}
+                  for name, cell in week.strata.items() if cell["n"] < SMALL_STRATUM and cell["positives"] > 0]
+    if week.complete:
+        _signals(line, risk)
+
+
+def _signals(line: Line, risk: dict[str, float]) -> None:
+    """Guardrail, week-over-week change and CUSUM, on complete weeks only."""
+    complete = [w for w in line.weeks[: line.selected + 1] if w.estimate and w.complete]
+    current = complete[-1].estimate
+    sign = -1 if line.higher_is_better else 1  # "worse" as "higher"
     if line.guardrail is not None and sign * (current["value"] - line.guardrail) > 0:
-        line.reasons.append("the estimate crossed the guardrail")
-    if len(weeks) >= 2:
-        line.change = sampling.change_test(_estimate(weeks[-2].estimate), _estimate(current))
-        if line.change.p_value < SIGNIFICANCE and sign * line.change.difference > 0:
-            line.reasons.append(f"a significant change since {weeks[-2].week} (p = {line.change.p_value:.3f})")
-    line.cusum_strata = _cusum_signals(line, risk)
+        side = "below" if line.higher_is_better else "above"
+        line.signals.append(Signal("worse", f"{_pct(current['value'])} is {side} the guardrail {_pct(line.guardrail)}"))
+    if len(complete) >= 2:
+        previous = complete[-2]
+        line.change, line.change_since = sampling.change_test(_estimate(previous.estimate), _estimate(current)), previous.week
+        if line.change.p_value < SIGNIFICANCE and line.change.difference != 0:
+            direction = "worse" if sign * line.change.difference > 0 else "better"
+            line.signals.append(Signal(direction, f"a significant change since {previous.week} "
+                                                  f"({line.change.difference * 100:+.2f} pts, p = {line.change.p_value:.3f})"))
+    line.cusum_strata = _cusum_signals(line, complete, risk)
     if line.cusum_strata:
-        line.reasons.append("CUSUM signal in " + ", ".join(line.cusum_strata))
-    if line.reasons:
-        line.status = "rising"
+        line.signals.append(Signal("worse", "CUSUM signal in " + ", ".join(line.cusum_strata)))
 
 
-def _cusum_signals(line: Line, risk: dict[str, float]) -> list[str]:
-    """High-risk strata whose weekly binomial CUSUM (unweighted: one stratum is one SRS) signals now."""
+def change_direction(line: Line) -> str | None:
+    """"worse", "better" or "no clear change" for the week-over-week change, in the rate's own direction."""
+    if line.change is None:
+        return None
+    if line.change.p_value >= SIGNIFICANCE or line.change.difference == 0:
+        return "no clear change"
+    return "worse" if (line.change.difference > 0) != line.higher_is_better else "better"
+
+
+def _cusum_signals(line: Line, weeks: list[Week], risk: dict[str, float]) -> list[str]:
+    """High-risk strata whose weekly binomial CUSUM (unweighted: one stratum is one SRS) signals
+    in the last of `weeks` (the complete weeks up to the judged one)."""
     if line.baseline is None:
         return []
     p0, p1 = line.baseline, line.threshold
@@ -140,7 +403,7 @@ def _cusum_signals(line: Line, risk: dict[str, float]) -> list[str]:
     high = [name for name, weight in risk.items() if weight > 1]
     signals = []
     for name in high:
-        series = [w.strata.get(name) for w in line.weeks]
+        series = [w.strata.get(name) for w in weeks]
         if not series or series[-1] is None:
             continue  # nothing from this stratum this week
         counts = [s for s in series if s]

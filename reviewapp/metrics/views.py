@@ -20,35 +20,39 @@ from .models import ScorecardMetric
 
 
 def _runs_with_metrics(project) -> tuple[list, list]:
-    runs = list(AuditRun.objects.filter(project=project).order_by("week_start"))
+    runs = list(AuditRun.objects.filter(project=project).select_related("plan").order_by("week_start"))
     rows = [actions.metrics_for(run) for run in runs]
     return runs, rows
 
 
 @require_GET
 def scorecard_page(request: HttpRequest, slug: str) -> HttpResponse:
+    """One week judged (?week=2026-W47, default the latest with a final label); every number is that week's."""
     project = lead_project_for(request, slug)
     runs, rows = _runs_with_metrics(project)
-    with_data = [(run, row.data) for run, row in zip(runs, rows) if row.data]
+    with_data = [(run, row.data) for run, row in zip(runs, rows) if scorecard.has_labels(row.data)]
+    judged = scorecard.pick_week(with_data, request.GET.get("week"))
     risk = {s["name"]: s["risk_weight"] for _, data in with_data for s in data["strata"]}
-    lines = scorecard.lines(project, with_data, risk)
-    charts = [trend_chart([w.week for w in line.weeks], *_series(line), title=line.label, threshold=line.threshold,
-                          guardrail=line.guardrail, lcl=[w.lcl for w in line.weeks], ucl=[w.ucl for w in line.weeks])
-              for line in lines]
-    latest = with_data[-1] if with_data else None
-    strata = [s["name"] for s in latest[1]["strata"]] if latest else []
+    lines = scorecard.lines(project, with_data, risk, week=judged.week if judged else None)
     return render(request, "metrics/scorecard.html", {
-        "project": project, "can_lead": True, "lines": lines, "charts": charts, "latest": latest, "strata": strata,
-        "breakdown": [(line, [line.current.strata.get(name) if line.current else None for name in strata])
-                      for line in lines],
-        "runs": list(zip(runs, rows)), "configured": ScorecardMetric.objects.filter(project=project).exists(),
+        "project": project, "can_lead": True, "lines": lines, "charts": [_trend(line) for line in lines],
+        "judged": judged, "other_weeks": [str(run.week) for run, _ in with_data if not judged or str(run.week) != judged.week],
+        "small_stratum": scorecard.SMALL_STRATUM, "configured": ScorecardMetric.objects.filter(project=project).exists(),
+        "breakdown": [(line, [line.current.strata.get(name) if line.current else None for name in judged.strata])
+                      for line in lines] if judged else [],
+        "runs": [(run, row, scorecard.review_state(row.data)) for run, row in zip(runs, rows)],
     })
 
 
-def _series(line) -> tuple[list, list, list]:
-    return ([w.estimate["value"] if w.estimate else None for w in line.weeks],
-            [w.estimate["lower"] if w.estimate else None for w in line.weeks],
-            [w.estimate["upper"] if w.estimate else None for w in line.weeks])
+def _trend(line) -> str:
+    """The line's weeks with a figure, each point and the band with a hover value."""
+    weeks = [w for w in line.weeks if w.estimate]
+    return trend_chart(
+        [w.week for w in weeks], [w.estimate["value"] for w in weeks], [w.estimate["lower"] for w in weeks],
+        [w.estimate["upper"] for w in weeks], title=line.label, threshold=line.threshold, guardrail=line.guardrail,
+        lcl=[w.lcl for w in weeks], ucl=[w.ucl for w in weeks], items=[w.items for w in weeks],
+        notes=["" if w.complete else f"in progress: {w.items} of {w.drawn} items" for w in weeks],
+        selected=next((i for i, w in enumerate(weeks) if w is line.current), None))
 
 
 @require_GET
