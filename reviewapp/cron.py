@@ -7,5 +7,6 @@ from rq import cron
 
 from reviewapp.audits.tasks import weekly_draw_job
 
-# Monday 02:00 UTC: every project's audit of the ISO week that just ended.
-cron.register(weekly_draw_job, queue_name="default", cron="0 2 * * 1", name="weekly-audit-draw")
+# Every hour: each project's audit of the latest ISO week whose grace period for late arrivals is
+# over, once (a week ends at midnight in its plan's time zone, and is due grace_hours later).
+cron.register(weekly_draw_job, queue_name="default", cron="0 * * * *", name="weekly-audit-draw")

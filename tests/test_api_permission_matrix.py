@@ -1,6 +1,6 @@
 """Every API operation, for every caller, generated from the OpenAPI schema: a new endpoint cannot
 escape it. No token: 401. A token of another project, or a person outside the project: 403 or
-404, never data. A reviewer on an export endpoint (leads only): 403. A QA lead of the project:
+404, never data. A reviewer on an export or audit-drawing endpoint (leads only): 403. A QA lead of the project:
 through the door (whatever the operation then says about the request itself)."""
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from reviewapp.review import actions
 from tests.helpers import make_user, record
 from tests.review.conftest import drawn_run
 
-LEAD_ONLY = ("/exports",)
+LEAD_ONLY = ("/exports", "/audits")
 
 
 def operations() -> list[tuple[str, str]]:
@@ -44,7 +44,12 @@ def request(client, method: str, path: str, world, token: str | None):
     url = (path.replace("{project}", "support").replace("{item_id}", str(world["item"]))
            .replace("{version}", str(world["version"])).replace("{name}", "jsonl"))
     headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
-    body = orjson.dumps([record("matrix-1")]) if path.endswith("/outputs") else orjson.dumps({"answers": {}})
+    if path.endswith("/outputs"):
+        body = orjson.dumps([record("matrix-1")])
+    elif path.endswith("/audits"):  # a valid body: the door is what is tested, not the schema
+        body = orjson.dumps({"week": "2026-W47", "early": True})
+    else:
+        body = orjson.dumps({"answers": {}})
     if method == "GET":
         return client.get(url, **headers)
     return client.post(url, data=body, content_type="application/json", **headers)

@@ -7,9 +7,13 @@ below a per-stratum threshold set a few standard deviations above n_h / N_h of t
 The n_h smallest keys of a stratum are among its candidates whenever it has at least n_h of
 them (else that stratum is read in full, in key order, which in practice never happens), so the
 sample is exactly sampling.draw() for the same ids: simple random sampling without replacement
-within strata, identical on SQLite and PostgreSQL. Everything is written in one transaction,
-and a database constraint allows one run per project and ISO week, so a rerun, a second worker
-or a killed job never leaves a duplicate or a partial run. The seed is the project's, fixed:
+within strata, identical on SQLite and PostgreSQL. Counting, selecting and writing happen in one
+transaction over one snapshot (REPEATABLE READ on PostgreSQL; SQLite's write transaction), so
+outputs arriving meanwhile are either in the populations and candidates both or in neither: the
+run's frame. A database constraint allows one run per project and ISO week, so a rerun, a second
+worker or a killed job never leaves a duplicate or a partial run. When a week may be drawn is
+lifecycle.py's business: draw_audit refuses future and empty weeks, and weeks still open or in
+their grace period unless early=True. The seed is the project's, fixed:
 weeks are independent because their outputs differ, and nobody can re-roll a week until its
 sample looks better.
 """
@@ -17,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import math
+from contextlib import contextmanager
 from datetime import datetime
 
 from django.db import IntegrityError, connection, transaction
@@ -28,16 +33,13 @@ from reviewapp.ingest.models import Output
 from reviewapp.projects.models import Project
 from sampling.draws import KEY_BITS
 
-from . import planning
+from . import lifecycle, planning
+from .lifecycle import DrawRefused, NoPlan  # noqa: F401 (callers catch them from here)
 from .models import AuditItem, AuditRun, SamplingPlan
 from .strata import stratum_expression
 from .weeks import IsoWeek
 
 logger = logging.getLogger("reviewapp.audits")
-
-
-class NoPlan(Exception):
-    pass
 
 
 def week_outputs(project: Project, plan: SamplingPlan, week: IsoWeek):
@@ -52,25 +54,34 @@ def populations(project: Project, plan: SamplingPlan, week: IsoWeek) -> dict[str
     return {row["stratum"]: row["n"] for row in rows}
 
 
-def draw_audit(*, project: Project, week: IsoWeek, requested_by=None, now: datetime | None = None) -> tuple[AuditRun, bool]:
-    """Draw the project's audit for an ISO week; return (run, created). An existing run is returned as is."""
+def draw_audit(*, project: Project, week: IsoWeek, requested_by=None, now: datetime | None = None,
+               early: bool = False) -> tuple[AuditRun, bool]:
+    """Draw the project's audit for an ISO week; return (run, created). An existing run is returned as is.
+
+    Raises NoPlan, or DrawRefused for a future or empty week, and for a week still open or in its
+    grace period for late arrivals unless `early` (the run then records drawn_early). `now` is the
+    draw time: it closes the run's frame and decides where the week stands."""
     existing = AuditRun.objects.filter(project=project, iso_year=week.year, iso_week=week.week).first()
     if existing:
         return existing, False
     plan = SamplingPlan.current(project)
     if plan is None:
         raise NoPlan(f"project {project.slug!r} has no sampling plan yet")
-    counts = populations(project, plan, week)
-    fig = planning.figures(plan, counts)
-    chosen = _sample(project, plan, week, fig.allocation, counts)
-    weights = {s.name: s.weight for s in fig.strata}
+    now = now or timezone.now()
+    status = lifecycle.week_status(project, week, plan=plan, now=now, run=None)
+    lifecycle.check_drawable(status, early=early)
     start, end = week.bounds(plan.time_zone)
     try:
-        with transaction.atomic():
+        with _one_snapshot():
+            counts = populations(project, plan, week)
+            fig = planning.figures(plan, counts)
+            chosen = _sample(project, plan, week, fig.allocation, counts)
+            weights = {s.name: s.weight for s in fig.strata}
             run = AuditRun.objects.create(
                 project=project, iso_year=week.year, iso_week=week.week, plan=plan, seed=str(project.sampling_seed),
                 week_start=start, week_end=end, populations=counts, allocation=fig.allocation,
-                required=fig.required, capped=fig.capped, requested_by=requested_by, created_at=now or timezone.now(),
+                required=fig.required, capped=fig.capped, requested_by=requested_by, created_at=now,
+                drawn_early=status.early_only,
             )
             AuditItem.objects.bulk_create(
                 _items(run, plan, chosen, fig.allocation, counts, weights), batch_size=1000
@@ -81,8 +92,33 @@ def draw_audit(*, project: Project, week: IsoWeek, requested_by=None, now: datet
     except IntegrityError:
         # Another worker drew this week between our check and our insert: theirs stands.
         return AuditRun.objects.get(project=project, iso_year=week.year, iso_week=week.week), False
-    logger.info("drew %s: %d of %d outputs", run, run.size, run.population)
+    logger.info("drew %s: %d of %d outputs%s", run, run.size, run.population, " (early)" if run.drawn_early else "")
     return run, True
+
+
+@contextmanager
+def _one_snapshot():
+    """A transaction whose reads all see one snapshot: the populations and the candidates then
+    describe the same outputs even while ingest writes to the week (an early draw of a live week).
+    SQLite's write transactions (BEGIN IMMEDIATE here) already are; PostgreSQL's READ COMMITTED
+    default takes a snapshot per statement, so the draw asks for REPEATABLE READ. Inside a
+    caller's transaction the isolation level is theirs (it cannot change once a transaction began)."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        with transaction.atomic():
+            yield
+        return
+    from psycopg import IsolationLevel
+
+    connection.ensure_connection()
+    raw = connection.connection
+    before = raw.isolation_level
+    raw.isolation_level = IsolationLevel.REPEATABLE_READ  # psycopg starts the next transaction with it
+    try:
+        with transaction.atomic():
+            yield
+    finally:
+        if not raw.closed:
+            raw.isolation_level = before
 
 
 def _id_order():

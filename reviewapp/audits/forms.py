@@ -4,8 +4,9 @@ import json
 
 from django import forms
 
-from .models import SamplingPlan
+from .models import DEFAULT_GRACE_HOURS, MAX_GRACE_HOURS, SamplingPlan
 from .strata import StrataError, parse_rules
+from .weeks import IsoWeek
 
 
 class StrataField(forms.CharField):
@@ -30,17 +31,34 @@ class StrataField(forms.CharField):
 
 class SamplingPlanForm(forms.ModelForm):
     strata = StrataField(required=False, help_text="First match wins; outputs no rule matches form the stratum 'other'.")
+    grace_hours = forms.IntegerField(
+        required=False, min_value=0, max_value=MAX_GRACE_HOURS, label="Grace period for late arrivals (hours)",
+        help_text=f"A week is drawn this long after it ends, so late outputs are still audited (empty: {DEFAULT_GRACE_HOURS})",
+    )
 
     class Meta:
         model = SamplingPlan
         fields = [
             "goal", "confidence", "margin", "expected_rate", "max_rate", "allowed_errors", "baseline_rate",
             "alert_rate", "power", "strata", "allocation_method", "overlap_share", "overlap_reviewers", "capacity",
-            "time_zone",
+            "time_zone", "grace_hours",
         ]
         widgets = {name: forms.NumberInput(attrs={"step": "any"}) for name in
                    ("confidence", "margin", "expected_rate", "max_rate", "baseline_rate", "alert_rate", "power", "overlap_share")}
 
+    def clean_grace_hours(self) -> int:
+        value = self.cleaned_data.get("grace_hours")
+        return DEFAULT_GRACE_HOURS if value is None else value
+
 
 class DrawForm(forms.Form):
     week = forms.RegexField(regex=r"^\d{4}-W\d{2}$", error_messages={"invalid": "Use an ISO week like 2026-W47."})
+    early = forms.BooleanField(
+        required=False, label="Draw before the week's outputs are all in: outputs arriving later will not be audited",
+    )
+
+    def clean_week(self) -> IsoWeek:
+        try:
+            return IsoWeek.parse(self.cleaned_data["week"])
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from None

@@ -13,6 +13,9 @@ from reviewapp.projects.models import Project
 from .strata import StrataError, StratumRule, parse_rules
 from .weeks import IsoWeek
 
+DEFAULT_GRACE_HOURS = 6
+MAX_GRACE_HOURS = 168  # a week: the week before last is then always past its grace (see lifecycle.latest_due_week)
+
 
 def _rate(default: float, **kwargs) -> models.FloatField:
     return models.FloatField(default=default, validators=[MinValueValidator(0.0001), MaxValueValidator(0.9999)], **kwargs)
@@ -56,6 +59,10 @@ class SamplingPlan(models.Model):
     overlap_reviewers = models.PositiveSmallIntegerField(default=2, validators=[MinValueValidator(2), MaxValueValidator(10)])
     capacity = models.PositiveIntegerField(null=True, blank=True, help_text="Reviews the team can do per week")
     time_zone = models.CharField(max_length=64, default="UTC", help_text="ISO weeks start on Monday 00:00 here")
+    grace_hours = models.PositiveSmallIntegerField(
+        "grace period for late arrivals (hours)", default=DEFAULT_GRACE_HOURS, validators=[MaxValueValidator(MAX_GRACE_HOURS)],
+        help_text="A week is drawn this long after it ends, so outputs that arrive late are still audited",
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -124,6 +131,10 @@ class AuditRun(models.Model):
     reviews_needed = models.PositiveIntegerField(default=0, help_text="Reviews the drawn items need in all")
     capped = models.BooleanField(default=False, help_text="The reviewer capacity cut the sample")
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    drawn_early = models.BooleanField(
+        default=False, help_text="Drawn before the week's grace period for late arrivals was over, on purpose",
+    )
+    # The draw time closes the run's frame: outputs of the week stored after it are never audited.
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -13,7 +13,7 @@ from reviewapp.projects.access import LEADS, lead_project_for, project_for
 from reviewapp.review.filters import AuditItemFilter
 from reviewapp.tables import KnownCountPaginator, export_response, exporting
 
-from . import actions, planning, tasks
+from . import actions, lifecycle, planning, tasks
 from .forms import DrawForm, SamplingPlanForm
 from .models import AuditRun, SamplingPlan
 from .tables import AuditItemTable
@@ -70,10 +70,13 @@ def run_list(request: HttpRequest, slug: str) -> HttpResponse:
     runs = {(r.iso_year, r.iso_week): r for r in project.audit_runs.select_related("plan")[:52]}
     weeks = []
     if plan:
-        this_week = IsoWeek.containing(timezone.now(), plan.time_zone)
+        now = timezone.now()
+        this_week = IsoWeek.containing(now, plan.time_zone)
         for back in range(0, 6):
             week = this_week.shift(-back)
-            weeks.append({"week": week, "current": back == 0, "run": runs.get((week.year, week.week))})
+            status = lifecycle.week_status(project, week, plan=plan, now=now, run=runs.get((week.year, week.week)))
+            weeks.append({"week": week, "status": status, "run": status.run,
+                          "late": lifecycle.late_arrivals(status.run) if status.run else 0})
     context = {"project": project, "plan": plan, "weeks": weeks, "runs": list(runs.values()),
                "can_draw": project.role_of(request.user) in LEADS}
     return render(request, "audits/run_list.html", context)
@@ -81,15 +84,31 @@ def run_list(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_POST
 def run_draw(request: HttpRequest, slug: str) -> HttpResponse:
+    """Check the week now, so the lead hears why not at once; the draw itself runs as a job."""
     project = lead_project_for(request, slug)
+    back = redirect("reviewapp:run-list", project.slug)
     form = DrawForm(request.POST)
-    if not form.is_valid() or SamplingPlan.current(project) is None:
-        messages.error(request, "Choose an ISO week, and save a sampling plan first.")
-        return redirect("reviewapp:run-list", project.slug)
-    jobs.enqueue(tasks.draw_audit_job, project.pk, form.cleaned_data["week"], request.user.pk)
-    messages.info(request, f"Drawing the audit of {form.cleaned_data['week']}"
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return back
+    week, early = form.cleaned_data["week"], form.cleaned_data["early"]
+    try:
+        status = lifecycle.week_status(project, week)
+        lifecycle.check_drawable(status, early=early)
+    except lifecycle.NoPlan:
+        messages.error(request, "Save a sampling plan first.")
+        return back
+    except lifecycle.DrawRefused as refused:
+        hint = " To draw it anyway, tick the confirmation." if refused.status.early_only else ""
+        messages.error(request, f"{refused}{hint}")
+        return back
+    if status.run:
+        messages.info(request, status.message)
+        return back
+    jobs.enqueue(tasks.draw_audit_job, project.pk, str(week), request.user.pk, early)
+    messages.info(request, f"Drawing the audit of {week}{' early' if status.early_only else ''}"
                   + ("…" if jobs.describe_mode().startswith("background jobs go") else "."))
-    return redirect("reviewapp:run-list", project.slug)
+    return back
 
 
 @require_GET
@@ -107,5 +126,5 @@ def run_detail(request: HttpRequest, slug: str, year: int, week: int) -> HttpRes
     strata = [{"name": name, "population": run.populations.get(name, 0), "size": n,
                "probability": n / run.populations[name] if run.populations.get(name) else 0}
               for name, n in run.allocation.items()]
-    return render(request, "audits/run_detail.html",
-                  {"project": project, "run": run, "table": table, "strata": strata, "filter": items})
+    return render(request, "audits/run_detail.html", {"project": project, "run": run, "table": table, "strata": strata,
+                                                      "filter": items, "late": lifecycle.late_arrivals(run)})

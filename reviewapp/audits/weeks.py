@@ -25,7 +25,10 @@ class IsoWeek:
         match = _WEEK.match(text.strip())
         if not match:
             raise ValueError(f"{text!r} is not an ISO week like 2026-W47")
-        return cls(int(match[1]), int(match[2]))
+        try:
+            return cls(int(match[1]), int(match[2]))
+        except ValueError:
+            raise ValueError(f"{text!r} is not an ISO week: {match[1]} has no week {int(match[2])}") from None
 
     @classmethod
     def containing(cls, moment: datetime, time_zone: str = "UTC") -> IsoWeek:

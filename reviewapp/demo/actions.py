@@ -72,8 +72,10 @@ def seed_demo(*, seed: int, n: int, now: datetime, on_chunk=None) -> DemoSummary
     report = ingest(project=project, records=records, on_chunk=on_chunk)
     # The weeks before this one are drawn, so leads find history; reviewers find last week's queue
     # waiting, partly done, and leads can draw this week's. Only new runs get simulated reviews.
+    # Seeded in the first hours of a Monday, last week is still in its grace period for late
+    # arrivals: the demo draws it anyway (early=True), and the run says it was drawn early.
     last = previous_week(SamplingPlan.current(project), now)
-    drawn = [draw_audit(project=project, week=last.shift(-k), now=now) for k in reversed(range(HISTORY_WEEKS))]
+    drawn = [draw_audit(project=project, week=last.shift(-k), now=now, early=True) for k in reversed(range(HISTORY_WEEKS))]
     new = [run for run, created in drawn if created]
     users = {user.username: user for user in get_user_model().objects.filter(memberships__project=project)}
     simulate(project, new, [users[name] for name, role in DEMO_USERS if role == Membership.Role.REVIEWER],

@@ -60,9 +60,11 @@ def test_a_stratum_smaller_than_its_allocation_is_taken_whole(project_a, plan):
 
 
 @pytest.mark.django_db
-def test_an_empty_week_gives_an_empty_run(project_a, plan):
-    run, created = draw(project_a)
-    assert created and run.population == 0 and run.size == 0 and not run.items.exists()
+def test_an_empty_week_is_refused_and_makes_no_run(project_a, plan):
+    with pytest.raises(actions.DrawRefused, match="2026-W47 has no outputs: there is nothing to audit") as refused:
+        draw(project_a)
+    assert refused.value.reason == "empty"
+    assert not AuditRun.objects.exists()
 
 
 @pytest.mark.django_db
@@ -81,8 +83,10 @@ def test_outputs_outside_the_week_are_not_drawn(project_a, plan):
 
     add_outputs(project_a, {("billing", "low"): 50}, start=MONDAY - timedelta(days=1), prefix="before")
     add_outputs(project_a, {("billing", "low"): 50}, start=MONDAY + timedelta(days=7), prefix="after")
+    add_outputs(project_a, {("billing", "low"): 30}, prefix="inside")
     run, _ = draw(project_a)
-    assert run.population == 0
+    assert run.population == 30
+    assert set(run.items.values_list("output__external_id", flat=True)) <= {f"inside{i}" for i in range(30)}
 
 
 @pytest.mark.django_db

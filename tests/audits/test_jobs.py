@@ -34,15 +34,20 @@ def test_the_draw_job_runs_once_on_an_rq_worker(settings, redis_url, project_a):
 
 
 @pytest.mark.django_db
-def test_the_weekly_job_draws_the_week_that_just_ended_for_every_planned_project(project_a, project_b):
-    SamplingPlan(project=project_a, strata=STRATA).save_as_new_version()
+def test_the_scheduled_job_draws_the_week_that_just_ended_once_its_grace_is_over(project_a, project_b):
+    SamplingPlan(project=project_a, strata=STRATA).save_as_new_version()  # UTC, grace 6 hours
     add_outputs(project_a, {("billing", "medium"): 50})
-    monday_after = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)
-    with mock.patch("django.utils.timezone.now", return_value=monday_after):
+    monday_2am = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)
+    with mock.patch("django.utils.timezone.now", return_value=monday_2am):
+        assert tasks.weekly_draw_job() == []  # W47 is in its grace period; W46 is empty
+    assert not AuditRun.objects.exists()
+    monday_6am = datetime(2026, 11, 23, 6, 0, tzinfo=timezone.utc)
+    with mock.patch("django.utils.timezone.now", return_value=monday_6am):
         tasks.weekly_draw_job()
         tasks.weekly_draw_job()
     runs = AuditRun.objects.all()
     assert [(r.project.slug, str(r.week)) for r in runs] == [("support", str(WEEK))]  # project_b has no plan
+    assert not runs[0].drawn_early and runs[0].created_at == monday_6am and runs[0].requested_by is None
 
 
 def test_the_cron_config_registers_the_weekly_draw():
@@ -56,4 +61,4 @@ def test_the_cron_config_registers_the_weekly_draw():
         importlib.reload(sys.modules["reviewapp.cron"])
     else:
         importlib.import_module("reviewapp.cron")
-    assert [(j["func"], j["cron"]) for j in cron._job_data_registry] == [(tasks.weekly_draw_job, "0 2 * * 1")]
+    assert [(j["func"], j["cron"]) for j in cron._job_data_registry] == [(tasks.weekly_draw_job, "0 * * * *")]

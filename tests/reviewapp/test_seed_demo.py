@@ -54,3 +54,12 @@ def test_it_is_deterministic_and_idempotent():
     assert list(Output.objects.order_by("external_id").values_list("external_id", "output", "occurred_at")) == first
     assert Output.objects.count() == 400
 
+
+
+@pytest.mark.django_db
+def test_seeded_in_the_grace_period_last_week_is_drawn_early_and_says_so():
+    from reviewapp.audits.models import AuditRun
+
+    call_command("seed_demo", "--n", "400", "--now", "2026-11-23T02:00:00+00:00", "--no-progress", stdout=io.StringIO())
+    runs = {str(run.week): run.drawn_early for run in AuditRun.objects.filter(project__slug="demo")}
+    assert runs == {"2026-W45": False, "2026-W46": False, "2026-W47": True}
