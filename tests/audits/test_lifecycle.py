@@ -444,3 +444,20 @@ def test_the_hourly_job_skips_empty_weeks_and_goes_on_with_other_projects(projec
         runs = tasks.weekly_draw_job()
     assert [AuditRun.objects.get(pk=pk).project.slug for pk in runs] == ["claims"]
     assert "scheduled draw of support 2026-W47 skipped: 2026-W47 has no outputs" in caplog.text
+
+
+# -- the setting -----------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_leads_set_the_grace_period_on_the_plan_page_and_empty_means_the_default(lead_client, project_a):
+    from tests.audits.test_views import plan_form
+
+    url = reverse("reviewapp:plan-edit", args=["support"])
+    assert "Grace period for late arrivals (hours)" in lead_client.get(url).content.decode()
+    assert lead_client.post(url, plan_form(grace_hours="24")).status_code == 302
+    assert SamplingPlan.current(project_a).grace_hours == 24
+    assert lead_client.post(url, plan_form(grace_hours="")).status_code == 302
+    assert SamplingPlan.current(project_a).grace_hours == 6
+    page = lead_client.post(url, plan_form(grace_hours="200")).content.decode()
+    assert "Ensure this value is less than or equal to 168." in page and SamplingPlan.current(project_a).version == 2
