@@ -39,12 +39,13 @@ class SamplingPlanForm(forms.ModelForm):
     class Meta:
         model = SamplingPlan
         fields = [
-            "goal", "confidence", "margin", "expected_rate", "max_rate", "allowed_errors", "baseline_rate",
+            "goal", "confidence", "margin", "expected_rate", "max_rate", "good_rate", "baseline_rate",
             "alert_rate", "power", "strata", "allocation_method", "overlap_share", "overlap_reviewers", "capacity",
             "time_zone", "grace_hours",
         ]
         widgets = {name: forms.NumberInput(attrs={"step": "any"}) for name in
-                   ("confidence", "margin", "expected_rate", "max_rate", "baseline_rate", "alert_rate", "power", "overlap_share")}
+                   ("confidence", "margin", "expected_rate", "max_rate", "good_rate", "baseline_rate", "alert_rate", "power",
+                    "overlap_share")}
 
     def clean_grace_hours(self) -> int:
         value = self.cleaned_data.get("grace_hours")

@@ -31,7 +31,8 @@ class SamplingPlan(models.Model):
         CHANGE = "change", "Detect a rise from the baseline error rate"
 
     class Method(models.TextChoices):
-        RISK = "risk", "Risk-weighted (Neyman x sqrt(weight))"
+        FLOORED = "floored", "Risk-weighted on an equal-probability floor (recommended)"
+        RISK = "risk", "Risk-weighted (Neyman x sqrt(weight)); starves the bulk"
         NEYMAN = "neyman", "Neyman (by size and spread)"
         PROPORTIONAL = "proportional", "Proportional to volume"
 
@@ -53,7 +54,10 @@ class SamplingPlan(models.Model):
     power = models.FloatField(default=0.8, validators=[MinValueValidator(0.5), MaxValueValidator(0.999)],
                               help_text="The stated chance: of showing a good week under budget, or of catching the rise")
     strata = models.JSONField(default=list, help_text="Stratum rules, first match wins; the rest go to 'other'")
-    allocation_method = models.CharField(max_length=16, choices=Method.choices, default=Method.RISK)
+    allocation_method = models.CharField(
+        max_length=16, choices=Method.choices, default=Method.FLOORED,
+        help_text="Floored: every stratum keeps at least its equal-probability share, risky strata get more "
+                  "(docs/sampling.md compares the designs)")
     overlap_share = models.FloatField(default=0.2, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
                                       help_text="Share of items reviewed blind by several reviewers")
     overlap_reviewers = models.PositiveSmallIntegerField(default=2, validators=[MinValueValidator(2), MaxValueValidator(10)])
@@ -97,6 +101,8 @@ class SamplingPlan(models.Model):
             raise ValidationError({"strata": str(exc)}) from None
         if self.alert_rate <= self.baseline_rate:
             raise ValidationError({"alert_rate": "must be above the baseline rate"})
+        if self.good_rate is not None and self.good_rate >= self.max_rate:
+            raise ValidationError({"good_rate": "must be below the error budget (a good week is under it)"})
         try:
             from zoneinfo import ZoneInfo
 

@@ -29,9 +29,9 @@ def _figures_context(project, plan) -> dict:
     week = _calculator_week(project, plan)
     counts = actions.populations(project, plan, week)
     fig = planning.figures(plan, counts)
-    chart = line_chart(fig.power_curve, title=f"Chance to notice a rise, with {fig.size} items",
-                       x_label="true error rate", y_label=f"alarm at {fig.detection.critical_count}+ errors; dashed: "
-                       f"alert rate" if fig.detection else "", marker=plan.alert_rate) if fig.power_curve else ""
+    chart = line_chart(fig.power_curve, title=f"Chance to show a rise above {fig.detection.baseline:.2%}, with {fig.size} items",
+                       x_label="true error rate (errors spread evenly)", y_label="chance; dashed: alert rate",
+                       marker=plan.alert_rate) if fig.power_curve and fig.detection else ""
     return {"plan": plan, "fig": fig, "words": planning.plain_words(plan, fig), "week": week, "power_chart": chart}
 
 

@@ -8,7 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-import sampling
+from reviewapp.audits import planning
 from reviewapp.audits.models import AuditRun, SamplingPlan
 from tests.audits.conftest import STRATA, WEEK, add_outputs
 from tests.helpers import make_user
@@ -59,12 +59,12 @@ def test_the_preview_moves_with_the_budget(client, lead, project_a):
     with mock.patch("django.utils.timezone.now", return_value=datetime(2026, 11, 25, tzinfo=timezone.utc)):
         loose = client.post(url, plan_form(max_rate="0.02"), HTTP_HX_REQUEST="true").content.decode()
         tight = client.post(url, plan_form(max_rate="0.005"), HTTP_HX_REQUEST="true").content.decode()
-    loose_n = sampling.sample_size_for_budget(0.02, population=1000)
-    tight_n = sampling.sample_size_for_budget(0.005, population=1000)
+    loose_n = planning.required_size(SamplingPlan(strata=STRATA, max_rate=0.02), {"billing": 1000})
+    tight_n = planning.required_size(SamplingPlan(strata=STRATA, max_rate=0.005), {"billing": 1000})
     assert loose_n < tight_n
     assert f"{loose_n} of 1,000 outputs will be reviewed" in loose
     assert f"{tight_n} of 1,000 outputs will be reviewed" in tight
-    assert "<svg" in tight and "Chance to notice a rise" in tight
+    assert "<svg" in tight and "Chance to show a rise" in tight
     assert not SamplingPlan.objects.exists()  # a preview saves nothing
 
 
