@@ -38,16 +38,17 @@ def test_a_tighter_budget_needs_more_items():
     tight = planning.figures(plan(goal="budget", max_rate=0.005), POPULATIONS)
     assert loose.size < tight.size
     strata = library_strata(plan(), POPULATIONS)
-    assert tight.required == sampling.size_for_budget(strata, 0.005, good_rate=0.005 / 4, chance=0.8).total
+    assert tight.required == sampling.size_for_budget(strata, 0.005, good_rate=0.005 / 4, chance=0.8,
+                                                      method="floored").total
 
 
 def test_each_goal_is_sized_on_the_allocation_that_is_drawn():
     p = plan(goal="margin", margin=0.02, expected_rate=0.1)
     assert planning.figures(p, POPULATIONS).required == \
-        sampling.size_for_margin(library_strata(p, POPULATIONS), 0.02, expected_rate=0.1).total
+        sampling.size_for_margin(library_strata(p, POPULATIONS), 0.02, expected_rate=0.1, method="floored").total
     p = plan(goal="change", baseline_rate=0.01, alert_rate=0.04)
     fig = planning.figures(p, POPULATIONS)
-    assert fig.required == sampling.size_for_rise(library_strata(p, POPULATIONS), 0.01, 0.04).total
+    assert fig.required == sampling.size_for_rise(library_strata(p, POPULATIONS), 0.01, 0.04, method="floored").total
     assert fig.detection.power >= 0.8
 
 
@@ -57,8 +58,13 @@ def test_the_risk_allocation_needs_more_than_an_equal_probability_sample_for_a_b
     assert fig.clean_needed > sampling.sample_size_for_budget(0.005, population=5380)
 
 
-def test_risk_weights_raise_the_sampling_fraction_of_risky_strata():
-    fig = planning.figures(plan(goal="budget", max_rate=0.01), POPULATIONS)
+def test_new_plans_allocate_on_an_equal_probability_floor():
+    assert SamplingPlan().allocation_method == "floored"
+
+
+@pytest.mark.parametrize("method", ["risk", "floored"])
+def test_risk_weights_raise_the_sampling_fraction_of_risky_strata(method):
+    fig = planning.figures(plan(goal="budget", max_rate=0.01, allocation_method=method), POPULATIONS)
     fractions = {s.name: s.probability for s in fig.strata}
     assert fractions["medical"] > fractions["billing"] > fractions["other"]
     assert sum(s.size for s in fig.strata) == fig.size
