@@ -29,7 +29,7 @@ from reviewapp.review.models import GoldLabel, Label, LabelSchema
 
 from .catalogue import agreement_level, agreement_value, rates
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: agreement's minimum rule and one-sided bounds; a cache of an older schema is stale
 BOOTSTRAP = 1000
 
 

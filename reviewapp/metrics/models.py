@@ -27,7 +27,13 @@ class RunMetrics(models.Model):
 
     @property
     def stale(self) -> bool:
-        return self.computed_at is None or self.changed_at >= self.computed_at
+        """Labels changed since the numbers were computed, or they were computed by an older
+        version of compute.run_metrics (its SCHEMA_VERSION): either way, compute them again."""
+        from .compute import SCHEMA_VERSION
+
+        if self.computed_at is None or self.changed_at >= self.computed_at:
+            return True
+        return (self.data or {}).get("schema") != SCHEMA_VERSION
 
 
 class ScorecardMetric(models.Model):

@@ -109,3 +109,14 @@ def test_a_recompute_that_dies_midway_leaves_the_last_numbers_and_the_next_one_c
     assert row.data == first.data and row.stale and not row.pending  # the last complete numbers; asked again
     monkeypatch.undo()
     assert metrics.metrics_for(run).data["labels"] == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_numbers_cached_by_an_older_compute_are_recomputed_on_read(project_a):
+    """A cache written under an older SCHEMA_VERSION (e.g. before agreement's minimum rule) is stale."""
+    run = drawn_run(project_a)
+    row = metrics.metrics_for(run)
+    row.data = {**row.data, "schema": 1}
+    row.save(update_fields=["data"])
+    assert RunMetrics.objects.get(run=run).stale
+    assert metrics.metrics_for(run).data["schema"] == 2
