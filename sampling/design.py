@@ -172,6 +172,13 @@ def rise_power(sizes: Mapping[str, int], strata: Iterable[Stratum], baseline_rat
                    threshold=baseline_rate, confidence=confidence, simulations=_simulations)
 
 
+def _normal_guess(null_rate: float, other_rate: float, confidence: float, power: float) -> int:
+    """Where the search starts: the equal-probability n of the one-sided test, normal approximation."""
+    z = stats.norm.isf(1 - confidence) * math.sqrt(null_rate * (1 - null_rate))
+    z += stats.norm.ppf(power) * math.sqrt(other_rate * (1 - other_rate))
+    return math.ceil((z / (other_rate - null_rate)) ** 2)
+
+
 def size_for_budget(
     strata: Iterable[Stratum], max_rate: float, *, good_rate: float | None = None, chance: float = 0.8,
     confidence: float = 0.95, method: str = "risk",
@@ -192,10 +199,7 @@ def size_for_budget(
     def achieved(sizes: dict[str, int], simulations: int = SIMULATIONS) -> float:
         return budget_chance(sizes, strata, max_rate, good_rate, confidence=confidence, _simulations=simulations)
 
-    # Guess: the equal-probability n with the normal approximation of the one-sided test.
-    z = stats.norm.isf(1 - confidence) * math.sqrt(max_rate * (1 - max_rate))
-    z += stats.norm.ppf(chance) * math.sqrt(good_rate * (1 - good_rate))
-    guess = math.ceil((z / (max_rate - good_rate)) ** 2)
+    guess = _normal_guess(max_rate, good_rate, confidence, chance)
     return _finish("budget", strata, method, achieved, chance, guess, spread_rates(strata, good_rate))
 
 
@@ -214,9 +218,7 @@ def size_for_rise(
     def achieved(sizes: dict[str, int], simulations: int = SIMULATIONS) -> float:
         return rise_power(sizes, strata, baseline_rate, alert_rate, confidence=confidence, _simulations=simulations)
 
-    z = stats.norm.isf(1 - confidence) * math.sqrt(baseline_rate * (1 - baseline_rate))
-    z += stats.norm.ppf(power) * math.sqrt(alert_rate * (1 - alert_rate))
-    guess = math.ceil((z / (alert_rate - baseline_rate)) ** 2)
+    guess = _normal_guess(baseline_rate, alert_rate, confidence, power)
     return _finish("rise", strata, method, achieved, power, guess, spread_rates(strata, alert_rate))
 
 
