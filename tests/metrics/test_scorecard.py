@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from reviewapp.metrics.compute import _estimate, _wilson
+from reviewapp.metrics.compute import SCHEMA_VERSION, _estimate, _wilson
 from reviewapp.metrics.models import ScorecardMetric
 from reviewapp.metrics.scorecard import CERTAIN, FINAL, WAITING, configured, lines, pick_week
 from sampling import (
@@ -45,7 +45,7 @@ def week(errors: dict[str, tuple[int, int]], metric: str = "verdict:failure", *,
     strata = [{"name": name, "population": population[name], "drawn": drawn.get(name, 0),
                "final": covered.get(name, (0, 0))[1], "risk_weight": 5.0 if name == "medical" else 1.0}
               for name in population]
-    return {"week": "", "population": sum(population.values()),
+    return {"schema": SCHEMA_VERSION, "week": "", "population": sum(population.values()),
             "covered_population": sum(population[name] for name in covered),
             "items_final": sum(n for _, n in covered.values()), "items": {}, "strata": strata,
             "rates": {metric: entry}}
