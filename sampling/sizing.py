@@ -1,4 +1,9 @@
-"""How many outputs to review: for a margin, for an error budget, or to detect a rise.
+"""How many outputs to review, for an equal-probability sample: a margin, an error budget, a rise.
+
+These are the textbook sizes for a simple random sample of one stratum. They are not what a
+stratified, risk-allocated audit needs for the same claim (its claims rest on its least-sampled
+stratum): sampling.design sizes the design that is drawn, under the verdicts of
+sampling.verdicts, and falls back to these on a single stratum.
 
 Binomial and hypergeometric tails come from scipy.stats; the normal-approximation sample size
 from statsmodels (``samplesize_confint_proportion``). Sizes are rounded up: a sample one item
@@ -31,7 +36,8 @@ def _check_population(population: int | None) -> None:
 def sample_size_for_margin(
     margin: float, *, confidence: float = 0.95, expected_rate: float = 0.5, population: int | None = None
 ) -> int:
-    """Items needed to estimate a rate within +/- ``margin`` at ``confidence`` (Cochran).
+    """Items needed to estimate a rate within +/- ``margin`` at ``confidence`` (Cochran), for an
+    equal-probability sample (sampling.size_for_margin: the drawn design).
 
     n0 = z^2 p (1 - p) / e^2 with z the two-sided normal quantile; with a finite population N,
     n = n0 / (1 + (n0 - 1) / N); rounded up and never above N. Assumes simple random sampling
@@ -96,7 +102,8 @@ def margin_of_allocation(
 def sample_size_for_budget(
     max_rate: float, *, confidence: float = 0.95, allowed_errors: int = 0, population: int | None = None
 ) -> int:
-    """Smallest n such that at most ``allowed_errors`` errors in n show the rate is below ``max_rate``.
+    """Smallest n such that at most ``allowed_errors`` errors in n show the rate is below ``max_rate``,
+    for an equal-probability sample (sampling.size_for_budget / size_for_clean_week: the drawn design).
 
     The claim "rate < p*" at confidence 1 - a holds when P(X <= c | n, p*) <= a, i.e. the
     one-sided Clopper-Pearson upper bound is <= p*. X is binomial(n, p*), or, with a finite
@@ -185,7 +192,8 @@ def sample_size_for_change(
     stable: bool = False,
 ) -> int:
     """Smallest n for which the exact one-sided test at level alpha detects a rise from
-    baseline_rate to alert_rate with at least ``power``.
+    baseline_rate to alert_rate with at least ``power``, for an equal-probability sample
+    (sampling.size_for_rise: the drawn design).
 
     The test alarms at c(n) = min{c : P(X >= c | n, p0) <= alpha} or more errors; its power is
     P(X >= c(n) | n, p1), X binomial, or hypergeometric with round(p N) errors given a population
