@@ -187,9 +187,9 @@ def test_outputs_stored_while_a_week_is_drawn_are_in_its_frame_or_late_never_bot
     add_outputs(project_a, {("billing", "medium"): 100})
     figures = actions.planning.figures
 
-    def figures_while_ingest_runs(plan, counts):
+    def figures_while_ingest_runs(plan, counts, **options):
         run_in_threads(lambda: add_outputs(project_a, {("billing", "medium"): 900}, prefix="meanwhile"), [()])
-        return figures(plan, counts)
+        return figures(plan, counts, **options)
 
     monkeypatch.setattr(actions.planning, "figures", figures_while_ingest_runs)
     postgres.ensure_connection()

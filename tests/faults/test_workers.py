@@ -191,12 +191,13 @@ def test_labels_and_ingest_go_on_while_redis_is_down_and_metrics_catch_up_after(
     own_redis["stop"]()
     for data in (BAD, GOOD, BAD):
         label(data)  # no error for the reviewer
-    body = b"\n".join(b'{"external_id": "down-%d", "occurred_at": "2026-11-20T10:00:00Z", "input": "q", "output": "a"}'
+    body = b"\n".join(b'{"external_id": "down-%d", "occurred_at": "2026-11-12T10:00:00Z", "input": "q", "output": "a"}'
                       % i for i in range(50))
     ingested = client.post("/api/v1/projects/support/outputs", data=body, content_type="application/x-ndjson",
                            HTTP_AUTHORIZATION=f"Bearer {token_a}")
     assert ingested.status_code == 200 and ingested.json()["created"] == 50
-    client.force_login(lead)  # a lead asks for a draw: a clear error, not a silent inline run
+    client.force_login(lead)  # a lead asks for a draw of W46 (ready: its outputs came in above): a clear error,
+    # not a silent inline run
     refused = client.post("/p/support/audits/draw", {"week": "2026-W46"})
     assert refused.status_code == 503 and b"nothing was queued" in refused.content
     assert Label.objects.count() == labels == 4 and Output.objects.filter(external_id__startswith="down-").count() == 50
