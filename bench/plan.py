@@ -110,7 +110,7 @@ def simulated(verdict: str, populations, sizes, rates, threshold, weeks: int, rn
     bad = [round(rates[n] * populations[n]) for n in names]
     x = np.column_stack([rng.hypergeometric(b, populations[n] - b, sizes[n], size=weeks) if sizes[n] else
                          np.zeros(weeks, dtype=int) for n, b in zip(names, bad)]).astype(float)
-    design = _design(names, [populations[n] for n in names], [sizes[n] for n in names])
+    design = _design([populations[n] for n in names], [sizes[n] for n in names])
     true_rate = sum(bad) / sum(populations.values())
     return float(_true(verdict, design, x, threshold if threshold is not None else true_rate, 0.95).mean()), true_rate
 

@@ -159,17 +159,20 @@ def _check_strata(strata: Iterable[Stratum], confidence: float) -> list[Stratum]
 def budget_chance(sizes: Mapping[str, int], strata: Iterable[Stratum], max_rate: float, good_rate: float, *,
                   confidence: float = 0.95, _simulations: int = SIMULATIONS) -> float:
     """The chance that a week at good_rate, errors spread as the strata expect, is shown under max_rate."""
-    strata = list(strata)
-    return _chance("budget", sizes, _populations(strata), spread_rates(strata, good_rate),
-                   threshold=max_rate, confidence=confidence, simulations=_simulations)
+    return _spread_chance("budget", sizes, list(strata), max_rate, good_rate, confidence, _simulations)
 
 
 def rise_power(sizes: Mapping[str, int], strata: Iterable[Stratum], baseline_rate: float, alert_rate: float, *,
                confidence: float = 0.95, _simulations: int = SIMULATIONS) -> float:
     """The chance that a week at alert_rate, errors spread as the strata expect, is shown above baseline_rate."""
-    strata = list(strata)
-    return _chance("rise", sizes, _populations(strata), spread_rates(strata, alert_rate),
-                   threshold=baseline_rate, confidence=confidence, simulations=_simulations)
+    return _spread_chance("rise", sizes, list(strata), baseline_rate, alert_rate, confidence, _simulations)
+
+
+def _spread_chance(verdict: str, sizes: Mapping[str, int], strata: list[Stratum], threshold: float, rate: float,
+                   confidence: float, simulations: int) -> float:
+    """verdict_chance for a week at ``rate`` with its errors spread as the strata expect."""
+    return _chance(verdict, sizes, _populations(strata), spread_rates(strata, rate), threshold=threshold,
+                   confidence=confidence, simulations=simulations)
 
 
 def _normal_guess(null_rate: float, other_rate: float, confidence: float, power: float) -> int:
@@ -195,12 +198,7 @@ def size_for_budget(
     _check_probability("good_rate", good_rate, closed=True)
     if good_rate >= max_rate:
         raise ValueError(f"good_rate ({good_rate}) must be below max_rate ({max_rate})")
-
-    def achieved(sizes: dict[str, int], simulations: int = SIMULATIONS) -> float:
-        return budget_chance(sizes, strata, max_rate, good_rate, confidence=confidence, _simulations=simulations)
-
-    guess = _normal_guess(max_rate, good_rate, confidence, chance)
-    return _finish("budget", strata, method, achieved, chance, guess, spread_rates(strata, good_rate))
+    return _finish("budget", strata, method, max_rate, good_rate, chance, confidence)
 
 
 def size_for_rise(
@@ -214,12 +212,7 @@ def size_for_rise(
     _check_probability("power", power)
     if alert_rate <= baseline_rate:
         raise ValueError(f"alert_rate ({alert_rate}) must be above baseline_rate ({baseline_rate})")
-
-    def achieved(sizes: dict[str, int], simulations: int = SIMULATIONS) -> float:
-        return rise_power(sizes, strata, baseline_rate, alert_rate, confidence=confidence, _simulations=simulations)
-
-    guess = _normal_guess(baseline_rate, alert_rate, confidence, power)
-    return _finish("rise", strata, method, achieved, power, guess, spread_rates(strata, alert_rate))
+    return _finish("rise", strata, method, baseline_rate, alert_rate, power, confidence)
 
 
 def size_for_margin(
@@ -246,16 +239,22 @@ def size_for_margin(
 _ROUGH = 4_000  # simulated weeks per evaluation while searching; the answer is checked in full
 
 
-def _finish(goal, strata, method, achieved, target, guess, rates) -> DesignSize:
-    """Search with rough chances (4,000 simulated weeks, standard error <= 0.008), then search
+def _finish(verdict: str, strata: list[Stratum], method: str, threshold: float, rate: float, target: float,
+            confidence: float) -> DesignSize:
+    """The smallest total whose allocation gets ``verdict`` for a week at ``rate`` (errors spread as
+    the strata expect) with at least ``target`` chance.
+
+    Search with rough chances (4,000 simulated weeks, standard error <= 0.008), then search
     again from there with the full computation in steps of 2%: the rough answer is within a few
     percent, so the second search takes three to five full evaluations."""
+    populations, rates = _populations(strata), spread_rates(strata, rate)
     known: dict[tuple, float] = {}
 
     def chance(sizes: dict[str, int], simulations: int = SIMULATIONS) -> float:
         key = (tuple(sizes.values()), simulations)
         if key not in known:
-            known[key] = achieved(sizes, simulations)
+            known[key] = _chance(verdict, sizes, populations, rates, threshold=threshold, confidence=confidence,
+                                 simulations=simulations)
         return known[key]
 
     def scorer(simulations: int):
@@ -265,13 +264,13 @@ def _finish(goal, strata, method, achieved, target, guess, rates) -> DesignSize:
             return max(0.0, gap) if value >= target else min(-1e-12, gap)
         return score
 
-    population = sum(s.population for s in strata)
-    rough = _search(strata, method, scorer(_ROUGH), guess)
+    population = sum(populations.values())
+    rough = _search(strata, method, scorer(_ROUGH), _normal_guess(threshold, rate, confidence, target))
     total = _search(strata, method, scorer(SIMULATIONS), rough if rough is not None else population, step=1.02)
     met = total is not None
     total = total if met else population
     sizes = allocate(total, strata, method=method)
-    return DesignSize(goal, total, sizes, chance(sizes), target, met, rates)
+    return DesignSize(verdict, total, sizes, chance(sizes), target, met, rates)
 
 
 def clean_week_bound(sizes: Mapping[str, int], populations: Mapping[str, int], *, confidence: float = 0.95) -> float:

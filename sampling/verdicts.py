@@ -47,7 +47,7 @@ from typing import Mapping, Sequence
 import numpy as np
 from scipy import special
 
-from .estimation import StratumCount
+from .estimation import StratumCount, _check_one_sided
 from .sizing import _check_probability
 
 VERDICTS = ("budget", "rise")
@@ -59,16 +59,10 @@ _MOST_VECTORS = 20_000  # ... unless more than this many are left, or more than 
 _LEFT_OUT = 0.004
 
 
-def _check_confidence(confidence: float) -> None:
-    if not 0.5 < confidence < 1:
-        raise ValueError(f"confidence must be in (0.5, 1), not {confidence}")
-
-
 @dataclass(frozen=True)
 class _Design:
     """What the limits need from a design: share weights, census and unreviewed strata."""
 
-    names: tuple[str, ...]
     populations: np.ndarray  # N_h
     sizes: np.ndarray  # n_h reviewed
     total: int
@@ -88,7 +82,7 @@ class _Design:
     @property
     def weights(self) -> np.ndarray:
         """w_h = W_h / n_h for sampled strata, 0 elsewhere."""
-        w = np.zeros(len(self.names))
+        w = np.zeros(len(self.populations))
         s = self.sampled
         w[s] = self.populations[s] / (self.total * self.sizes[s])
         return w
@@ -98,12 +92,12 @@ class _Design:
         return float(self.populations[self.unreviewed].sum() / self.total)
 
 
-def _design(names: Sequence[str], populations: Sequence[int], sizes: Sequence[int]) -> _Design:
+def _design(populations: Sequence[int], sizes: Sequence[int]) -> _Design:
     populations, sizes = np.asarray(populations, dtype=float), np.asarray(sizes, dtype=float)
     total = int(populations.sum())
     if total < 1:
         raise ValueError("the week must have at least one output")
-    return _Design(tuple(names), populations, sizes, total)
+    return _Design(populations, sizes, total)
 
 
 def _parts(design: _Design, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
@@ -113,6 +107,18 @@ def _parts(design: _Design, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.n
     return known, x @ w, x @ (w * w), float(w.max(initial=0.0))
 
 
+def _upper_shape(y: np.ndarray, v: np.ndarray, w_max: float) -> tuple[np.ndarray, np.ndarray]:
+    """Beta(a, n* - a + 1) of the upper limit: a = (y + w_M)^2 / (v + w_M^2), n* = (y + w_M) / (v + w_M^2)."""
+    a = (y + w_max) ** 2 / (v + w_max**2)
+    return a, np.maximum((y + w_max) / (v + w_max**2) - a + 1, 1e-12)
+
+
+def _lower_shape(y: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Beta(x*, n* - x* + 1) of the lower limit: x* = y^2 / v, n* = y / v (y > 0)."""
+    a = y * y / v
+    return a, np.maximum(y / v - a + 1, 1e-12)
+
+
 def _upper_cdf(design: _Design, x: np.ndarray, threshold: float) -> np.ndarray:
     """P(Beta(a, n* - a + 1) <= threshold - known - unreviewed) per row: the upper limit is below
     the threshold exactly when this exceeds the confidence."""
@@ -120,9 +126,7 @@ def _upper_cdf(design: _Design, x: np.ndarray, threshold: float) -> np.ndarray:
     room = threshold - known - design.unreviewed_share
     if w_max == 0:  # nothing sampled: the limit is exactly known + unreviewed
         return np.where(room > 0, 1.0, 0.0)
-    a = (y + w_max) ** 2 / (v + w_max**2)
-    n_star = (y + w_max) / (v + w_max**2)
-    b = np.maximum(n_star - a + 1, 1e-12)
+    a, b = _upper_shape(y, v, w_max)
     return np.where(room > 0, special.betainc(a, b, np.clip(room, 0, 1)), 0.0)
 
 
@@ -132,10 +136,7 @@ def _lower_sf(design: _Design, x: np.ndarray, threshold: float) -> np.ndarray:
     known, y, v, _ = _parts(design, x)
     room = threshold - known
     positive = y > 0
-    safe_v = np.where(positive, v, 1.0)
-    a = np.where(positive, y * y / safe_v, 1.0)
-    n_star = np.where(positive, y / safe_v, 1.0)
-    b = np.maximum(n_star - a + 1, 1e-12)
+    a, b = _lower_shape(np.where(positive, y, 1.0), np.where(positive, v, 1.0))
     sf = 1 - special.betainc(a, b, np.clip(room, 0, 1))
     sf = np.where(positive, sf, 0.0)  # no error in the sampled strata: the lower limit is known
     return np.where(room < 0, 1.0, sf)
@@ -146,17 +147,16 @@ def _upper_limit(design: _Design, x: np.ndarray, confidence: float) -> float:
     base = float(known[0]) + design.unreviewed_share
     if w_max == 0:
         return min(1.0, base)
-    a = (y[0] + w_max) ** 2 / (v[0] + w_max**2)
-    n_star = (y[0] + w_max) / (v[0] + w_max**2)
-    return min(1.0, base + float(special.betaincinv(a, max(n_star - a + 1, 1e-12), confidence)))
+    a, b = _upper_shape(y, v, w_max)
+    return min(1.0, base + float(special.betaincinv(a, b, confidence)[0]))
 
 
 def _lower_limit(design: _Design, x: np.ndarray, confidence: float) -> float:
     known, y, v, _ = _parts(design, x)
     if y[0] <= 0:
         return float(known[0])
-    a, n_star = y[0] ** 2 / v[0], y[0] / v[0]
-    return float(known[0]) + float(special.betaincinv(a, max(n_star - a + 1, 1e-12), 1 - confidence))
+    a, b = _lower_shape(y, v)
+    return float(known[0]) + float(special.betaincinv(a, b, 1 - confidence)[0])
 
 
 def _from_counts(counts: Sequence[StratumCount]) -> tuple[_Design, np.ndarray]:
@@ -166,7 +166,7 @@ def _from_counts(counts: Sequence[StratumCount]) -> tuple[_Design, np.ndarray]:
     names = [c.name for c in counts]
     if len(set(names)) != len(names):
         raise ValueError("stratum names must be unique")
-    design = _design(names, [c.population for c in counts], [c.sampled for c in counts])
+    design = _design([c.population for c in counts], [c.sampled for c in counts])
     return design, np.array([[c.positives for c in counts]], dtype=float)
 
 
@@ -180,7 +180,7 @@ def budget_bound(counts: Sequence[StratumCount], *, confidence: float = 0.95) ->
     The limit the budget verdict compares (for budgets up to one half); see the module docstring.
     A stratum with no reviewed item counts as if all its outputs were errors.
     """
-    _check_confidence(confidence)
+    _check_one_sided(confidence)
     design, x = _from_counts(counts)
     return _upper_limit(design, x, confidence)
 
@@ -190,7 +190,7 @@ def rise_bound(counts: Sequence[StratumCount], *, confidence: float = 0.95) -> f
 
     A stratum with no reviewed item counts as if it had no error.
     """
-    _check_confidence(confidence)
+    _check_one_sided(confidence)
     design, x = _from_counts(counts)
     return _lower_limit(design, x, confidence)
 
@@ -204,7 +204,7 @@ def budget_verdict(counts: Sequence[StratumCount], max_rate: float, *, confidenc
     is taken at its worst.
     """
     _check_probability("max_rate", max_rate)
-    _check_confidence(confidence)
+    _check_one_sided(confidence)
     counts = list(counts)
     if max_rate > 0.5:
         return rise_verdict(_complement(counts), 1 - max_rate, confidence=confidence)
@@ -219,7 +219,7 @@ def rise_verdict(counts: Sequence[StratumCount], baseline_rate: float, *, confid
     with probability at most 1 - confidence.
     """
     _check_probability("baseline_rate", baseline_rate)
-    _check_confidence(confidence)
+    _check_one_sided(confidence)
     counts = list(counts)
     if baseline_rate >= 0.5:
         return budget_verdict(_complement(counts), 1 - baseline_rate, confidence=confidence)
@@ -259,7 +259,7 @@ def _chance(verdict, sizes, populations, rates, *, threshold, confidence, simula
     if verdict not in VERDICTS:
         raise ValueError(f"verdict must be one of {', '.join(VERDICTS)}, not {verdict!r}")
     _check_probability("threshold", threshold)
-    _check_confidence(confidence)
+    _check_one_sided(confidence)
     names = list(populations)
     if not names:
         raise ValueError("populations must hold at least one stratum")
@@ -284,7 +284,7 @@ def _chance(verdict, sizes, populations, rates, *, threshold, confidence, simula
         verdict = "rise" if verdict == "budget" else "budget"
         threshold = 1 - threshold
         errors = [p - e for p, e in zip(pops, errors)]
-    design = _design(names, pops, ns)
+    design = _design(pops, ns)
     supports = [_support(p, e, n) for p, e, n in zip(pops, errors, ns)]
     exact = _likely_vectors(supports) if simulations >= SIMULATIONS else None  # a rough answer: simulate
     if exact is not None:

@@ -74,7 +74,7 @@ def draw_audit(*, project: Project, week: IsoWeek, requested_by=None, now: datet
     try:
         with _one_snapshot():
             counts = populations(project, plan, week)
-            fig = planning.figures(plan, counts, curve=False)
+            fig = planning.figures(plan, counts, claims=False)
             chosen = _sample(project, plan, week, fig.allocation, counts)
             weights = {s.name: s.weight for s in fig.strata}
             run = AuditRun.objects.create(

@@ -114,11 +114,12 @@ def reviews_per_item(plan) -> float:
     return 1 + plan.overlap_share * (plan.overlap_reviewers - 1)
 
 
-def figures(plan, populations: dict[str, int], *, curve: bool = True) -> PlanFigures:
+def figures(plan, populations: dict[str, int], *, claims: bool = True) -> PlanFigures:
     """Sizes per stratum for these populations, and what they can and cannot show.
 
     Every claim is computed on the allocation that will be drawn, at the size that will be drawn
-    (after minimums and the capacity cap), with the verdict rules the scorecard applies.
+    (after minimums and the capacity cap), with the verdict rules the scorecard applies. The draw
+    needs only the sizes (claims=False): the page's sentences and chart cost a few sizing runs more.
     """
     strata = plan_strata(plan, populations)
     population = sum(s.population for s in strata)
@@ -156,24 +157,32 @@ def figures(plan, populations: dict[str, int], *, curve: bool = True) -> PlanFig
         margin=margin, margin_uncapped=margin_uncapped, overlap_items=overlap,
         reviews=size + overlap * (plan.overlap_reviewers - 1), detection=None, goal_met=sized.met, problems=problems,
     )
-    if size:
-        fig.clean_bound = sampling.clean_week_bound(allocation, pops, confidence=confidence)
-        power = (sized.achieved if plan.goal == "change" and size == sized.total and allocation == sized.allocation
-                 else sampling.rise_power(allocation, strata, plan.baseline_rate, plan.alert_rate, confidence=confidence))
-        fig.detection = Detection(plan.baseline_rate, plan.alert_rate, power, 1 - confidence)
-        if curve:
-            fig.power_curve = power_curve(allocation, strata, plan.baseline_rate, confidence=confidence)
-    if full and plan.goal == "change":
-        fig.power_uncapped = sampling.rise_power(full, strata, plan.baseline_rate, plan.alert_rate, confidence=confidence)
     if plan.goal == "budget":
         fig.good_rate = good_rate(plan)
+    if not claims or not size:
+        return fig
+
+    def at(sizes: dict[str, int], compute) -> float:
+        """The goal's chance or power: the sizing already has it for its own allocation."""
+        return sized.achieved if sizes == sized.allocation else compute(sizes)
+
+    def rise(sizes: dict[str, int]) -> float:
+        return sampling.rise_power(sizes, strata, plan.baseline_rate, plan.alert_rate, confidence=confidence)
+
+    fig.clean_bound = sampling.clean_week_bound(allocation, pops, confidence=confidence)
+    power = at(allocation, rise) if plan.goal == "change" else rise(allocation)
+    fig.detection = Detection(plan.baseline_rate, plan.alert_rate, power, 1 - confidence)
+    fig.power_curve = power_curve(allocation, strata, plan.baseline_rate, confidence=confidence)
+    if full and plan.goal == "change":
+        fig.power_uncapped = at(full, rise)
+    if plan.goal == "budget":
+        def budget(sizes: dict[str, int]) -> float:
+            return sampling.budget_chance(sizes, strata, plan.max_rate, fig.good_rate, confidence=confidence)
+
         fig.clean_needed = sampling.size_for_clean_week(strata, plan.max_rate, confidence=confidence, method=method).total
-        if size == sized.total and allocation == sized.allocation:
-            fig.chance = sized.achieved  # what the sizing computed for this very allocation
-        elif size:
-            fig.chance = sampling.budget_chance(allocation, strata, plan.max_rate, fig.good_rate, confidence=confidence)
+        fig.chance = at(allocation, budget)
         if full:
-            fig.chance_uncapped = sampling.budget_chance(full, strata, plan.max_rate, fig.good_rate, confidence=confidence)
+            fig.chance_uncapped = at(full, budget)
     return fig
 
 

@@ -130,7 +130,7 @@ def test_every_number_in_the_sentences_is_the_librarys_answer(kwargs, population
     p = SamplingPlan(**kwargs)
     if p.good_rate is not None and p.good_rate >= p.max_rate:
         p.good_rate = None
-    fig = planning.figures(p, populations, curve=False)
+    fig = planning.figures(p, populations)
     words = " ".join(planning.plain_words(p, fig))
     strata = library_strata(p, populations)
     total = sum(populations.values())

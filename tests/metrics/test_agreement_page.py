@@ -19,11 +19,17 @@ def page(client, lead, run) -> str:
     return client.get(reverse("reviewapp:run-metrics", args=["support", run.iso_year, run.iso_week])).content.decode()
 
 
+def labelled_run(project, reviewers, answer, **draw):
+    """A run reviewed blind by every reviewer; answer(rank of the item in the draw, reviewer) -> answers."""
+    run = drawn_run(project, overlap_share=1.0, **draw)
+    rank = ranks(run)
+    label_all(project, reviewers, lambda item, reviewer: answer(rank[item.pk], reviewer))
+    return run
+
+
 @pytest.mark.django_db
 def test_too_few_overlap_items_are_said_instead_of_an_interval(client, lead, project_a, alice, bob):
-    run = drawn_run(project_a, outputs=80, overlap_share=1.0)
-    rank = ranks(run)
-    label_all(project_a, [alice, bob], lambda item, _: BAD if rank[item.pk] % 3 == 0 else GOOD)
+    run = labelled_run(project_a, [alice, bob], lambda r, _: BAD if r % 3 == 0 else GOOD, outputs=80)
     verdict = run_metrics(run)["agreement"]["verdict"]
     assert verdict["items"] < 30 and verdict["alpha"]["enough"] is False
     text = page(client, lead, run)
@@ -32,9 +38,7 @@ def test_too_few_overlap_items_are_said_instead_of_an_interval(client, lead, pro
 
 @pytest.mark.django_db
 def test_no_disagreement_shows_a_one_sided_bound_and_enough_items_an_interval(client, lead, project_a, alice, bob):
-    run = drawn_run(project_a, outputs=400, overlap_share=1.0, margin=0.12)
-    rank = ranks(run)
-    label_all(project_a, [alice, bob], lambda item, _: BAD if rank[item.pk] % 5 == 0 else GOOD)
+    run = labelled_run(project_a, [alice, bob], lambda r, _: BAD if r % 5 == 0 else GOOD, outputs=400, margin=0.12)
     data = run_metrics(run)
     verdict = data["agreement"]["verdict"]
     assert verdict["items"] >= 30
@@ -48,16 +52,12 @@ def test_no_disagreement_shows_a_one_sided_bound_and_enough_items_an_interval(cl
 
 @pytest.mark.django_db
 def test_enough_items_with_disagreement_show_the_interval(client, lead, project_a, alice, bob):
-    run = drawn_run(project_a, outputs=400, overlap_share=1.0, margin=0.12)
-    rank = ranks(run)
-
-    def answer(item, reviewer):
-        r = rank[item.pk]
+    def answer(r, reviewer):
         if reviewer.username == "bob" and r % 7 == 0:
             return GOOD if r % 5 == 0 else BAD
         return BAD if r % 5 == 0 else GOOD
 
-    label_all(project_a, [alice, bob], answer)
+    run = labelled_run(project_a, [alice, bob], answer, outputs=400, margin=0.12)
     alpha = run_metrics(run)["agreement"]["verdict"]["alpha"]
     assert alpha["enough"] and not alpha["one_sided"] and alpha["note"] == ""
     assert alpha["lower"] < alpha["value"] < alpha["upper"] <= 1
