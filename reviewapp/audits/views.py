@@ -77,8 +77,7 @@ def run_list(request: HttpRequest, slug: str) -> HttpResponse:
             status = lifecycle.week_status(project, week, plan=plan, now=now, run=runs.get((week.year, week.week)))
             weeks.append({"week": week, "status": status, "run": status.run,
                           "late": lifecycle.late_arrivals(status.run) if status.run else 0})
-    context = {"project": project, "plan": plan, "weeks": weeks, "runs": list(runs.values()),
-               "can_draw": project.role_of(request.user) in LEADS}
+    context = {"project": project, "plan": plan, "weeks": weeks, "can_draw": project.role_of(request.user) in LEADS}
     return render(request, "audits/run_list.html", context)
 
 
