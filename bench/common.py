@@ -114,8 +114,8 @@ def labelled_run(slug: str, labels: int):
     from bench.draw import STRATA, records
     from reviewapp.audits import actions as audit_actions
     from reviewapp.audits.models import SamplingPlan
-    from reviewapp.audits.weeks import IsoWeek
     from reviewapp.ingest.actions import ingest
+    from reviewapp.lib.weeks import IsoWeek
     from reviewapp.projects.models import Membership
     from reviewapp.review.models import GoldLabel, GoldRevision, Label, LabelRevision, LabelSchema
 
@@ -170,8 +170,8 @@ def open_queue(project, outputs: int, *, margin: float, overlap_share: float = 0
     from bench.draw import records
     from reviewapp.audits import actions as audit_actions
     from reviewapp.audits.models import SamplingPlan
-    from reviewapp.audits.weeks import IsoWeek
     from reviewapp.ingest.actions import ingest
+    from reviewapp.lib.weeks import IsoWeek
 
     ingest(project=project, records=records(outputs), chunk_size=10_000, prefetch=True)
     _analyze()

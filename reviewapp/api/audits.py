@@ -11,7 +11,7 @@ from pydantic import Field
 
 from reviewapp.audits import actions, lifecycle
 from reviewapp.audits.models import AuditRun
-from reviewapp.audits.weeks import IsoWeek
+from reviewapp.lib.weeks import IsoWeek
 from reviewapp.projects.access import LEADS
 from reviewapp.projects.models import Project
 

@@ -5,7 +5,7 @@ from typing import Annotated
 from ninja import Path, Schema
 from pydantic import Field
 
-from reviewapp.converters import MAX_ID
+from reviewapp.lib.converters import MAX_ID
 
 # An id or version in a path: a positive number a database column holds (past 64 bits it is a 400,
 # not a database error).

@@ -30,6 +30,7 @@ from django.db.models.functions import Coalesce, Collate
 from django.utils import timezone
 
 from reviewapp.ingest.models import Output
+from reviewapp.lib.weeks import IsoWeek
 from reviewapp.projects.models import Project
 from sampling.draws import KEY_BITS
 
@@ -37,7 +38,6 @@ from . import lifecycle, planning
 from .lifecycle import DrawRefused, NoPlan  # noqa: F401 (callers catch them from here)
 from .models import AuditItem, AuditRun, SamplingPlan
 from .strata import stratum_expression
-from .weeks import IsoWeek
 
 logger = logging.getLogger("reviewapp.audits")
 

@@ -4,9 +4,10 @@ import json
 
 from django import forms
 
+from reviewapp.lib.weeks import IsoWeek
+
 from .models import DEFAULT_GRACE_HOURS, MAX_GRACE_HOURS, SamplingPlan
 from .strata import StrataError, parse_rules
-from .weeks import IsoWeek
 
 
 class StrataField(forms.CharField):

@@ -23,10 +23,10 @@ from zoneinfo import ZoneInfo
 from django.utils import timezone
 
 from reviewapp.ingest.models import Output
+from reviewapp.lib.weeks import IsoWeek
 from reviewapp.projects.models import Project
 
 from .models import MAX_GRACE_HOURS, AuditRun, SamplingPlan
-from .weeks import IsoWeek
 
 
 class NoPlan(Exception):

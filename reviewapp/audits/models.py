@@ -8,10 +8,10 @@ from django.db import models
 from django.utils import timezone
 
 from reviewapp.ingest.models import Output
+from reviewapp.lib.weeks import IsoWeek
 from reviewapp.projects.models import Project
 
 from .strata import StrataError, StratumRule, parse_rules
-from .weeks import IsoWeek
 
 DEFAULT_GRACE_HOURS = 6
 MAX_GRACE_HOURS = 168  # a week: the week before last is then always past its grace (see lifecycle.latest_due_week)

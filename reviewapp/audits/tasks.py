@@ -6,11 +6,11 @@ import logging
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from reviewapp.lib.weeks import IsoWeek
 from reviewapp.projects.models import Project
 
 from . import actions, lifecycle
 from .models import SamplingPlan
-from .weeks import IsoWeek
 
 logger = logging.getLogger("reviewapp.audits")
 

@@ -8,16 +8,16 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_tables2 import RequestConfig
 
 from reviewapp import jobs
-from reviewapp.charts import line_chart
+from reviewapp.lib.charts import line_chart
+from reviewapp.lib.tables import KnownCountPaginator, export_response, exporting
+from reviewapp.lib.weeks import IsoWeek
 from reviewapp.projects.access import LEADS, lead_project_for, project_for
 from reviewapp.review.filters import AuditItemFilter
-from reviewapp.tables import KnownCountPaginator, export_response, exporting
 
 from . import actions, lifecycle, planning, tasks
 from .forms import DrawForm, SamplingPlanForm
 from .models import AuditRun, SamplingPlan
 from .tables import AuditItemTable
-from .weeks import IsoWeek
 
 
 def _calculator_week(project, plan) -> IsoWeek:

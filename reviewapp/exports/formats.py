@@ -16,6 +16,8 @@ from typing import Any, Callable, Iterable, Iterator
 
 import orjson
 
+from reviewapp.lib.messages import content_text
+
 OPTIONS = orjson.OPT_SORT_KEYS
 
 
@@ -41,15 +43,6 @@ def _jsonl(path: Path, lines: Iterable[Any]) -> int:
             out.write(dumps(line) + b"\n")
             n += 1
     return n
-
-
-def _text(content: Any) -> str:
-    """A message's content as plain text: parts lists keep their text parts."""
-    if content is None:
-        return ""
-    if isinstance(content, str):
-        return content
-    return "\n".join(p.get("text", "") if isinstance(p, dict) else str(p) for p in content)
 
 
 def _flat_metadata(row: dict[str, Any]) -> dict[str, Any]:
@@ -135,7 +128,7 @@ def _hf_record(row: dict[str, Any]) -> dict[str, Any]:
     """Struct columns keep the same keys on every row; free-form JSON goes in as strings."""
     a, s = row["agreement"], row["sampling"]
     return {
-        "id": row["id"], "input": [{"role": m["role"], "content": _text(m["content"])} for m in row["input"]],
+        "id": row["id"], "input": [{"role": m["role"], "content": content_text(m["content"])} for m in row["input"]],
         "output": row["output"], "expected_output": row["expected_output"], "context": row["context"],
         "verdict": row["verdict"], "error_categories": row["error_categories"], "harm": row["harm"],
         "needs_escalation": row["needs_escalation"], "corrected_output": row["corrected_output"],
@@ -328,7 +321,7 @@ def _inspect_messages(row: dict[str, Any]) -> list[dict[str, Any]]:
     """Inspect accepts system/user/assistant/tool only: other roles are passed as user turns."""
     found = []
     for m in row["input"]:
-        entry = {"role": m["role"] if m["role"] in INSPECT_ROLES else "user", "content": _text(m["content"])}
+        entry = {"role": m["role"] if m["role"] in INSPECT_ROLES else "user", "content": content_text(m["content"])}
         if entry["role"] == "tool" and m.get("tool_call_id"):
             entry["tool_call_id"] = m["tool_call_id"]
         found.append(entry)
@@ -346,7 +339,7 @@ def render_inspect(rows: Iterable[dict], out: Path, ctx: Context) -> list[Path]:
 def _last_user_text(row: dict[str, Any]) -> str:
     for m in reversed(row["input"]):
         if m["role"] == "user":
-            return _text(m["content"])
+            return content_text(m["content"])
     return ""
 
 

@@ -30,7 +30,8 @@ from django.db.models.functions import Cast
 from orjson import loads
 
 from reviewapp.audits.models import AuditItem, AuditRun
-from reviewapp.audits.weeks import IsoWeek
+from reviewapp.lib.messages import openai_messages
+from reviewapp.lib.weeks import IsoWeek
 from reviewapp.review.models import GoldLabel, GoldRevision, LabelRevision
 
 # 2: `sampling.weight` is the final weight N_h / r_h (was 1 / inclusion probability); `sampling` adds
@@ -102,21 +103,6 @@ def split_name(week: str) -> str:
     """An ISO week as a split name `datasets` accepts (^\\w+(\\.\\w+)*$): 2026-W47 -> week_2026_47."""
     parsed = IsoWeek.parse(week)
     return f"week_{parsed.year}_{parsed.week:02d}"
-
-
-def messages(value: Any) -> list[dict[str, Any]]:
-    """The input as OpenAI-style chat messages; instructions go in as `system`, never `developer`."""
-    if isinstance(value, str):
-        return [{"role": "user", "content": value}]
-    found = []
-    for message in value or []:
-        role = message.get("role")
-        entry = {"role": "system" if role == "developer" else role, "content": message.get("content")}
-        for key in ("name", "tool_calls", "tool_call_id"):
-            if message.get(key) is not None:
-                entry[key] = message[key]
-        found.append(entry)
-    return found
 
 
 def passages(value: Any) -> list[str]:
@@ -334,7 +320,7 @@ def _row(project, filters: Filters, item: tuple, answers: dict, method: str, rev
     week_name = _week(year, week)[0]
     return {
         "id": f"{week_name}/{external_id}",
-        "input": messages(loads(input_)),
+        "input": openai_messages(loads(input_)),
         "output": output,
         "expected_output": expected,
         "context": passages(loads(context)),

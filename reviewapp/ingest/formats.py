@@ -16,6 +16,8 @@ from typing import Any, Iterable, Iterator
 
 import orjson
 
+from reviewapp.lib.messages import canonical_message
+
 from .records import FIELDS, REQUIRED_FIELDS, RecordError
 
 FORMATS = ("jsonl", "csv", "openai-chat")
@@ -187,7 +189,7 @@ def openai_chat_to_canonical(log: Any) -> dict:
     output, kind = _assistant_output(message)
     record: dict[str, Any] = {
         "external_id": response.get("id"),
-        "input": [_openai_message(m) for m in messages],
+        "input": [canonical_message(m) for m in messages],
         "output": output,
         "kind": kind,
         "model": request.get("model") or response.get("model"),
@@ -211,13 +213,6 @@ def openai_chat_to_canonical(log: Any) -> dict:
     if "occurred_at" not in record:
         raise RecordError([("response.created", "is required (or give occurred_at beside request and response)")])
     return record
-
-
-def _openai_message(message: Any) -> Any:
-    # Inspect and most eval tools know no "developer" role; it is OpenAI's newer name for system.
-    if isinstance(message, dict) and message.get("role") == "developer":
-        return {**message, "role": "system"}
-    return message
 
 
 def _assistant_output(message: dict) -> tuple[str, str]:

@@ -1,11 +1,10 @@
 """A production output of the AI system under audit, as ingested."""
 from __future__ import annotations
 
-import json
-
 from django.db import models
 from django.utils import timezone
 
+from reviewapp.lib.messages import conversation
 from reviewapp.projects.models import Project
 
 
@@ -57,22 +56,5 @@ class Output(models.Model):
     @property
     def conversation(self) -> list[dict[str, str]]:
         """The input as (role, text) turns, whatever form it was sent in, for display."""
-        messages = [{"role": "user", "content": self.input}] if isinstance(self.input, str) else self.input or []
-        return [{"role": str(m.get("role", "?")), "text": message_text(m)} for m in messages if isinstance(m, dict)]
+        return conversation(self.input)
 
-
-def message_text(message: dict) -> str:
-    """Plain text of a chat message: string content, the text of content parts, or its tool calls."""
-    content = message.get("content")
-    if isinstance(content, str):
-        text = content
-    elif isinstance(content, list):
-        text = "\n".join(
-            str(part.get("text") or part.get("content") or json.dumps(part)) if isinstance(part, dict) else str(part)
-            for part in content
-        )
-    else:
-        text = ""
-    if message.get("tool_calls"):
-        text = "\n".join(filter(None, [text, json.dumps(message["tool_calls"], ensure_ascii=False)]))
-    return text

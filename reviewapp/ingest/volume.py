@@ -7,7 +7,7 @@ from django.db.models import Count
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
-from reviewapp.charts import stacked_bars
+from reviewapp.lib.charts import stacked_bars
 
 from .models import Output
 

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 import sampling
 from reviewapp.audits.models import AuditRun
-from reviewapp.charts import trend_chart
+from reviewapp.lib.charts import trend_chart
 from reviewapp.projects.access import lead_project_for
 from reviewapp.review.models import LabelSchema
 

@@ -10,7 +10,7 @@ class ProjectsConfig(AppConfig):
         from django.urls import register_converter
 
         from reviewapp import jobs
-        from reviewapp.converters import IdConverter
+        from reviewapp.lib.converters import IdConverter
 
         jobs.log_mode()
         register_converter(IdConverter, "id")  # every app's URLs use <id:...>; URL modules load after ready()

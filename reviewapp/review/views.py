@@ -11,9 +11,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_tables2 import RequestConfig
 
 from reviewapp.audits.models import AuditItem, AuditRun
-from reviewapp.audits.weeks import IsoWeek
+from reviewapp.lib.tables import export_response, exporting
+from reviewapp.lib.weeks import IsoWeek
 from reviewapp.projects.access import LEADS, lead_project_for, project_for
-from reviewapp.tables import export_response, exporting
 
 from . import actions
 from .filters import LabelFilter

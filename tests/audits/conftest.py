@@ -5,9 +5,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from reviewapp.audits.models import SamplingPlan
-from reviewapp.audits.weeks import IsoWeek
 from reviewapp.ingest.actions import ingest
 from reviewapp.ingest.formats import SourceRecord
+from reviewapp.lib.weeks import IsoWeek
 from tests.helpers import record
 
 WEEK = IsoWeek(2026, 47)  # Monday 2026-11-16 .. Sunday 2026-11-22

@@ -17,7 +17,7 @@ from django.urls import reverse
 from reviewapp.audits import actions, lifecycle, tasks
 from reviewapp.audits.lifecycle import State
 from reviewapp.audits.models import AuditRun, SamplingPlan
-from reviewapp.audits.weeks import IsoWeek
+from reviewapp.lib.weeks import IsoWeek
 from reviewapp.projects.models import UserToken
 from tests.audits.conftest import MONDAY, STRATA, WEEK, add_outputs
 

@@ -19,9 +19,9 @@ from django.utils import timezone
 
 from reviewapp.audits import actions as audit_actions
 from reviewapp.audits.models import AuditItem, SamplingPlan
-from reviewapp.audits.weeks import IsoWeek
 from reviewapp.exports import actions
 from reviewapp.exports.formats import FORMATS
+from reviewapp.lib.weeks import IsoWeek
 from reviewapp.metrics.compute import run_metrics
 from reviewapp.review import actions as review
 from reviewapp.review.models import Claim

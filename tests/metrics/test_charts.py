@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from reviewapp.charts import _label_width, line_chart, nice_ticks, percent, trend_chart
+from reviewapp.lib.charts import _label_width, line_chart, nice_ticks, percent, trend_chart
 
 XSS = '<script>alert("x")</script>'
 

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from reviewapp.audits import actions, lifecycle
 from reviewapp.audits.models import SamplingPlan
-from reviewapp.audits.weeks import IsoWeek
+from reviewapp.lib.weeks import IsoWeek
 from reviewapp.projects.models import Project
 
 

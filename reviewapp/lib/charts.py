@@ -104,7 +104,7 @@ def line_chart(points: list[tuple[float, float]], *, title: str, x_label: str, y
         if max(map(_label_width, labels)) <= gap:
             break
     ticks = format_html_join("", '<text x="{}" y="{}" text-anchor="middle" class="axis">{}</text>',
-                             ((_n(sx(x)), height - 18, label) for x, label in zip(values, labels)))
+                             ((_n(sx(x)), height - 18, label) for x, label in zip(values, labels, strict=False)))
     grid = format_html_join("", '<line x1="{}" x2="{}" y1="{}" y2="{}" class="grid"/><text x="{}" y="{}" '
                             'text-anchor="end" class="axis">{}</text>',
                             ((left, width - right, _n(sy(y)), _n(sy(y)), left - 4, _n(sy(y) + 4), percent(y, 0.1))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
@@ -43,7 +43,7 @@ class IsoWeek:
         start = datetime(monday.year, monday.month, monday.day, tzinfo=zone)
         end_day = monday + timedelta(days=7)
         end = datetime(end_day.year, end_day.month, end_day.day, tzinfo=zone)
-        return start.astimezone(timezone.utc), end.astimezone(timezone.utc)
+        return start.astimezone(UTC), end.astimezone(UTC)
 
     def shift(self, weeks: int) -> IsoWeek:
         monday = date.fromisocalendar(self.year, self.week, 1) + timedelta(weeks=weeks)
