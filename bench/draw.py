@@ -15,12 +15,12 @@ import random
 import re
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from bench.common import drop_project, fresh_project, run_child, setup_django
 
 WEEK = "2026-W47"
-MONDAY = datetime(2026, 11, 16, tzinfo=timezone.utc)
+MONDAY = datetime(2026, 11, 16, tzinfo=UTC)
 MIX = (("billing", "medium", 30), ("account", "low", 25), ("general", "low", 20), ("shipping", "low", 13),
        ("medical", "high", 7), ("legal", "high", 5))
 STRATA = [{"name": c, "match": {"category": [c]}, "weight": {"high": 5, "medium": 2}.get(t, 1), "minimum": 20}

@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import itertools
 import random
 import sys
 import tempfile
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import orjson
@@ -28,8 +29,7 @@ from bench.common import drop_project, fresh_project, run_child, setup_django, s
 
 CATEGORIES = ("billing", "account", "medical", "legal", "general")
 TIERS = {"billing": "medium", "account": "low", "medical": "high", "legal": "high", "general": "low"}
-WORDS = ("refund order account invoice charge policy doctor dosage contract tenant delivery password "
-         "subscription within days please thank you the a to of and is for your we can not will").split()
+WORDS = ["refund", "order", "account", "invoice", "charge", "policy", "doctor", "dosage", "contract", "tenant", "delivery", "password", "subscription", "within", "days", "please", "thank", "you", "the", "a", "to", "of", "and", "is", "for", "your", "we", "can", "not", "will"]
 
 
 def _text(rng: random.Random, length: int) -> str:
@@ -46,7 +46,7 @@ def generate(path: Path, n: int, *, seed: int = 1) -> None:
     rng = random.Random(seed)
     inputs = [_text(rng, rng.randint(250, 350)) for _ in range(500)]
     outputs = [_text(rng, rng.randint(700, 900)) for _ in range(500)]
-    start = datetime(2026, 11, 2, tzinfo=timezone.utc)
+    start = datetime(2026, 11, 2, tzinfo=UTC)
     with path.open("wb") as f:
         for i in range(n):
             category = CATEGORIES[i % 5]
@@ -184,8 +184,7 @@ def main() -> None:
         if args.n < max(args.n, args.http_n):
             cli_path = Path(tmp) / "cli.jsonl"
             with path.open("rb") as src, cli_path.open("wb") as dst:
-                for i, line in zip(range(args.n), src):
-                    dst.write(line)
+                dst.writelines(itertools.islice(src, args.n))
 
         project, _ = fresh_project("bench-cli")
         command = [sys.executable, "manage.py", "ingest", str(cli_path), "--project", "bench-cli", "--no-progress"]

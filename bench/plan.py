@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import math
 import os
 import statistics
@@ -72,7 +73,7 @@ def sizing_time(population: int, repeat: int) -> None:
     for goal, extra in (("budget", {"max_rate": 0.005}), ("change", {"baseline_rate": 0.005, "alert_rate": 0.015}),
                         ("margin", {"margin": 0.01, "expected_rate": 0.05})):
         plan = SamplingPlan(strata=rules, goal=goal, **extra)
-        median, worst, fig = timed(lambda: planning.figures(plan, populations), repeat)
+        median, worst, fig = timed(functools.partial(planning.figures, plan, populations), repeat)
         print(f"  plan page, {goal} goal (sizing, claims, power curve){'':14s} {fig.size:>6} items  "
               f"median {median:6.1f} ms  worst {worst:6.1f} ms")
 
@@ -109,7 +110,7 @@ def simulated(verdict: str, populations, sizes, rates, threshold, weeks: int, rn
     names = list(populations)
     bad = [round(rates[n] * populations[n]) for n in names]
     x = np.column_stack([rng.hypergeometric(b, populations[n] - b, sizes[n], size=weeks) if sizes[n] else
-                         np.zeros(weeks, dtype=int) for n, b in zip(names, bad)]).astype(float)
+                         np.zeros(weeks, dtype=int) for n, b in zip(names, bad, strict=True)]).astype(float)
     design = _design([populations[n] for n in names], [sizes[n] for n in names])
     true_rate = sum(bad) / sum(populations.values())
     return float(_true(verdict, design, x, threshold if threshold is not None else true_rate, 0.95).mean()), true_rate

@@ -64,8 +64,9 @@ Two rules keep the interval from saying more than the sample does:
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Callable, Hashable, Sequence
+from typing import Any
 
 import numpy as np
 from scipy.special import ndtr, ndtri
@@ -108,7 +109,7 @@ def _categories(values: set, *, ordered: bool) -> list:
         return sorted(values)
     except TypeError:
         if ordered:
-            raise ValueError("ordinal, interval and ratio data and weighted kappa need labels that can be sorted")
+            raise ValueError("ordinal, interval and ratio data and weighted kappa need labels that can be sorted") from None
         return sorted(values, key=repr)
 
 
@@ -198,7 +199,7 @@ def _cohens_kappa_statistic(ratings_a, ratings_b, weights, categories) -> Statis
     ratings_a, ratings_b = list(ratings_a), list(ratings_b)
     if len(ratings_a) != len(ratings_b):
         raise ValueError(f"ratings_a and ratings_b must rate the same items: {len(ratings_a)} != {len(ratings_b)}")
-    pairs = [(a, b) for a, b in zip(ratings_a, ratings_b) if not _missing(a) and not _missing(b)]
+    pairs = [(a, b) for a, b in zip(ratings_a, ratings_b, strict=True) if not _missing(a) and not _missing(b)]
     if not pairs:
         raise ValueError("Cohen's kappa needs at least one item rated by both reviewers")
     seen = {v for pair in pairs for v in pair}
@@ -267,7 +268,7 @@ def _alpha_statistic(reliability_data, level: str) -> Statistic:
     k = counts.shape[1]
     m = counts.sum(axis=1)
     coincidences = (counts[:, :, None] * counts[:, None, :] - counts[:, :, None] * np.eye(k)) / (m - 1)[:, None, None]
-    rules = {"spread": _spread(m), "minority": _minority(counts)}
+    spread, minority = _spread(m), _minority(counts)
 
     def alpha(observed: np.ndarray, marginals: np.ndarray, expected: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         n = marginals.sum(axis=1)
@@ -287,7 +288,8 @@ def _alpha_statistic(reliability_data, level: str) -> Statistic:
             return alpha((o * metric).sum(axis=(1, 2)), marginals, expected)
 
         d_max = float(ordinal_metric(counts.sum(axis=0)[None, :]).max())  # at the observed marginals
-        return Statistic(coincidences.reshape(len(counts), k * k), parts_ordinal, d_max=d_max, **rules)
+        return Statistic(coincidences.reshape(len(counts), k * k), parts_ordinal, d_max=d_max, spread=spread,
+                         minority=minority)
 
     if level == "nominal":
         metric = 1.0 - np.eye(k)
@@ -310,7 +312,8 @@ def _alpha_statistic(reliability_data, level: str) -> Statistic:
         marginals = s[:, 1:]
         return alpha(s[:, 0], marginals, ((marginals @ metric) * marginals).sum(axis=1))
 
-    return Statistic(per_item, parts, d_max=float(metric.max()) if metric.size else 1.0, **rules)
+    d_max = float(metric.max()) if metric.size else 1.0
+    return Statistic(per_item, parts, d_max=d_max, spread=spread, minority=minority)
 
 
 def _value(statistic: Statistic) -> float:

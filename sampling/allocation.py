@@ -14,7 +14,7 @@ allocation is rounded by largest remainder so the sizes sum exactly to the total
 from __future__ import annotations
 
 import math
-from typing import Iterable
+from collections.abc import Iterable
 
 from .types import Stratum
 

@@ -27,8 +27,8 @@ volumes up to ten million (bench/plan.py prints the time).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Mapping
 
 from scipy import stats
 
@@ -105,25 +105,25 @@ def _search(strata: list[Stratum], method: str, score: Callable[[dict[str, int]]
     # Bracket: low fails, high meets; grow or shrink geometrically from the guess.
     start = min(population, max(floor, guess))
     if at(start) >= 0:
-        high, low = start, None
-        while low is None:
+        high = start
+        while True:
             if high == floor:
                 return floor
             candidate = max(floor, min(high - 1, int(high / step)))
-            if at(candidate) >= 0:
-                high = candidate
-            else:
+            if at(candidate) < 0:
                 low = candidate
+                break
+            high = candidate
     else:
-        low, high = start, None
-        while high is None:
+        low = start
+        while True:
             if low == population:
                 return None
             candidate = min(population, max(low + 1, math.ceil(low * step)))
             if at(candidate) >= 0:
                 high = candidate
-            else:
-                low = candidate
+                break
+            low = candidate
     side = 0
     while high - low > 1:
         f_low, f_high = at(low), at(high)
@@ -229,9 +229,9 @@ def size_for_margin(
         return margin_of_allocation(sizes, populations, expected_rate=expected_rate, confidence=confidence)
 
     guess = math.ceil(stats.norm.isf((1 - confidence) / 2) ** 2 * expected_rate * (1 - expected_rate) / margin**2)
-    total = _search(strata, method, lambda sizes: math.log(margin) - math.log(max(reached(sizes), 1e-300)), guess)
-    met = total is not None
-    total = total if met else sum(populations.values())
+    found = _search(strata, method, lambda sizes: math.log(margin) - math.log(max(reached(sizes), 1e-300)), guess)
+    met = found is not None
+    total = found if found is not None else sum(populations.values())
     sizes = allocate(total, strata, method=method)
     return DesignSize("margin", total, sizes, reached(sizes), margin, met)
 
@@ -266,9 +266,9 @@ def _finish(verdict: str, strata: list[Stratum], method: str, threshold: float, 
 
     population = sum(populations.values())
     rough = _search(strata, method, scorer(_ROUGH), _normal_guess(threshold, rate, confidence, target))
-    total = _search(strata, method, scorer(SIMULATIONS), rough if rough is not None else population, step=1.02)
-    met = total is not None
-    total = total if met else population
+    found = _search(strata, method, scorer(SIMULATIONS), rough if rough is not None else population, step=1.02)
+    met = found is not None
+    total = found if found is not None else population
     sizes = allocate(total, strata, method=method)
     return DesignSize(verdict, total, sizes, chance(sizes), target, met, rates)
 
@@ -306,8 +306,8 @@ def size_for_clean_week(
         value = max(bound(sizes), 1e-300)  # a census shows 0 exactly
         return math.log(max_rate) - math.log(value) if value < max_rate else min(-1e-12, math.log(max_rate) - math.log(value))
 
-    total = _search(strata, method, score, guess)
-    met = total is not None
-    total = total if met else sum(populations.values())
+    found = _search(strata, method, score, guess)
+    met = found is not None
+    total = found if found is not None else sum(populations.values())
     sizes = allocate(total, strata, method=method)
     return DesignSize("clean", total, sizes, bound(sizes), max_rate, met)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import heapq
-from typing import Hashable, Iterable, Mapping
+from collections.abc import Hashable, Iterable, Mapping
 
 from .types import Draw
 

@@ -44,8 +44,8 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
@@ -267,8 +267,8 @@ def estimate_proportion(
     value = min(1.0, max(0.0, value))
     variance = sum(_stratum_variance(c.population / total, c) for c in counts)
     se = math.sqrt(variance)
-    df = sum(c.sampled - 1 for c in counts if c.sampled < c.population)
-    df = df if df > 0 else None
+    sampled_df = sum(c.sampled - 1 for c in counts if c.sampled < c.population)
+    df = sampled_df if sampled_df > 0 else None
     if n == total:  # a census: no sampling error at all
         return Estimate(value, 0.0, value, value, float(n), confidence, n, positives, method, df, total)
     kish = min(float(n), total**2 / sum(c.population**2 / c.sampled for c in counts))  # <= n

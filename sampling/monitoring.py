@@ -25,8 +25,8 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 from scipy import stats
@@ -68,10 +68,7 @@ def change_test(previous: Estimate, current: Estimate) -> Change:
         pooled = (previous.value * previous.n_eff + current.value * current.n_eff) / effective
         variance = pooled * (1 - pooled) * (1 / previous.n_eff + 1 / current.n_eff)
     se = math.sqrt(variance)
-    if se > 0:
-        z = difference / se
-    else:
-        z = 0.0 if difference == 0 else math.copysign(math.inf, difference)
+    z = difference / se if se > 0 else (0.0 if difference == 0 else math.copysign(math.inf, difference))
     p_value = float(2 * stats.norm.sf(abs(z)))
     lower = difference - math.hypot(current.value - current.lower, previous.upper - previous.value)
     upper = difference + math.hypot(current.upper - current.value, previous.value - previous.lower)

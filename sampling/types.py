@@ -1,8 +1,8 @@
 """The values the sampling API takes and returns: frozen, so a plan or a draw cannot drift."""
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass
-from typing import Hashable
 
 
 @dataclass(frozen=True)

@@ -41,8 +41,8 @@ smoothly with the sizes, which the sizing search needs.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Mapping, Sequence
 
 import numpy as np
 from scipy import special
@@ -93,11 +93,11 @@ class _Design:
 
 
 def _design(populations: Sequence[int], sizes: Sequence[int]) -> _Design:
-    populations, sizes = np.asarray(populations, dtype=float), np.asarray(sizes, dtype=float)
-    total = int(populations.sum())
+    population_array, size_array = np.asarray(populations, dtype=float), np.asarray(sizes, dtype=float)
+    total = int(population_array.sum())
     if total < 1:
         raise ValueError("the week must have at least one output")
-    return _Design(populations, sizes, total)
+    return _Design(population_array, size_array, total)
 
 
 def _parts(design: _Design, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
@@ -283,9 +283,9 @@ def _chance(verdict, sizes, populations, rates, *, threshold, confidence, simula
     if threshold > 0.5 or (verdict == "rise" and threshold >= 0.5):  # the verdicts' complement rule
         verdict = "rise" if verdict == "budget" else "budget"
         threshold = 1 - threshold
-        errors = [p - e for p, e in zip(pops, errors)]
+        errors = [p - e for p, e in zip(pops, errors, strict=True)]
     design = _design(pops, ns)
-    supports = [_support(p, e, n) for p, e, n in zip(pops, errors, ns)]
+    supports = [_support(p, e, n) for p, e, n in zip(pops, errors, ns, strict=True)]
     exact = _likely_vectors(supports) if simulations >= SIMULATIONS else None  # a rough answer: simulate
     if exact is not None:
         x, probability = exact

@@ -116,7 +116,7 @@ class TestCohensKappa:
     @given(data=st.lists(st.tuples(st.integers(0, 4), st.integers(0, 4)), min_size=2, max_size=60),
            wt=st.sampled_from([None, "linear", "quadratic"]))
     def test_it_matches_statsmodels(self, data, wt):
-        a, b = zip(*data)
+        a, b = zip(*data, strict=True)
         categories = sorted(set(a) | set(b))
         ours = cohens_kappa(a, b, weights=wt)
         if len(categories) == 1:
@@ -128,7 +128,7 @@ class TestCohensKappa:
     @settings(max_examples=100, deadline=None)
     @given(data=st.lists(st.tuples(st.sampled_from("abc"), st.sampled_from("abc")), min_size=2, max_size=40))
     def test_it_is_symmetric_and_at_most_one(self, data):
-        a, b = zip(*data)
+        a, b = zip(*data, strict=True)
         kappa = cohens_kappa(a, b)
         assert kappa == pytest.approx(cohens_kappa(b, a), nan_ok=True)
         assert math.isnan(kappa) or kappa <= 1 + 1e-12
@@ -285,7 +285,7 @@ class TestBCa:
         """scipy.stats.bootstrap(method='BCa') given our 1000 resamples (bootstrap_result, n_resamples=0) computes its
         own z0 and jackknife acceleration from the statistic: the same interval."""
         data = simulated_reviews(60, seed=4)
-        table = np.array([[row.count(c) for c in range(4)] for row in zip(*data)])
+        table = np.array([[row.count(c) for c in range(4)] for row in zip(*data, strict=True)])
         statistic, interval = {
             "percent": (_percent_agreement_statistic(data), percent_agreement_interval(data)),
             "cohen quadratic": (_cohens_kappa_statistic(*data, "quadratic", None),
@@ -412,7 +412,7 @@ class TestIntervals:
 
     def test_every_statistic_has_an_interval(self):
         data = simulated_reviews(300)
-        table = np.array([[row.count(c) for c in range(4)] for row in zip(*data)])
+        table = np.array([[row.count(c) for c in range(4)] for row in zip(*data, strict=True)])
         for result, value in [(percent_agreement_interval(data), percent_agreement(data)),
                               (cohens_kappa_interval(*data, weights="quadratic"), cohens_kappa(*data, weights="quadratic")),
                               (fleiss_kappa_interval(table), fleiss_kappa(table)),

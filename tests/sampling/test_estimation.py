@@ -254,13 +254,13 @@ def test_korn_graubard_coverage_on_a_simulated_stratified_design(method, rates):
     nominal for the CP version, including rare rates where whole strata show no errors; Wald would not."""
     rng = np.random.default_rng(20260101)
     populations, sizes = (5000, 2000, 500), (100, 60, 40)
-    bad = [round(N * p) for N, p in zip(populations, rates)]
+    bad = [round(N * p) for N, p in zip(populations, rates, strict=True)]
     truth = sum(bad) / sum(populations)
     two_sided = one_sided = 0
     reps = 2000
     for _ in range(reps):
-        found = [rng.hypergeometric(K, N - K, n) for N, K, n in zip(populations, bad, sizes)]
-        estimate = estimate_proportion(_counts(*zip(populations, sizes, found)), method=method)
+        found = [rng.hypergeometric(K, N - K, n) for N, K, n in zip(populations, bad, sizes, strict=True)]
+        estimate = estimate_proportion(_counts(*zip(populations, sizes, found, strict=True)), method=method)
         two_sided += estimate.lower <= truth <= estimate.upper
         one_sided += truth <= estimate.upper_one_sided
     assert two_sided / reps >= 0.93
@@ -307,9 +307,9 @@ def test_conservative_restores_coverage_where_a_heavy_stratum_has_few_items():
     covered = {False: 0, True: 0}
     reps = 2000
     for _ in range(reps):
-        found = [rng.hypergeometric(K, N - K, n) for N, K, n in zip(populations, bad, sizes)]
+        found = [rng.hypergeometric(K, N - K, n) for N, K, n in zip(populations, bad, sizes, strict=True)]
         for conservative in covered:
-            estimate = estimate_proportion(_counts(*zip(populations, sizes, found)), conservative=conservative)
+            estimate = estimate_proportion(_counts(*zip(populations, sizes, found, strict=True)), conservative=conservative)
             covered[conservative] += estimate.lower <= truth <= estimate.upper
     assert covered[False] / reps < 0.5
     assert covered[True] / reps >= 0.95

@@ -132,11 +132,11 @@ class TestBinomialCusum:
     @given(weeks=st.lists(st.tuples(st.integers(0, 8), st.integers(8, 200)), min_size=1, max_size=30))
     def test_it_is_pages_cusum_of_log_likelihood_ratios(self, weeks):
         """Page (1954): W_t = max(0, W_{t-1} + log LR_t); for the binomial, log LR_t = k (x_t - s n_t), so W = k S."""
-        counts, sizes = zip(*weeks)
+        counts, sizes = zip(*weeks, strict=True)
         p0, p1 = 0.01, 0.03
         result = binomial_cusum(counts, sizes, p0=p0, p1=p1, h=3)
         w = 0.0
-        for x, n, s in zip(counts, sizes, result.path):
+        for x, n, s in zip(counts, sizes, result.path, strict=True):
             w = max(0.0, w + x * math.log(p1 / p0) + (n - x) * math.log((1 - p1) / (1 - p0)))
             assert w == pytest.approx(s * math.log(p1 * (1 - p0) / (p0 * (1 - p1))), abs=1e-9)
 
