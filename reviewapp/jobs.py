@@ -8,8 +8,9 @@ transaction commits, so a worker never sees a row that was rolled back.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Any, Callable
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -17,8 +18,21 @@ from django.db import transaction
 logger = logging.getLogger("reviewapp.jobs")
 
 
+def runs_in_background() -> bool:
+    """True when jobs go to a django-rq worker; False when they run in this process after the commit.
+
+    The one reading of ``JOBS_MODE``: callers that behave differently without a worker (compute on
+    read instead of queueing) ask this, never the setting."""
+    return settings.JOBS_MODE == "rq"
+
+
+def mode() -> str:
+    """The mode's name as the setting spells it, for pages that state it."""
+    return settings.JOBS_MODE
+
+
 def describe_mode() -> str:
-    if settings.JOBS_MODE == "rq":
+    if runs_in_background():
         return "background jobs go to django-rq (REDIS_URL is set)"
     return "background jobs run in-process, in the web or command process (REDIS_URL is not set)"
 
@@ -36,7 +50,7 @@ def enqueue(func: Callable[..., Any], *args: Any, queue: str = "default", delay:
     given; in in-process mode it runs synchronously right after the commit, in this process,
     without waiting.
     """
-    if settings.JOBS_MODE == "rq":
+    if runs_in_background():
         import django_rq
 
         def send() -> None:

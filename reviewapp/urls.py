@@ -6,6 +6,7 @@ from django.urls import include, path
 from reviewapp.api.api import api
 from reviewapp.audits import urls as audit_urls
 from reviewapp.exports import urls as export_urls
+from reviewapp.ingest import urls as ingest_urls
 from reviewapp.metrics import urls as metrics_urls
 from reviewapp.projects import urls as project_urls
 from reviewapp.projects import views as project_views
@@ -25,7 +26,7 @@ def _public(patterns):
 api_patterns, api_app, api_namespace = api.urls
 
 urlpatterns = [
-    path("", include(([*project_urls.urlpatterns, *audit_urls.urlpatterns, *review_urls.urlpatterns,
+    path("", include(([*project_urls.urlpatterns, *ingest_urls.urlpatterns, *audit_urls.urlpatterns, *review_urls.urlpatterns,
                            *metrics_urls.urlpatterns, *export_urls.urlpatterns], "reviewapp"))),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

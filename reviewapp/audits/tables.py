@@ -6,9 +6,14 @@ from django.template.defaultfilters import truncatechars
 from django.urls import reverse
 
 from reviewapp.ingest.models import Output
-from reviewapp.review.models import GoldLabel
 
 from .models import AuditItem
+
+
+def _gold_labels():
+    """The final labels, reached through the items' `gold` relation: review owns the model (and
+    comes after audits), this page only shows its verdict, as the filter's `gold__verdict` does."""
+    return AuditItem._meta.get_field("gold").related_model.objects
 
 
 class AuditItemTable(tables.Table):
@@ -48,7 +53,7 @@ class AuditItemTable(tables.Table):
                 *(f.name for f in AuditItem._meta.concrete_fields), *(f"output__{f}" for f in output_fields),
                 "gold__verdict")
         return items.prefetch_related(Prefetch("output", queryset=Output.objects.only(*output_fields)),
-                                      Prefetch("gold", queryset=GoldLabel.objects.only("item", "verdict")))
+                                      Prefetch("gold", queryset=_gold_labels().only("item", "verdict")))
 
     def render_inclusion_probability(self, value: float) -> str:
         return f"{value:.4f}"

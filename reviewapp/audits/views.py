@@ -12,9 +12,9 @@ from reviewapp.lib.charts import line_chart
 from reviewapp.lib.tables import KnownCountPaginator, export_response, exporting
 from reviewapp.lib.weeks import IsoWeek
 from reviewapp.projects.access import LEADS, lead_project_for, project_for
-from reviewapp.review.filters import AuditItemFilter
 
 from . import actions, lifecycle, planning, tasks
+from .filters import AuditItemFilter
 from .forms import DrawForm, SamplingPlanForm
 from .models import AuditRun, SamplingPlan
 from .tables import AuditItemTable

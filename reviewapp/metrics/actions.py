@@ -58,7 +58,7 @@ def _stamp(run_id: int) -> None:
     now = timezone.now()
     if not RunMetrics.objects.filter(run_id=run_id).update(changed_at=now):
         _row(run_id)
-    if settings.JOBS_MODE == "rq":
+    if jobs.runs_in_background():
         try:
             request(run_id)
         except Exception:  # Redis down: the label is stored; the next change or page view asks again
@@ -97,7 +97,7 @@ def recompute(run: AuditRun) -> None:
     """A lead asks for fresh numbers: a job with a worker, right now without one."""
     _row(run.pk)
     RunMetrics.objects.filter(run_id=run.pk).update(changed_at=timezone.now())
-    if settings.JOBS_MODE == "rq":
+    if jobs.runs_in_background():
         request(run.pk)
     else:
         refresh(run)
@@ -107,7 +107,7 @@ def metrics_for(run: AuditRun) -> RunMetrics:
     """The run's metrics for a page: recomputed here when stale and there is no worker to do it."""
     row = _row(run.pk)
     if row.stale:
-        if settings.JOBS_MODE == "rq":
+        if jobs.runs_in_background():
             if request(run.pk):
                 row.pending = True
         else:

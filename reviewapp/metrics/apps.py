@@ -5,3 +5,10 @@ class MetricsConfig(AppConfig):
     name = "reviewapp.metrics"
     label = "metrics"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from reviewapp.review.signals import label_changed
+
+        from .receivers import stamp_run
+
+        label_changed.connect(stamp_run, dispatch_uid="metrics.stamp_run")

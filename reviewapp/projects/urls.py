@@ -4,6 +4,4 @@ from . import views
 
 urlpatterns = [
     path("", views.project_list, name="project-list"),
-    path("p/<slug:slug>/", views.project_detail, name="project-detail"),
-    path("p/<slug:slug>/outputs/<id:output_id>/", views.output_detail, name="output-detail"),
 ]

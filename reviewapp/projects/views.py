@@ -4,51 +4,16 @@ from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.views.decorators.http import require_GET
-from django_tables2 import RequestConfig
 
-from reviewapp.ingest.filters import OutputFilter
-from reviewapp.ingest.models import Output
-from reviewapp.ingest.tables import OutputTable
-from reviewapp.ingest.volume import weekly_volume
-
-from .access import LEADS, project_for
-from .models import Membership, Project
+from .models import Project
 
 
 @require_GET
 def project_list(request: HttpRequest) -> HttpResponse:
     projects = Project.objects.for_user(request.user).annotate(output_count=Count("outputs"))
     return render(request, "reviewapp/project_list.html", {"projects": projects})
-
-
-@require_GET
-def project_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    project = project_for(request, slug)
-    outputs = OutputFilter(request.GET, queryset=Output.objects.filter(project=project).order_by("-occurred_at"), project=project)
-    table = OutputTable(outputs.qs)
-    RequestConfig(request, paginate={"per_page": 50}).configure(table)
-    context = {
-        "project": project,
-        "role": _role_label(project.role_of(request.user)),
-        "can_lead": project.role_of(request.user) in LEADS,
-        "filter": outputs,
-        "table": table,
-        "volume": weekly_volume(project, weeks=8),
-    }
-    return render(request, "reviewapp/project_detail.html", context)
-
-
-@require_GET
-def output_detail(request: HttpRequest, slug: str, output_id: int) -> HttpResponse:
-    project = project_for(request, slug)
-    output = get_object_or_404(Output, project=project, pk=output_id)
-    return render(request, "reviewapp/output_detail.html", {"project": project, "output": output})
-
-
-def _role_label(role: str | None) -> str | None:
-    return Membership.Role(role).label if role else None
 
 
 @login_not_required

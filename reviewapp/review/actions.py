@@ -19,10 +19,10 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from reviewapp.audits.models import AuditItem, AuditRun
-from reviewapp.metrics import actions as metrics
 
 from .models import Claim, GoldLabel, GoldRevision, Label, LabelRevision, LabelSchema, ReviewTally
 from .rubric import clean_answers, disagreements
+from .signals import label_changed
 
 LEASE = timedelta(minutes=20)
 
@@ -102,7 +102,7 @@ def submit_label(*, claim: Claim, user, data: dict, time_on_task_ms: int | None 
         item = AuditItem.objects.select_for_update().get(pk=claim.item_id)
         item.labels_count += 1
         _count_label(run_id=item.run_id, user=user)
-        metrics.label_changed(item.run_id)
+        label_changed.send(sender=AuditItem, run_id=item.run_id)
         # The common case, one review: the label just stored is the whole story, no need to read it back.
         settle(item=item, labels=[label] if item.labels_count == 1 else None, changed=["labels_count"])
     return label
@@ -133,7 +133,7 @@ def revise_label(*, label: Label, user, data: dict) -> Label:
         label.save(update_fields=["answers", "verdict", "updated_at"])
         item = AuditItem.objects.select_for_update().get(pk=label.item_id)
         settle(item=item)
-        metrics.label_changed(item.run_id)
+        label_changed.send(sender=AuditItem, run_id=item.run_id)
     return label
 
 
@@ -168,7 +168,7 @@ def adjudicate(*, item: AuditItem, user, data: dict) -> GoldLabel:
         gold = _set_gold(item, answers, GoldLabel.Method.ADJUDICATED, author=user)
         item.status = AuditItem.Status.ADJUDICATED
         item.save(update_fields=["status"])
-        metrics.label_changed(item.run_id)
+        label_changed.send(sender=AuditItem, run_id=item.run_id)
     return gold
 
 
