@@ -109,7 +109,9 @@ def _categories(values: set, *, ordered: bool) -> list:
         return sorted(values)
     except TypeError:
         if ordered:
-            raise ValueError("ordinal, interval and ratio data and weighted kappa need labels that can be sorted") from None
+            raise ValueError(
+                "ordinal, interval and ratio data and weighted kappa need labels that can be sorted"
+            ) from None
         return sorted(values, key=repr)
 
 

@@ -3,7 +3,7 @@
 Shares a_h: proportional N_h; Neyman N_h S_h (Neyman 1934, JRSS 97:558-625; Cochran 1977,
 Sampling Techniques, 5.5); risk sqrt(r_h) N_h S_h, the allocation that minimises the variance of
 the risk-weighted error index sum_h sqrt(r_h) W_h p_h (the Lagrange argument of Cochran 5.5 with
-S_h scaled by sqrt(r_h); see STATISTICS.md 3.4); floored max(N_h / N, a_h / A) with a_h the risk
+S_h scaled by sqrt(r_h); see docs/sampling.md §3); floored max(N_h / N, a_h / A) with a_h the risk
 share: the risk allocation wherever it gives a stratum more than its equal-probability share,
 that share elsewhere, so no stratum is sampled at a lower fraction than an equal-probability
 sample of the same total would give it (what budget claims rest on). Bounds m_h <= n_h <= N_h are met by the

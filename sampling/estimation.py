@@ -17,7 +17,7 @@ effective counts, which an exact or score interval for a binomial proportion the
     n* = n_eff (z_{1-a/2} / t_{1-a/2, df})^2,   x* = p n*,   interval = CP/Wilson/Jeffreys(x*, n*),
 
 with df = sum over sampled (non-census) strata of (n_h - 1). When p is 0 or 1, or V is 0, the
-variance says nothing about precision (pitfall 7 in STATISTICS.md) and n_eff falls back to Kish's
+variance says nothing about precision (docs/metrics.md §2.1) and n_eff falls back to Kish's
 n_eff = (sum w)^2 / sum w^2 over the reviewed items, w = N_h / n_h (Kish, L. (1965) Survey
 Sampling, Wiley; Kish (1992) J. Official Statistics 8:183-200). So zero errors still give a
 positive upper bound, never a zero-width interval. Only a full census has the interval [p, p].

@@ -2,7 +2,7 @@
 
 * change_test: two independent weekly design-weighted estimates. z = (p_t - p_{t-1}) /
   sqrt(V_t + V_{t-1}) with the stratified variances (Lohr (2010) Sampling: Design and Analysis,
-  2nd ed., ch. 3; STATISTICS.md 3.9), two-sided p-value. The interval for the difference
+  2nd ed., ch. 3; docs/metrics.md §4.1), two-sided p-value. The interval for the difference
   combines the two estimates' own intervals by Newcombe's hybrid score method (Newcombe, R.G.
   (1998) Stat. Med. 17:873-890, method 10; as MOVER, Zou & Donner (2008) Stat. Med.
   27:1693-1702): L = d - sqrt((p_t - l_t)^2 + (u_{t-1} - p_{t-1})^2), U = d + sqrt((u_t - p_t)^2

@@ -168,7 +168,7 @@ def power_of_sample(
 
     c(n) = min{c : P(X >= c | n, p0) <= alpha}; power = P(X >= c(n) | n, p1); X binomial, or
     hypergeometric with round(p N) errors when the population N is given.
-    Example (STATISTICS.md 3.11): n = 100, p0 = 0.5%: alarm at >= 3; power 0.32 at 2%, 0.88 at 5%.
+    Example (docs/sampling.md §2.1): n = 100, p0 = 0.5%: alarm at >= 3; power 0.32 at 2%, 0.88 at 5%.
     """
     if n < 1:
         raise ValueError(f"n must be >= 1, not {n}")
@@ -201,7 +201,7 @@ def sample_size_for_change(
     is the first that reaches the power (Chernick & Liu 2002, Am. Stat. 56:149-155, call it the
     "nominal" n); a slightly larger n may fall short again. With ``stable=True`` the n returned is
     the smallest from which on power never falls below the target.
-    Example (STATISTICS.md 3.2): 0.5% -> 1.5%, alpha 0.05, power 0.8: n = 604, alarm at >= 7
+    Example (docs/sampling.md §2.1): 0.5% -> 1.5%, alpha 0.05, power 0.8: n = 604, alarm at >= 7
     errors (stable: 681); the normal approximation would undersize it at 477.
     """
     _check_probability("baseline_rate", baseline_rate)

@@ -44,7 +44,7 @@ class TestProportionInterval:
         assert high == pytest.approx(upper, abs=6e-5)
 
     def test_statsmodels_run_values(self):
-        """STATISTICS.md 1.1 (statsmodels 0.15 run): 3/100 -> Wilson (0.01025, 0.08452), CP (0.00623, 0.08518)."""
+        """docs/metrics.md §2.1 (statsmodels 0.15 run): 3/100 -> Wilson (0.01025, 0.08452), CP (0.00623, 0.08518)."""
         assert proportion_interval(3, 100) == pytest.approx((0.01025, 0.08452), abs=5e-6)
         assert proportion_interval(3, 100, method="clopper-pearson") == pytest.approx((0.00623, 0.08518), abs=5e-6)
 
@@ -66,14 +66,14 @@ class TestProportionInterval:
         ((101, 100), {}, "count"), ((1, 0), {}, "nobs"), ((3, 100), {"confidence": 1.0}, "confidence"),
     ])
     def test_bad_arguments_are_named(self, args, kwargs, named):
-        """Wald is refused outright (Newcombe 1998a; STATISTICS.md pitfall 2)."""
+        """Wald is refused outright (Newcombe 1998a; docs/metrics.md §2.1)."""
         with pytest.raises(ValueError, match=named):
             proportion_interval(*args, **kwargs)
 
 
 class TestUpperBound:
     def test_rule_of_three_at_half_a_percent(self):
-        """Hanley & Lippman-Hand (1983) JAMA 249:1743-5; STATISTICS.md 3.3: 598 clean items show < 0.5% at 95%."""
+        """Hanley & Lippman-Hand (1983) JAMA 249:1743-5; docs/sampling.md §2.1: 598 clean items show < 0.5% at 95%."""
         assert upper_bound(0, 598) <= 0.005 < upper_bound(0, 597)
         assert upper_bound(0, 598) == pytest.approx(0.004997, abs=1e-6)
 
@@ -84,7 +84,7 @@ class TestUpperBound:
 
     @pytest.mark.parametrize(("count", "nobs"), [(0, 598), (3, 100), (12, 600), (50, 50)])
     def test_it_is_the_beta_quantile_and_statsmodels_larger(self, count, nobs):
-        """STATISTICS.md pitfall 1: scipy Beta^-1(0.95; c + 1, n - c), 1 at c = n; statsmodels calls this
+        """docs/metrics.md §2.1: scipy Beta^-1(0.95; c + 1, n - c), 1 at c = n; statsmodels calls this
         one-sided bound alternative='larger' and returns (0, U)."""
         expected = 1.0 if count == nobs else stats.beta.ppf(0.95, count + 1, nobs - count)
         assert upper_bound(count, nobs) == pytest.approx(expected)
@@ -93,7 +93,7 @@ class TestUpperBound:
 
     @pytest.mark.parametrize(("errors", "n"), [(0, 598), (1, 947), (2, 1258)])
     def test_it_agrees_with_the_budget_sample_sizes(self, errors, n):
-        """STATISTICS.md 3.3 (0.5% budget): c = 0, 1, 2 need 598, 947, 1258 items; one fewer is not enough."""
+        """docs/sampling.md §2.1 (0.5% budget): c = 0, 1, 2 need 598, 947, 1258 items; one fewer is not enough."""
         assert sample_size_for_budget(0.005, allowed_errors=errors) == n
         assert upper_bound(errors, n) <= 0.005 < upper_bound(errors, n - 1)
 
@@ -169,7 +169,7 @@ class TestStratifiedEstimate:
         assert estimate_proportion(counts).value == pytest.approx(8 / 80)
 
     def test_it_is_the_hajek_weighted_mean(self):
-        """STATISTICS.md 3.5/1.4: p_st is the Hajek mean with weights N_h / n_h. Cross-check the point estimate
+        """docs/metrics.md §2 and §2.1: p_st is the Hajek mean with weights N_h / n_h. Cross-check the point estimate
         (only: its SE treats weights as frequencies) with statsmodels' DescrStatsW."""
         strata = [(5000, 60, 2), (800, 40, 5), (120, 30, 9)]
         y = np.concatenate([[1] * x + [0] * (n - x) for _, n, x in strata])
@@ -186,7 +186,7 @@ class TestStratifiedEstimate:
         assert partial.variance == pytest.approx((1000 / 1040) ** 2 * 0.9 * 0.1 * 0.9 / 99)
 
     def test_zero_errors_still_bound_the_rate(self):
-        """STATISTICS.md 3.7 / pitfall 7: p = 0 makes V = 0, so n_eff falls back to Kish's (sum w)^2 / sum w^2 and
+        """docs/metrics.md §2.1: p = 0 makes V = 0, so n_eff falls back to Kish's (sum w)^2 / sum w^2 and
         the upper bound stays positive (Korn & Graubard 1998)."""
         estimate = estimate_proportion(_counts((8000, 100, 0), (2000, 100, 0)))
         kish = 10_000**2 / (8000**2 / 100 + 2000**2 / 100)
@@ -309,7 +309,8 @@ def test_conservative_restores_coverage_where_a_heavy_stratum_has_few_items():
     for _ in range(reps):
         found = [rng.hypergeometric(K, N - K, n) for N, K, n in zip(populations, bad, sizes, strict=True)]
         for conservative in covered:
-            estimate = estimate_proportion(_counts(*zip(populations, sizes, found, strict=True)), conservative=conservative)
+            counts = _counts(*zip(populations, sizes, found, strict=True))
+            estimate = estimate_proportion(counts, conservative=conservative)
             covered[conservative] += estimate.lower <= truth <= estimate.upper
     assert covered[False] / reps < 0.5
     assert covered[True] / reps >= 0.95

@@ -118,7 +118,7 @@ class TestPChart:
 
 class TestBinomialCusum:
     def test_a_hand_worked_path(self):
-        """s = ln(q0/q1) / ln(p1 q0 / (p0 q1)) = 0.0108386 for 0.5% -> 2% (the SPRT slope, STATISTICS.md 3.8);
+        """s = ln(q0/q1) / ln(p1 q0 / (p0 q1)) = 0.0108386 for 0.5% -> 2% (the SPRT slope, docs/metrics.md §4.1);
         weekly n = 100: increments x - 1.08386; S = 0, 0, 0, 1.9161, 2.8323: the signal (h = 2) is week 4."""
         result = binomial_cusum([0, 1, 0, 3, 2], [100] * 5, p0=0.005, p1=0.02, h=2)
         assert result.reference == pytest.approx(SPRT(0.005, 0.02).s) == pytest.approx(0.0108386, abs=1e-7)
@@ -149,7 +149,7 @@ class TestBinomialCusum:
 
 class TestSPRT:
     def test_budget_half_a_percent_against_an_alarm_at_two(self):
-        """STATISTICS.md 3.8 (Wald 1947 linear boundaries): s 0.01084, h1 1.112, h2 1.978; 103 clean items accept."""
+        """docs/metrics.md §4.1 (Wald 1947 linear boundaries): s 0.01084, h1 1.112, h2 1.978; 103 clean items accept."""
         test = SPRT(0.005, 0.02, alpha=0.05, beta=0.2)
         assert (test.s, test.h1, test.h2) == (pytest.approx(0.01084, abs=5e-6), pytest.approx(1.112, abs=5e-4),
                                               pytest.approx(1.978, abs=5e-4))

@@ -55,7 +55,7 @@ class TestBudget:
     def test_published_acceptance_sample_sizes(self, rate, errors, n):
         """Hanley & Lippman-Hand (1983) JAMA 249:1743-5 (rule of three, c = 0); the c = 1, 2 values are the
         exact binomial plans of Schilling & Neubauer (2009) Acceptance Sampling in Quality Control (LTPD
-        tables), as listed in STATISTICS.md 3.3."""
+        tables), as listed in docs/sampling.md §2.1."""
         assert sample_size_for_budget(rate, allowed_errors=errors) == n
 
     def test_the_95_95_and_90_90_rules(self):
@@ -87,7 +87,7 @@ class TestBudget:
 
 class TestChange:
     def test_the_published_exact_size_for_half_to_one_and_a_half_percent(self):
-        """STATISTICS.md 3.2 (exact binomial, Chernick & Liu 2002): 0.5% -> 1.5%, alpha .05, power .8 -> 604,
+        """docs/sampling.md §2.1 (exact binomial, Chernick & Liu 2002): 0.5% -> 1.5%, alpha .05, power .8 -> 604,
         alarm at >= 7 errors."""
         assert sample_size_for_change(0.005, 0.015) == 604
         assert power_of_sample(604, 0.005, 0.015).critical_count == 7
@@ -99,7 +99,7 @@ class TestChange:
         assert power_of_sample(n - 1, 0.005, 0.015).power < 0.8
 
     def test_the_rule_of_thumb_sample_is_a_trip_wire(self):
-        """STATISTICS.md 3.11: 100 items at a 0.5% budget alarm at >= 3 errors; power 0.32 at 2%, 0.88 at 5%."""
+        """docs/sampling.md §2.1: 100 items at a 0.5% budget alarm at >= 3 errors; power 0.32 at 2%, 0.88 at 5%."""
         at_2 = power_of_sample(100, 0.005, 0.02)
         assert at_2.critical_count == 3
         assert at_2.power == pytest.approx(0.32, abs=0.005)
