@@ -3,7 +3,7 @@
 Every renderer streams: it reads rows one at a time and writes as it goes, so memory stays flat.
 Output is deterministic: keys sorted, compact separators, UTF-8, rows in the snapshot's order, so
 rendering the same snapshot twice gives byte-identical files. Field mappings are documented in
-docs/export.md; the shapes follow FORMATS.md (OpenAI Evals API and fine-tuning, Inspect AI,
+docs/export.md, with where each shape is specified (OpenAI Evals API and fine-tuning, Inspect AI,
 promptfoo, Hugging Face datasets, Langfuse, LangSmith).
 """
 from __future__ import annotations

@@ -10,7 +10,7 @@ Intervals take Kish's effective sample size as a floor (`conservative=True`): mi
 stratum with a handful of reviews and no error yet would otherwise make the interval far too
 narrow (tests/sampling/test_estimation.py simulates it: 24 % coverage without, over 99 % with).
 
-Agreement is over the items labelled by two or more reviewers, unweighted (STATISTICS.md 3.10:
+Agreement is over the items labelled by two or more reviewers, unweighted (docs/metrics.md §3:
 it describes reviewers on the items they saw). The result is plain JSON (NaN becomes null), cached
 in RunMetrics.data.
 """

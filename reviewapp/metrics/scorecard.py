@@ -31,7 +31,7 @@ A worse signal marks the line "watch"; it never overrides the verdict.
 
 The default baseline is the mean of the first four complete weeks. Control limits are a p-chart
 around the baseline on each week's effective sample size (Korn-Graubard n_eff), drawn for
-reading, not used for the status (STATISTICS.md 3.9). A stratum's figure based on fewer than
+reading, not used for the status (docs/metrics.md §4.1). A stratum's figure based on fewer than
 SMALL_STRATUM final items says so ("based on 6 items").
 """
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Each format read back by its consumer's own reader where it installs from PyPI (pyarrow and
 `datasets` for the Hugging Face folder, inspect_ai's json_dataset), else checked against the
-documented shape (FORMATS.md; docs/export.md)."""
+documented shape (docs/export.md, "Where each shape is specified")."""
 from __future__ import annotations
 
 import json
