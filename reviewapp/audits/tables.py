@@ -10,12 +10,6 @@ from reviewapp.ingest.models import Output
 from .models import AuditItem
 
 
-def _gold_labels():
-    """The final labels, reached through the items' `gold` relation: review owns the model (and
-    comes after audits), this page only shows its verdict, as the filter's `gold__verdict` does."""
-    return AuditItem._meta.get_field("gold").related_model.objects
-
-
 class AuditItemTable(tables.Table):
     output = tables.Column(
         accessor="output__external_id", verbose_name="Output",
@@ -52,8 +46,9 @@ class AuditItemTable(tables.Table):
             return items.select_related("output", "gold").only(
                 *(f.name for f in AuditItem._meta.concrete_fields), *(f"output__{f}" for f in output_fields),
                 "gold__verdict")
+        # Gold labels through the items' `gold` relation: review owns the model and comes after audits.
         return items.prefetch_related(Prefetch("output", queryset=Output.objects.only(*output_fields)),
-                                      Prefetch("gold", queryset=_gold_labels().only("item", "verdict")))
+                                      Prefetch("gold", queryset=AuditItem.gold.get_queryset().only("item", "verdict")))
 
     def render_inclusion_probability(self, value: float) -> str:
         return f"{value:.4f}"
