@@ -26,7 +26,7 @@ def stacked_bars(labels: list[str], series: dict[str, list[int]], *, title: str,
     parts: list[SafeString] = []
     for i, label in enumerate(labels):
         x = left + i * slot + (slot - bar_w) / 2
-        y = top + plot_h
+        y: float = top + plot_h
         for n, (name, values) in enumerate(series.items()):
             h = plot_h * values[i] / peak
             y -= h
@@ -159,9 +159,11 @@ def trend_chart(weeks: list[str], values: list[float | None], lower: list[float 
         return [series[i] if series is not None and i < len(series) else None for i in keep]
 
     selected = keep.index(selected) if selected in keep else None
-    weeks, values, lower, upper = [weeks[i] for i in keep], pick(values), pick(lower), pick(upper)
+    weeks, lower, upper = [weeks[i] for i in keep], pick(lower), pick(upper)
+    points = [v for v in values if v is not None]  # the kept weeks' values
     lcl, ucl, items, notes = pick(lcl), pick(ucl), pick(items), pick(notes)
-    known = [v for v in [*upper, *values, *ucl, threshold, guardrail] if v is not None]
+    bands = {i: (lo, hi) for i, (lo, hi) in enumerate(zip(lower, upper, strict=True)) if lo is not None and hi is not None}
+    known = [v for v in [*upper, *points, *ucl, threshold, guardrail] if v is not None]
     high = min(1.0, max(known, default=0.01) * 1.05) or 0.01
     ticks, step = nice_ticks(0.0, high, count=4)
     peak = min(1.0, ticks[-1] if ticks[-1] >= high else ticks[-1] + step)
@@ -176,30 +178,30 @@ def trend_chart(weeks: list[str], values: list[float | None], lower: list[float 
         return top + plot_h * (1 - min(y, peak) / peak)
 
     def interval(i: int) -> str:
-        return f" ({percent(lower[i])}\u2013{percent(upper[i])})" if lower[i] is not None and upper[i] is not None else ""
+        return f" ({percent(bands[i][0])}\u2013{percent(bands[i][1])})" if i in bands else ""
 
     def hover(i: int) -> str:
         count = f", {items[i]} items" if items[i] is not None else ""
         note = f"; {notes[i]}" if notes[i] else ""
-        return f"{weeks[i]}: {percent(values[i])}{interval(i)}{count}{note}"
+        return f"{weeks[i]}: {percent(points[i])}{interval(i)}{count}{note}"
 
     parts: list[SafeString] = []
     for y in ticks:
         parts.append(format_html('<line x1="{}" x2="{}" y1="{}" y2="{}" class="grid"/><text x="{}" y="{}" '
                                  'text-anchor="end" class="axis">{}</text>', left, width - right, _n(sy(y)), _n(sy(y)),
                                  left - 4, _n(sy(y) + 4), percent(y, step)))
-    banded = [i for i in range(len(weeks)) if lower[i] is not None and upper[i] is not None]
+    banded = sorted(bands)
     if banded:
         half = min(slot * 0.15, 6.0) if len(banded) == 1 else 0.0  # one week: a narrow bar, not a line
-        edge = ([f"{_n(sx(i) - half)},{_n(sy(upper[i]))}" for i in banded]
-                + [f"{_n(sx(i) + half)},{_n(sy(upper[i]))}" for i in banded[-1:] if half]
-                + [f"{_n(sx(i) + half)},{_n(sy(lower[i]))}" for i in reversed(banded)]
-                + [f"{_n(sx(i) - half)},{_n(sy(lower[i]))}" for i in banded[:1] if half])
-        summary = "; ".join(f"{weeks[i]} {percent(lower[i])}\u2013{percent(upper[i])}" for i in banded)
+        edge = ([f"{_n(sx(i) - half)},{_n(sy(bands[i][1]))}" for i in banded]
+                + [f"{_n(sx(i) + half)},{_n(sy(bands[i][1]))}" for i in banded[-1:] if half]
+                + [f"{_n(sx(i) + half)},{_n(sy(bands[i][0]))}" for i in reversed(banded)]
+                + [f"{_n(sx(i) - half)},{_n(sy(bands[i][0]))}" for i in banded[:1] if half])
+        summary = "; ".join(f"{weeks[i]} {percent(bands[i][0])}\u2013{percent(bands[i][1])}" for i in banded)
         parts.append(format_html('<polygon points="{}" class="band"><title>95 % interval: {}</title></polygon>',
                                  " ".join(edge), summary))
     parts.append(format_html('<path d="{}" class="line"/>',
-                             " ".join(f"{'M' if i == 0 else 'L'}{_n(sx(i))},{_n(sy(v))}" for i, v in enumerate(values))))
+                             " ".join(f"{'M' if i == 0 else 'L'}{_n(sx(i))},{_n(sy(v))}" for i, v in enumerate(points))))
     for limits, name in ((lcl, "lower control limit"), (ucl, "upper control limit")):
         steps = " ".join(f"{'M' if i == 0 or limits[i - 1] is None else 'L'}{_n(sx(i))},{_n(sy(v))}"
                          for i, v in enumerate(limits) if v is not None)
@@ -210,7 +212,7 @@ def trend_chart(weeks: list[str], values: list[float | None], lower: list[float 
         if level is not None:
             parts.append(format_html('<line x1="{}" x2="{}" y1="{}" y2="{}" class="{}"><title>{} {}</title></line>',
                                      left, width - right, _n(sy(level)), _n(sy(level)), css, name, percent(level)))
-    for i, v in enumerate(values):
+    for i, v in enumerate(points):
         css = " ".join(c for c in ("open" if notes[i] else "", "selected" if i == selected else "") if c)
         parts.append(format_html('<circle cx="{}" cy="{}" r="{}" class="{}"><title>{}</title></circle>',
                                  _n(sx(i)), _n(sy(v)), 4.5 if i == selected else 3, css or "point", hover(i)))
