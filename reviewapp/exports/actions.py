@@ -44,7 +44,7 @@ def check_formats(formats: list[str]) -> list[str]:
 def create(*, project, filters: dict, formats: list[str], user=None, queue: bool = True) -> Snapshot:
     """A new snapshot version; queued for building (a job with a worker, right away without)
     unless `queue` is false (the CLI builds it itself, with a progress bar)."""
-    parsed = Filters.parse(filters)
+    parsed = Filters.parse(filters, verdicts=LabelSchema.current(project).rubric.verdict_values)
     formats = check_formats(formats or list(FORMATS))
     for _ in range(5):
         version = (Snapshot.objects.filter(project=project).aggregate(v=Max("version"))["v"] or 0) + 1
@@ -78,7 +78,7 @@ def build(snapshot: Snapshot, *, on_rows: Callable[[int, int | None], None] | No
     final.parent.mkdir(parents=True, exist_ok=True)
     _clear_abandoned(final)
     partial = final.with_name(f"{final.name}.partial-{uuid.uuid4().hex[:12]}")
-    filters = Filters.parse(snapshot.filters)
+    filters = Filters.parse(snapshot.filters, verdicts=LabelSchema.current(snapshot.project).rubric.verdict_values)
     total = scope(snapshot.project, filters).filter(gold__isnull=False).count()  # the progress bar's total
     Snapshot.objects.filter(pk=snapshot.pk).exclude(status=Snapshot.Status.DONE).update(
         status=Snapshot.Status.RUNNING, rows_total=total, rows_done=0, error="")

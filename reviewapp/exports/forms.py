@@ -4,9 +4,9 @@ from django import forms
 
 from reviewapp.audits.models import AuditRun
 from reviewapp.review.models import LabelSchema
+from reviewapp.review.rubric import ERRORS
 
 from .formats import FORMATS
-from .selection import VERDICTS
 
 
 class ExportForm(forms.Form):
@@ -15,8 +15,7 @@ class ExportForm(forms.Form):
     weeks = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple,
                                       help_text="none ticked: every audited week")
     strata = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple)
-    verdicts = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple,
-                                         choices=[(v, v) for v in VERDICTS])
+    verdicts = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple)
     error_categories = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple,
                                                  help_text="items with any of these")
     agreement = forms.ChoiceField(choices=[("any", "every item with a final label"),
@@ -33,9 +32,9 @@ class ExportForm(forms.Form):
         runs = AuditRun.objects.filter(project=project).order_by("-week_start")
         self.fields["weeks"].choices = [(str(run.week), str(run.week)) for run in runs]
         self.fields["strata"].choices = [(name, name) for name in sorted({s for run in runs for s in run.allocation})]
-        questions = LabelSchema.current(project).questions
-        errors = next((q for q in questions if q["key"] == "errors"), {"options": []})
-        self.fields["error_categories"].choices = [(o["value"], o["label"]) for o in errors["options"]]
+        rubric = LabelSchema.current(project).rubric
+        self.fields["verdicts"].choices = rubric.verdict_options
+        self.fields["error_categories"].choices = rubric.options_of(ERRORS)
 
     def filters(self) -> dict:
         return {k: v for k, v in self.cleaned_data.items() if k != "formats"}

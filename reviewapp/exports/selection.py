@@ -32,13 +32,13 @@ from orjson import loads
 from reviewapp.audits.models import AuditItem, AuditRun
 from reviewapp.lib.messages import openai_messages
 from reviewapp.lib.weeks import IsoWeek
-from reviewapp.review.models import GoldLabel, GoldRevision, LabelRevision
+from reviewapp.review.models import GoldLabel, GoldRevision, LabelRevision, LabelSchema
+from reviewapp.review.rubric import ERRORS, ESCALATE, HARM, NOTES, Rubric
 
 # 2: `sampling.weight` is the final weight N_h / r_h (was 1 / inclusion probability); `sampling` adds
 # stratum_population, stratum_final, week_population, week_covered_population, week_complete.
 SCHEMA_VERSION = 2
 CHUNK = 5000
-VERDICTS = ("success", "partial", "failure")
 AGREEMENT = ("any", "settled")  # settled: the reviewers agreed, or a QA lead adjudicated
 
 
@@ -58,7 +58,8 @@ class Filters:
     pseudonymise: bool = False          # reviewer ids as stable pseudonyms instead of usernames
 
     @classmethod
-    def parse(cls, data: dict[str, Any]) -> Filters:
+    def parse(cls, data: dict[str, Any], verdicts: list[str] | None = None) -> Filters:
+        """`verdicts`: those of the project's rubric (default: the shipped rubric's)."""
         known = set(cls.__dataclass_fields__)
         unknown = sorted(set(data) - known)
         if unknown:
@@ -76,9 +77,10 @@ class Filters:
                 IsoWeek.parse(week)
             except ValueError:
                 raise SelectionError(f"weeks: {week!r} is not an ISO week like 2026-W47") from None
-        bad = [v for v in values["verdicts"] if v not in VERDICTS]
+        known = Rubric.default().verdict_values if verdicts is None else verdicts
+        bad = [v for v in values["verdicts"] if v not in known]
         if bad:
-            raise SelectionError(f"verdicts: {bad[0]!r} is not one of {', '.join(VERDICTS)}")
+            raise SelectionError(f"verdicts: {bad[0]!r} is not one of {', '.join(known)}")
         if values["agreement"] not in AGREEMENT:
             raise SelectionError(f"agreement: one of {', '.join(AGREEMENT)}")
         share = values["min_agreement"]
@@ -272,6 +274,7 @@ def _merged(project, filters: Filters, as_of, weeks: dict[tuple[int, int], Week]
     golds, labels = _grouped(_golds(project, filters, as_of)), _grouped(_labels(project, filters, as_of))
     gold, label = next(golds, (None, [])), next(labels, (None, []))
     facts: dict[tuple, dict[str, Any]] = {}  # (year, week, stratum, probability) -> the rows' sampling facts
+    rubric = LabelSchema.current(project).rubric  # what the answers' keys mean
     for item in _items(project, filters).iterator(chunk_size=CHUNK):
         pk = item[0]
         gold_rows, label_rows = None, []
@@ -287,7 +290,7 @@ def _merged(project, filters: Filters, as_of, weeks: dict[tuple[int, int], Week]
         key = (item[3], item[4], item[1], item[2])
         if key not in facts:
             facts[key] = _sampling(weeks[key[:2]], *key)
-        row = _row(project, filters, item, loads(answers), method, reviews, facts[key])
+        row = _row(project, rubric, filters, item, loads(answers), method, reviews, facts[key])
         if _keep(filters, row):
             yield row
 
@@ -309,14 +312,14 @@ def _sampling(run: Week, year: int, week: int, stratum: str, probability: float)
             "week_complete": run.complete}
 
 
-def _row(project, filters: Filters, item: tuple, answers: dict, method: str, reviews: list,
+def _row(project, rubric: Rubric, filters: Filters, item: tuple, answers: dict, method: str, reviews: list,
          sampling: dict[str, Any]) -> dict[str, Any]:
     (pk, stratum, probability, year, week, external_id, input_, output, context, metadata, trace_id, span_id,
      model, model_version, category, risk_tier, kind, occurred_at) = item
-    verdict = answers.get("verdict")
-    corrected = (answers.get("corrected_output") or "").strip() or None
-    expected = corrected if corrected else (output if verdict == "success" else None)
-    agreeing = sum(1 for _, _, a in reviews if a.get("verdict") == verdict)
+    verdict = rubric.verdict_of(answers)
+    corrected = rubric.correction_of(answers)
+    expected = corrected if corrected else (output if rubric.accepts(answers) else None)
+    agreeing = sum(1 for _, _, a in reviews if rubric.verdict_of(a) == verdict)
     week_name = _week(year, week)[0]
     return {
         "id": f"{week_name}/{external_id}",
@@ -325,14 +328,14 @@ def _row(project, filters: Filters, item: tuple, answers: dict, method: str, rev
         "expected_output": expected,
         "context": passages(loads(context)),
         "verdict": verdict,
-        "error_categories": sorted(answers.get("errors") or []),
-        "harm": answers.get("harm"),
-        "needs_escalation": bool(answers.get("escalate")),
+        "error_categories": rubric.choices_of(ERRORS, answers),
+        "harm": rubric.value_of(HARM, answers),
+        "needs_escalation": bool(rubric.value_of(ESCALATE, answers)),
         "corrected_output": corrected,
-        "notes": answers.get("notes") or "",
+        "notes": rubric.value_of(NOTES, answers) or "",
         "answers": answers,
         "agreement": {"n_reviewers": len(reviews), "method": method,
-                      "agreed": len({r[2].get("verdict") for r in reviews}) <= 1,
+                      "agreed": len({rubric.verdict_of(r[2]) for r in reviews}) <= 1,
                       "share": agreeing / len(reviews) if reviews else None},
         "sampling": dict(sampling),
         "source": {"external_id": external_id, "trace_id": trace_id or None, "span_id": span_id or None,

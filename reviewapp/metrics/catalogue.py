@@ -7,8 +7,11 @@ leads use.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
+
+from reviewapp.review.rubric import Question, Rubric
 
 NAMES = {
     "verdict:failure": "Error rate (failure)",
@@ -42,32 +45,39 @@ def _option_test(key: str, value: str, multi: bool) -> Callable[[dict], bool]:
     return lambda answers: answers.get(key) == value
 
 
-def rates(questions: list[dict]) -> dict[str, Rate]:
+def rates(rubric: Rubric) -> dict[str, Rate]:
     found: dict[str, Rate] = {}
-    for q in questions:
-        key, kind = q["key"], q["type"]
+    for q in rubric.questions:
+        key, kind = q.key, q.type
         if kind in ("single", "multi"):
-            for option in q["options"]:
-                name = f"{key}:{option['value']}"
-                found[name] = Rate(name, NAMES.get(name, f"{q['label']}: {option['label']}"), key,
-                                   _option_test(key, option["value"], kind == "multi"), name in HIGHER_IS_BETTER)
+            for option in q.options:
+                name = f"{key}:{option.value}"
+                found[name] = Rate(name, NAMES.get(name, f"{q.label}: {option.title}"), key,
+                                   _option_test(key, option.value, kind == "multi"), name in HIGHER_IS_BETTER)
         elif kind == "boolean":
-            found[key] = Rate(key, NAMES.get(key, q["label"]), key, lambda answers, key=key: answers.get(key) is True)
+            found[key] = Rate(key, NAMES.get(key, q.label), key, lambda answers, key=key: answers.get(key) is True)
         elif kind == "corrected_output":
-            found[key] = Rate(key, NAMES.get(key, f"{q['label']} given"), key,
+            found[key] = Rate(key, NAMES.get(key, f"{q.label} given"), key,
                               lambda answers, key=key: bool((answers.get(key) or "").strip()))
     return found
 
 
-def agreement_value(question: dict, answers: dict[str, Any]) -> Any:
+def default_scorecard(rubric: Rubric) -> list[tuple[str, float, float]]:
+    """The default scorecard's lines that the rubric can measure: a lead's own rubric (other
+    verdicts, no harm question) starts with fewer lines rather than with lines that stay empty."""
+    measured = rates(rubric)
+    return [line for line in DEFAULT_SCORECARD if line[0] in measured]
+
+
+def agreement_value(question: Question, answers: dict[str, Any]) -> Any:
     """A reviewer's answer to one question as a value agreement coefficients compare, or None.
 
     Multiple choice compares the whole set chosen (nominal); a corrected output compares whether
     one was given; free text is not compared."""
-    if question["key"] not in answers:  # a label made before the question was added to the rubric
+    if question.key not in answers:  # a label made before the question was added to the rubric
         return None
-    value = answers[question["key"]]
-    kind = question["type"]
+    value = answers[question.key]
+    kind = question.type
     if kind == "multi":
         return "|".join(sorted(value or ())) or "(none)"
     if kind == "corrected_output":
@@ -77,7 +87,7 @@ def agreement_value(question: dict, answers: dict[str, Any]) -> Any:
     return value
 
 
-def agreement_level(question: dict) -> str | None:
+def agreement_level(question: Question) -> str | None:
     """The Krippendorff level of a question's answers; None for questions not compared."""
     return {"single": "nominal", "multi": "nominal", "boolean": "nominal", "corrected_output": "nominal",
-            "rating": "ordinal"}.get(question["type"])
+            "rating": "ordinal"}.get(question.type)

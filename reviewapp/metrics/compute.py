@@ -26,6 +26,7 @@ from typing import Any
 import sampling
 from reviewapp.audits.models import AuditRun
 from reviewapp.review.models import GoldLabel, Label, LabelSchema
+from reviewapp.review.rubric import Question, Rubric
 
 from .catalogue import agreement_level, agreement_value, rates
 
@@ -48,7 +49,7 @@ def _wilson(positives: int, n: int) -> dict[str, Any]:
 
 
 def run_metrics(run: AuditRun) -> dict[str, Any]:
-    questions = LabelSchema.current(run.project).questions
+    rubric = LabelSchema.current(run.project).rubric
     items = list(run.items.values_list("id", "stratum", "status", "risk_weight"))
     stratum_of = {pk: stratum for pk, stratum, _, _ in items}
     finals = GoldLabel.objects.filter(item__run=run).values_list("item_id", "answers", "method")
@@ -75,18 +76,18 @@ def run_metrics(run: AuditRun) -> dict[str, Any]:
         "items_final": len(gold),
         "labels": len(labels),
         "strata": strata,
-        "rates": _rates(questions, gold, stratum_of, covered),
-        "agreement": _agreement(questions, labels, seed=run.pk),
-        "reviewers": _reviewers(questions, labels, gold, methods),
+        "rates": _rates(rubric, gold, stratum_of, covered),
+        "agreement": _agreement(rubric.questions, labels, seed=run.pk),
+        "reviewers": _reviewers(rubric, labels, gold, methods),
     }
 
 
-def _rates(questions, gold, stratum_of, covered) -> dict[str, Any]:
+def _rates(rubric: Rubric, gold, stratum_of, covered) -> dict[str, Any]:
     by_stratum: dict[str, list[dict]] = defaultdict(list)
     for pk, answers in gold.items():
         by_stratum[stratum_of[pk]].append(answers)
     found = {}
-    for key, rate in rates(questions).items():
+    for key, rate in rates(rubric).items():
         positives = {s["name"]: sum(1 for answers in by_stratum[s["name"]] if rate.test(answers)) for s in covered}
         entry: dict[str, Any] = {"label": rate.label, "higher_is_better": rate.higher_is_better}
         if covered:
@@ -99,7 +100,7 @@ def _rates(questions, gold, stratum_of, covered) -> dict[str, Any]:
     return found
 
 
-def _agreement(questions, labels, *, seed: int) -> dict[str, Any]:
+def _agreement(questions: tuple[Question, ...], labels, *, seed: int) -> dict[str, Any]:
     from sampling.agreement import MIN_AGREEMENT_ITEMS  # not (yet) exported by the package
 
     by_item: dict[int, dict[int, dict]] = defaultdict(dict)
@@ -119,7 +120,7 @@ def _agreement(questions, labels, *, seed: int) -> dict[str, Any]:
                  for pk in units}
         value = {pk: v for pk, v in value.items() if len(v) >= 2}  # answered by two or more (questions may be new)
         rated = sorted(value)
-        entry: dict[str, Any] = {"label": q["label"], "level": level, "items": len(rated), "reviewers": len(reviewers)}
+        entry: dict[str, Any] = {"label": q.label, "level": level, "items": len(rated), "reviewers": len(reviewers)}
         if rated:
             data = [[value[pk].get(r) for pk in rated] for r in reviewers]
             if level == "nominal":  # one type per question: answers may mix None, str and bool
@@ -133,7 +134,7 @@ def _agreement(questions, labels, *, seed: int) -> dict[str, Any]:
                               "enough": alpha.enough, "one_sided": alpha.one_sided, "note": alpha.note,
                               "min_items": MIN_AGREEMENT_ITEMS}
             entry["pairs"] = _pairs(value, reviewers, names)
-        found[q["key"]] = entry
+        found[q.key] = entry
     return found
 
 
@@ -160,17 +161,16 @@ def _pairs(value, reviewers, names) -> list[dict[str, Any]]:
     return pairs
 
 
-def _reviewers(questions, labels, gold, methods) -> list[dict[str, Any]]:
-    primary = next((q for q in questions if q["type"] == "single"), None)
+def _reviewers(rubric: Rubric, labels, gold, methods) -> list[dict[str, Any]]:
     rows: dict[str, dict[str, Any]] = {}
     for item_id, _, username, answers, ms in labels:
         row = rows.setdefault(username, {"name": username, "labels": 0, "times": [], "gold_n": 0, "gold_agree": 0})
         row["labels"] += 1
         if ms is not None:
             row["times"].append(ms / 1000)
-        if primary and methods.get(item_id) == GoldLabel.Method.ADJUDICATED:
+        if methods.get(item_id) == GoldLabel.Method.ADJUDICATED:  # agreeing with the lead's ruling
             row["gold_n"] += 1
-            row["gold_agree"] += answers.get(primary["key"]) == gold[item_id].get(primary["key"])
+            row["gold_agree"] += rubric.verdict_of(answers) == rubric.verdict_of(gold[item_id])
     found = []
     for row in sorted(rows.values(), key=lambda r: r["name"]):
         times = row.pop("times")

@@ -40,8 +40,9 @@ from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 import sampling
+from reviewapp.review.models import LabelSchema
 
-from .catalogue import DEFAULT_SCORECARD, NAMES
+from .catalogue import NAMES, default_scorecard
 from .models import ScorecardMetric
 
 SIGNIFICANCE = 0.05
@@ -226,7 +227,7 @@ def configured(project) -> list[ScorecardMetric]:
     if rows:
         return rows
     return [ScorecardMetric(project=project, metric=m, position=i, threshold=t, guardrail=g)
-            for i, (m, t, g) in enumerate(DEFAULT_SCORECARD)]
+            for i, (m, t, g) in enumerate(default_scorecard(LabelSchema.current(project).rubric))]
 
 
 def lines(project, runs_with_data: list[tuple[Any, dict]], risk: dict[str, float], *,

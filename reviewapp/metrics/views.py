@@ -114,7 +114,7 @@ def run_status(request: HttpRequest, slug: str, year: int, week: int) -> HttpRes
 @require_http_methods(["GET", "POST"])
 def scorecard_settings(request: HttpRequest, slug: str) -> HttpResponse:
     project = lead_project_for(request, slug)
-    choices = [(key, rate.label) for key, rate in rates(LabelSchema.current(project).questions).items()]
+    choices = [(key, rate.label) for key, rate in rates(LabelSchema.current(project).rubric).items()]
     FormSet = modelformset_factory(ScorecardMetric, form=ScorecardLineForm, formset=ScorecardLines,
                                    extra=2, max_num=scorecard.MAX_LINES, validate_max=True, can_delete=True)
     queryset = ScorecardMetric.objects.filter(project=project)

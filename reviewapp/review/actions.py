@@ -21,7 +21,6 @@ from django.utils import timezone
 from reviewapp.audits.models import AuditItem, AuditRun
 
 from .models import Claim, GoldLabel, GoldRevision, Label, LabelRevision, LabelSchema, ReviewTally
-from .rubric import clean_answers, disagreements
 from .signals import label_changed
 
 LEASE = timedelta(minutes=20)
@@ -83,7 +82,7 @@ def submit_label(*, claim: Claim, user, data: dict, time_on_task_ms: int | None 
     if claim.reviewer_id != user.pk:
         raise ReviewError("this item was claimed by someone else")
     schema = LabelSchema.current(claim.item.project)
-    answers = clean_answers(schema.questions, data)
+    answers = schema.rubric.clean(data)
     with transaction.atomic():
         claim = Claim.objects.select_for_update().get(pk=claim.pk)
         existing = Label.objects.filter(item_id=claim.item_id, reviewer=user).first()
@@ -121,7 +120,7 @@ def revise_label(*, label: Label, user, data: dict) -> Label:
     """A reviewer changes their own label: a new revision, the old ones kept."""
     if label.reviewer_id != user.pk:
         raise ReviewError("only its author can revise a label")
-    answers = clean_answers(label.schema.questions, data)
+    answers = label.schema.rubric.clean(data)
     with transaction.atomic():
         label = Label.objects.select_for_update().get(pk=label.pk)
         if answers == label.answers:
@@ -146,8 +145,8 @@ def settle(*, item: AuditItem, labels: list[Label] | None = None, changed: list[
     if item.status != AuditItem.Status.ADJUDICATED and item.labels_count >= item.required_reviews:
         if labels is None:
             labels = list(item.labels.select_related("schema").order_by("created_at"))
-        questions = labels[0].schema.questions
-        if len(labels) > 1 and disagreements(questions, [label.answers for label in labels]):
+        rubric = labels[0].schema.rubric
+        if len(labels) > 1 and rubric.disagreements([label.answers for label in labels]):
             item.status = AuditItem.Status.DISPUTED
             GoldLabel.objects.filter(item=item).delete()
         else:
@@ -162,7 +161,7 @@ def settle(*, item: AuditItem, labels: list[Label] | None = None, changed: list[
 def adjudicate(*, item: AuditItem, user, data: dict) -> GoldLabel:
     """A QA lead's final label for an item (a new revision each time it changes)."""
     schema = LabelSchema.current(item.project)
-    answers = clean_answers(schema.questions, data)
+    answers = schema.rubric.clean(data)
     with transaction.atomic():
         item = AuditItem.objects.select_for_update().get(pk=item.pk)
         gold = _set_gold(item, answers, GoldLabel.Method.ADJUDICATED, author=user)

@@ -3,16 +3,14 @@ from __future__ import annotations
 import django_filters
 from django.contrib.auth import get_user_model
 
-from reviewapp.audits.filters import VERDICTS
-
-from .models import Label
+from .models import Label, LabelSchema
 
 
 class LabelFilter(django_filters.FilterSet):
     """Labels of a project by reviewer, verdict and stratum."""
 
     reviewer = django_filters.ModelChoiceFilter(queryset=get_user_model().objects.none())
-    verdict = django_filters.ChoiceFilter(choices=VERDICTS)
+    verdict = django_filters.ChoiceFilter()
     stratum = django_filters.CharFilter(field_name="item__stratum")
 
     class Meta:
@@ -22,3 +20,4 @@ class LabelFilter(django_filters.FilterSet):
     def __init__(self, *args, project, **kwargs):
         super().__init__(*args, **kwargs)
         self.filters["reviewer"].queryset = get_user_model().objects.filter(memberships__project=project).order_by("username")
+        self.filters["verdict"].extra["choices"] = LabelSchema.current(project).rubric.verdict_options

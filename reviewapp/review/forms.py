@@ -4,7 +4,7 @@ import json
 
 from django import forms
 
-from .rubric import RubricError, validate_rubric
+from .rubric import Rubric, RubricError
 
 
 def answers_from_post(questions: list[dict], post) -> dict:
@@ -33,7 +33,7 @@ class RubricForm(forms.Form):
         except json.JSONDecodeError as exc:
             raise forms.ValidationError(f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from None
         try:
-            validate_rubric(data)
+            Rubric.parse(data)
         except RubricError as exc:
             raise forms.ValidationError(str(exc)) from None
         return data

@@ -9,7 +9,7 @@ from django.utils.functional import cached_property
 from reviewapp.audits.models import AuditItem, AuditRun
 from reviewapp.projects.models import Project
 
-from .rubric import DEFAULT_RUBRIC, validate_rubric
+from .rubric import DEFAULT_RUBRIC, Rubric
 
 
 class LabelSchema(models.Model):
@@ -32,16 +32,28 @@ class LabelSchema(models.Model):
         return f"{self.project.slug} rubric v{self.version}"
 
     @classmethod
+    def start(cls, project: Project) -> LabelSchema:
+        """Version 1, the shipped default: made with the project (review's apps.ready), so that
+        reading the current rubric never writes."""
+        return cls.objects.get_or_create(project=project, version=1, defaults={"definition": DEFAULT_RUBRIC})[0]
+
+    @classmethod
     def current(cls, project: Project) -> LabelSchema:
-        """The latest rubric; the shipped default becomes version 1 on first use."""
+        """The latest rubric."""
         schema = cls.objects.filter(project=project).order_by("-version").first()
         if schema is None:
-            schema, _ = cls.objects.get_or_create(project=project, version=1, defaults={"definition": DEFAULT_RUBRIC})
+            raise cls.DoesNotExist(f"project {project.slug!r} has no rubric: version 1 is made with the project "
+                                   "(LabelSchema.start), or by migration for projects made before")
         return schema
 
     @cached_property
+    def rubric(self) -> Rubric:
+        return Rubric.parse(self.definition)
+
+    @property
     def questions(self) -> list[dict]:
-        return validate_rubric(self.definition)
+        """The questions as stored: the JSON that templates and the API show (parsing the rubric checks them)."""
+        return self.definition["questions"] if self.rubric else []
 
 
 class Claim(models.Model):

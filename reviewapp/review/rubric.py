@@ -1,15 +1,30 @@
 """Rubrics: the questions a reviewer answers, and the check that an answer fits them.
 
-A rubric is JSON: {"questions": [{"key", "type", "label", "options": [{"value", "label", "shortcut"}],
-"required"}]}. Types: single (one option), multi (options), boolean, rating (integer from min to
-max), text, corrected_output (text; giving one counts as an override). Shortcuts are single keys,
-unique within the rubric, so labelling works from the keyboard alone.
+A rubric is JSON: {"questions": [{"key", "type", "label", "options": [{"value", "label", "shortcut",
+"help"}], "required", "help"}]}. Types: single (one option), multi (options), boolean, rating
+(integer from min to max), text, corrected_output (text; giving one counts as an override).
+Shortcuts are single keys, unique within the rubric, so labelling works from the keyboard alone.
+`help` is optional guidance shown to reviewers.
+
+Every rubric has a single-choice question keyed `verdict`: its options are the verdicts that the
+queue's filters, the exports and the metrics use, so a lead's own verdicts (pass / fail, say) reach
+all of them. Other stages ask the `Rubric` for an answer's role (`verdict_of`, `correction_of`,
+`choices_of`, ...) instead of reading answer keys of their own.
 """
 from __future__ import annotations
 
-from typing import Any
+from functools import cached_property
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, StrictInt, StrictStr, ValidationError, model_validator
 
 TYPES = ("single", "multi", "boolean", "rating", "text", "corrected_output")
+VERDICT = "verdict"  # the key of the question every rubric must have
+ACCEPTED = "success"  # the verdict that takes the output as it is (an export's expected output)
+# The shipped rubric's questions that the export's fixed columns read; a rubric without one leaves
+# its column empty.
+ERRORS, HARM, ESCALATE, NOTES = "errors", "harm", "escalate", "notes"
+RESERVED_KEYS = "sjk?"  # the queue's own shortcuts: skip, next, previous, help
 
 DEFAULT_RUBRIC: dict[str, Any] = {
     "questions": [
@@ -44,84 +59,238 @@ class RubricError(ValueError):
     """A rubric or an answer that does not fit; the message names the question."""
 
 
-def validate_rubric(definition: Any) -> list[dict]:
-    if not isinstance(definition, dict) or not isinstance(definition.get("questions"), list) or not definition["questions"]:
-        raise RubricError('a rubric is an object with a non-empty "questions" list')
-    keys, shortcuts = set(), set()
-    for i, q in enumerate(definition["questions"], start=1):
-        where = f"question {i}"
-        if not isinstance(q, dict) or not isinstance(q.get("key"), str) or not q["key"].isidentifier():
-            raise RubricError(f"{where}: needs a 'key' made of letters, digits and _")
-        where = f"question {i} ({q['key']})"
-        if q["key"] in keys:
-            raise RubricError(f"{where}: key used twice")
-        keys.add(q["key"])
-        if q.get("type") not in TYPES:
-            raise RubricError(f"{where}: type must be one of {', '.join(TYPES)}")
-        if not isinstance(q.get("label"), str) or not q["label"].strip():
-            raise RubricError(f"{where}: needs a label")
-        marks = [q.get("shortcut")] if q["type"] == "boolean" else []
-        if q["type"] in ("single", "multi"):
-            options = q.get("options")
+class Option(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    value: StrictStr
+    label: StrictStr = ""  # optional, as it always was: the value stands in
+    shortcut: StrictStr | None = None
+    help: StrictStr | None = None
+
+    @property
+    def title(self) -> str:
+        return self.label or self.value
+
+
+class Question(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    key: StrictStr
+    type: Literal["single", "multi", "boolean", "rating", "text", "corrected_output"]
+    label: StrictStr
+    required: bool = False
+    options: tuple[Option, ...] = ()
+    min: StrictInt | None = None
+    max: StrictInt | None = None
+    shortcut: StrictStr | None = None  # boolean questions only
+    help: StrictStr | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _usable(cls, data: Any) -> Any:
+        """The checks whose messages say more than pydantic's would, in the order they always ran."""
+        if not isinstance(data, dict) or not isinstance(data.get("key"), str) or not data["key"].isidentifier():
+            raise ValueError("needs a 'key' made of letters, digits and _")
+        if data.get("type") not in TYPES:
+            raise ValueError(f"type must be one of {', '.join(TYPES)}")
+        if not isinstance(data.get("label"), str) or not data["label"].strip():
+            raise ValueError("needs a label")
+        if data["type"] in ("single", "multi"):
+            options = data.get("options")
             if not isinstance(options, list) or not options:
-                raise RubricError(f"{where}: needs a non-empty list of options")
+                raise ValueError("needs a non-empty list of options")
             values = [o.get("value") for o in options if isinstance(o, dict)]
             if len(values) != len(options) or not all(isinstance(v, str) and v for v in values) or len(set(values)) != len(values):
-                raise RubricError(f"{where}: every option needs a distinct string value")
-            marks += [o.get("shortcut") for o in options]
-        if q["type"] == "rating" and not (isinstance(q.get("min"), int) and isinstance(q.get("max"), int) and q["min"] < q["max"]):
-            raise RubricError(f"{where}: a rating needs integer min < max")
-        for mark in filter(None, marks):
-            if not isinstance(mark, str) or len(mark) != 1 or mark in shortcuts or mark in "sjk?":
-                raise RubricError(f"{where}: shortcut {mark!r} must be one key, unique, and not s, j, k or ?")
-            shortcuts.add(mark)
-    return definition["questions"]
+                raise ValueError("every option needs a distinct string value")
+        if data["type"] == "rating":
+            low, high = data.get("min"), data.get("max")
+            if not (type(low) is int and type(high) is int and low < high):
+                raise ValueError("a rating needs integer min < max")
+        # Keys another type would use are ignored, as they always were; any truthy `required` counts.
+        unused = {"single": ("min", "max", "shortcut"), "multi": ("min", "max", "shortcut"),
+                  "boolean": ("options", "min", "max"), "rating": ("options", "shortcut")}.get(
+            data["type"], ("options", "min", "max", "shortcut"))
+        return {**{k: v for k, v in data.items() if k not in unused}, "required": bool(data.get("required"))}
+
+    @property
+    def shortcuts(self) -> list[str]:
+        return [mark for mark in (self.shortcut, *(o.shortcut for o in self.options)) if mark]
+
+    @property
+    def choices(self) -> list[tuple[str, str]]:
+        """(value, label) of each option, as form and filter choices take them."""
+        return [(o.value, o.title) for o in self.options]
 
 
-def clean_answers(questions: list[dict], data: dict[str, Any]) -> dict[str, Any]:
-    """Answers keyed by question, normalised; raises RubricError naming the first bad question."""
-    answers: dict[str, Any] = {}
-    for q in questions:
-        key, kind, value = q["key"], q["type"], data.get(q["key"])
+class Rubric(BaseModel):
+    """A validated rubric; built with `Rubric.parse`, which raises RubricError naming the question."""
+
+    model_config = ConfigDict(frozen=True)
+
+    questions: tuple[Question, ...]
+
+    @classmethod
+    def parse(cls, definition: Any) -> Rubric:
+        if not isinstance(definition, dict) or not isinstance(definition.get("questions"), list) or not definition["questions"]:
+            raise RubricError('a rubric is an object with a non-empty "questions" list')
+        try:
+            return cls.model_validate({"questions": definition["questions"]})
+        except ValidationError as exc:
+            raise RubricError(_message(exc, definition["questions"])) from None
+
+    @classmethod
+    def default(cls) -> Rubric:
+        return _DEFAULT
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Rubric:
+        keys: set[str] = set()
+        shortcuts: set[str] = set()
+        for i, q in enumerate(self.questions, start=1):
+            where = f"question {i} ({q.key})"
+            if q.key in keys:
+                raise ValueError(f"{where}: key used twice")
+            keys.add(q.key)
+            for mark in q.shortcuts:
+                if len(mark) != 1 or mark in shortcuts or mark in RESERVED_KEYS:
+                    raise ValueError(f"{where}: shortcut {mark!r} must be one key, unique, and not s, j, k or ?")
+                shortcuts.add(mark)
+        verdict = next((q for q in self.questions if q.key == VERDICT), None)
+        if verdict is None:
+            raise ValueError(f"a rubric needs a single-choice question with key {VERDICT!r}: its options are the verdicts "
+                             "that filters, exports and metrics use")
+        if verdict.type != "single":
+            i = self.questions.index(verdict) + 1
+            raise ValueError(f"question {i} ({VERDICT}): must be a single-choice question (type single), "
+                             f"not {verdict.type}: filters, exports and metrics read the verdict from it")
+        return self
+
+    # The questions by role.
+
+    @cached_property
+    def _by_key(self) -> dict[str, Question]:
+        return {q.key: q for q in self.questions}
+
+    def question(self, key: str) -> Question | None:
+        return self._by_key.get(key)
+
+    @property
+    def verdict(self) -> Question:
+        return self._by_key[VERDICT]
+
+    @property
+    def verdict_options(self) -> list[tuple[str, str]]:
+        """(value, label) of each verdict, in the rubric's order."""
+        return self.verdict.choices
+
+    @property
+    def verdict_values(self) -> list[str]:
+        return [o.value for o in self.verdict.options]
+
+    @cached_property
+    def correction(self) -> Question | None:
+        """The corrected-output question, if the rubric asks for one (the first, if several)."""
+        return next((q for q in self.questions if q.type == "corrected_output"), None)
+
+    def options_of(self, key: str) -> list[tuple[str, str]]:
+        """(value, label) of a choice question's options; none if the rubric has no such question."""
+        question = self.question(key)
+        return question.choices if question else []
+
+    # An answer's parts by role: what other stages read instead of answer keys of their own.
+
+    def verdict_of(self, answers: dict[str, Any]) -> str | None:
+        return answers.get(VERDICT) or None
+
+    def accepts(self, answers: dict[str, Any]) -> bool:
+        """Whether the final verdict takes the output as it is."""
+        return self.verdict_of(answers) == ACCEPTED
+
+    def correction_of(self, answers: dict[str, Any]) -> str | None:
+        """The corrected output given, stripped; None if none was (or the rubric asks for none)."""
+        if self.correction is None:
+            return None
+        return (answers.get(self.correction.key) or "").strip() or None
+
+    def choices_of(self, key: str, answers: dict[str, Any]) -> list[str]:
+        """The options chosen for a multiple-choice question, sorted; none if the rubric has no such question."""
+        question = self.question(key)
+        if question is None or question.type != "multi":
+            return []
+        return sorted(answers.get(key) or [])
+
+    def value_of(self, key: str, answers: dict[str, Any]) -> Any:
+        """The answer to a question, or None if the rubric does not ask it."""
+        return answers.get(key) if key in self._by_key else None
+
+    # Checking answers.
+
+    def clean(self, data: dict[str, Any]) -> dict[str, Any]:
+        """Answers keyed by question, normalised; raises RubricError naming the first bad question."""
+        return {q.key: _clean(q, data.get(q.key)) for q in self.questions}
+
+    def disagreements(self, answers: list[dict[str, Any]]) -> list[str]:
+        """Questions on which the reviewers' answers differ (free text and corrections excepted:
+        two good corrections rarely match word for word)."""
+        keys = [q.key for q in self.questions if q.type not in ("text", "corrected_output")]
+        return [k for k in keys if len({repr(a.get(k)) for a in answers}) > 1]
+
+
+def _clean(q: Question, value: Any) -> Any:
+    kind = q.type
+    if kind in ("single", "multi"):
+        allowed = {o.value for o in q.options}
         if kind == "single":
-            allowed = {o["value"] for o in q["options"]}
             if value in (None, ""):
                 value = None
             elif value not in allowed:
-                raise RubricError(f"{q['label']}: {value!r} is not one of the options")
-        elif kind == "multi":
-            value = value or []
-            if isinstance(value, str):
-                value = [value]
-            allowed = {o["value"] for o in q["options"]}
+                raise RubricError(f"{q.label}: {value!r} is not one of the options")
+        else:
+            value = [value] if isinstance(value, str) else (value or [])
             unknown = [v for v in value if v not in allowed]
             if unknown:
-                raise RubricError(f"{q['label']}: {unknown[0]!r} is not one of the options")
+                raise RubricError(f"{q.label}: {unknown[0]!r} is not one of the options")
             value = sorted(set(value))
-        elif kind == "boolean":
-            value = value in (True, "true", "on", "1", 1)
-        elif kind == "rating":
-            if value in (None, ""):
-                value = None
-            else:
-                try:
-                    value = int(value)
-                except (TypeError, ValueError):
-                    raise RubricError(f"{q['label']}: must be a whole number") from None
-                if not q["min"] <= value <= q["max"]:
-                    raise RubricError(f"{q['label']}: must be from {q['min']} to {q['max']}")
+    elif kind == "boolean":
+        value = value in (True, "true", "on", "1", 1)
+    elif kind == "rating":
+        if value in (None, ""):
+            value = None
         else:
-            value = (value or "").strip() if isinstance(value, (str, type(None))) else None
-            if value is None:
-                raise RubricError(f"{q['label']}: must be text")
-        if q.get("required") and value in (None, "", []):
-            raise RubricError(f"{q['label']}: is required")
-        answers[key] = value
-    return answers
+            try:
+                value = int(value)
+            except (TypeError, ValueError):
+                raise RubricError(f"{q.label}: must be a whole number") from None
+            assert q.min is not None and q.max is not None  # a rating's bounds are checked on parse
+            if not q.min <= value <= q.max:
+                raise RubricError(f"{q.label}: must be from {q.min} to {q.max}")
+    else:
+        value = (value or "").strip() if isinstance(value, (str, type(None))) else None
+        if value is None:
+            raise RubricError(f"{q.label}: must be text")
+    if q.required and value in (None, "", []):
+        raise RubricError(f"{q.label}: is required")
+    return value
 
 
-def disagreements(questions: list[dict], answers: list[dict[str, Any]]) -> list[str]:
-    """Questions on which the reviewers' answers differ (free text and corrections excepted:
-    two good corrections rarely match word for word)."""
-    keys = [q["key"] for q in questions if q["type"] not in ("text", "corrected_output")]
-    return [k for k in keys if len({repr(a.get(k)) for a in answers}) > 1]
+def _message(exc: ValidationError, questions: list[Any]) -> str:
+    """The first error as the validator always worded it: 'question 2 (harm): needs a label'."""
+    error = exc.errors()[0]
+    loc = error["loc"]
+    text = str(error["ctx"]["error"]) if error["type"] == "value_error" else error["msg"]
+    if len(loc) < 2 or not isinstance(loc[1], int):
+        return text  # a rule about the whole rubric: its message names the question itself
+    i = loc[1]
+    raw = questions[i]
+    key = raw.get("key") if isinstance(raw, dict) else None
+    where = f"question {i + 1}" + (f" ({key})" if isinstance(key, str) and key.isidentifier() else "")
+    if loc[-1] == "shortcut":
+        return f"{where}: shortcut {error['input']!r} must be one key, unique, and not s, j, k or ?"
+    if len(loc) == 2:
+        return f"{where}: {text}"
+    # A field of the right shape but the wrong kind: help texts and option labels are text.
+    path = " ".join(f"option {part + 1}" if isinstance(part, int) else str(part) for part in loc[2:] if part != "options")
+    return f"{where}: {path} must be text"
+
+
+_DEFAULT = Rubric.parse(DEFAULT_RUBRIC)

@@ -156,7 +156,7 @@ def adjudicate(request: HttpRequest, slug: str, item_id: int) -> HttpResponse:
             return redirect("reviewapp:adjudication", project.slug)
     gold = GoldLabel.objects.filter(item=item).first()
     questions = _with_values(schema.questions, gold.answers if gold else (labels[0].answers if labels else {}))
-    differing = set(actions.disagreements(schema.questions, [lbl.answers for lbl in labels]))
+    differing = set(schema.rubric.disagreements([lbl.answers for lbl in labels]))
     return render(request, "review/adjudicate.html", {
         "project": project, "item": item, "output": item.output, "labels": labels, "questions": questions,
         "differing": differing, "gold": gold,
@@ -191,7 +191,7 @@ def _with_values(questions: list[dict], answers: dict) -> list[dict]:
 
 def _diff(original: str, label: Label | None) -> list[tuple[str, str]] | None:
     """Word-level diff of the corrected output against the original, as (op, text) pairs."""
-    corrected = (label.answers.get("corrected_output") or "") if label else ""
+    corrected = label.schema.rubric.correction_of(label.answers) if label else None
     if not corrected:
         return None
     a, b = original.split(), corrected.split()

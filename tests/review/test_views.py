@@ -119,7 +119,8 @@ def test_rubric_edits_are_validated_and_versioned(client, project_a, lead):
     url = reverse("reviewapp:rubric", args=["support"])
     bad = client.post(url, {"definition": '{"questions": [{"key": "v", "type": "single", "label": "V", "options": []}]}'})
     assert "question 1 (v): needs a non-empty list of options" in bad.content.decode()
-    good = '{"questions": [{"key": "ok", "type": "boolean", "label": "Acceptable?", "shortcut": "y"}]}'
+    good = ('{"questions": [{"key": "ok", "type": "boolean", "label": "Acceptable?", "shortcut": "y"}, '
+            '{"key": "verdict", "type": "single", "label": "Verdict", "options": [{"value": "pass"}, {"value": "fail"}]}]}')
     assert client.post(url, {"definition": good, "reveal_agreement": "on"}).status_code == 302
     schema = LabelSchema.current(project_a)
     assert schema.version == 2 and schema.reveal_agreement and schema.questions[0]["key"] == "ok"

@@ -27,7 +27,7 @@ def hostile(project_a, alice, lead):
     rubric = {"questions": [dict(q) for q in DEFAULT_RUBRIC["questions"]]}
     rubric["questions"][0] = {**rubric["questions"][0], "label": PAYLOADS[0],
                               "options": [{**o, "label": PAYLOADS[1] + o["label"]} for o in rubric["questions"][0]["options"]]}
-    LabelSchema.objects.create(project=project_a, version=1, definition=rubric)
+    LabelSchema.objects.filter(project=project_a, version=1).update(definition=rubric)  # made with the project
     run = drawn_run(project_a, outputs=20)
     Output.objects.filter(project=project_a).update(
         input=[{"role": "system", "content": PAYLOADS[3]}, {"role": "user", "content": ALL}],

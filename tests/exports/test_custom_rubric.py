@@ -1,0 +1,56 @@
+"""A lead's own rubric reaches every stage that reads verdicts: the run page's and the labels
+page's filters, the metrics, the scorecard's defaults, the export form, its filters and its rows.
+(Before the Rubric, a rubric with other verdicts left all of them empty.)"""
+from __future__ import annotations
+
+import pytest
+
+from reviewapp.audits.filters import AuditItemFilter
+from reviewapp.exports import actions
+from reviewapp.exports.forms import ExportForm
+from reviewapp.exports.selection import SelectionError
+from reviewapp.metrics import scorecard
+from reviewapp.metrics.catalogue import rates
+from reviewapp.metrics.compute import run_metrics
+from reviewapp.review import actions as review
+from reviewapp.review.filters import LabelFilter
+from reviewapp.review.models import LabelSchema
+from tests.exports.test_snapshot import cut, rows_of
+from tests.review.conftest import drawn_run
+
+PASS_FAIL = {"questions": [
+    {"key": "verdict", "type": "single", "label": "Outcome", "required": True,
+     "options": [{"value": "pass", "label": "Pass", "shortcut": "p"}, {"value": "fail", "label": "Fail", "shortcut": "f"}]},
+    {"key": "corrected_output", "type": "corrected_output", "label": "Better answer"},
+]}
+CHOICES = [("pass", "Pass"), ("fail", "Fail")]
+
+
+@pytest.mark.django_db
+def test_a_custom_rubric_s_verdicts_reach_filters_metrics_and_exports(project_a, alice):
+    LabelSchema.objects.create(project=project_a, version=2, definition=PASS_FAIL)
+    run = drawn_run(project_a, outputs=10)
+    claim = review.claim_next(user=alice, project=project_a)
+    review.submit_label(claim=claim, user=alice, data={"verdict": "fail", "corrected_output": "The right answer."})
+    while (claim := review.claim_next(user=alice, project=project_a)) is not None:
+        review.submit_label(claim=claim, user=alice, data={"verdict": "pass"})
+
+    assert AuditItemFilter({}, queryset=run.items.all(), run=run).filters["verdict"].extra["choices"] == CHOICES
+    assert LabelFilter({}, project=project_a).filters["verdict"].extra["choices"] == CHOICES
+    failing = AuditItemFilter({"verdict": "fail"}, queryset=run.items.all(), run=run).qs
+    assert failing.count() == 1
+
+    rubric = LabelSchema.current(project_a).rubric
+    assert {"verdict:pass", "verdict:fail", "corrected_output"} == set(rates(rubric))
+    measured = run_metrics(run)["rates"]
+    assert measured["verdict:fail"]["naive"] and measured["corrected_output"]["label"] == "Override / rework"
+    assert [line.metric for line in scorecard.configured(project_a)] == ["corrected_output"]  # no harm, no 'failure'
+
+
+    form = ExportForm(project=project_a)
+    assert form.fields["verdicts"].choices == CHOICES and form.fields["error_categories"].choices == []
+    with pytest.raises(SelectionError, match="'failure' is not one of pass, fail"):
+        actions.create(project=project_a, filters={"verdicts": ["failure"]}, formats=["jsonl"], queue=False)
+    (row,) = rows_of(cut(project_a, {"verdicts": ["fail"]}, ["jsonl"]))
+    assert row["verdict"] == "fail" and row["corrected_output"] == row["expected_output"] == "The right answer."
+    assert row["error_categories"] == [] and row["harm"] is None and row["agreement"]["share"] == 1.0

@@ -1,0 +1,96 @@
+"""The rubric's contract: what it refuses (naming the question), what it asks others to read, and
+that a project's version 1 exists from its creation, so reading the rubric never writes."""
+from __future__ import annotations
+
+import importlib
+
+import pytest
+from django.apps import apps
+from django.urls import reverse
+
+from reviewapp.projects.models import Project
+from reviewapp.review.models import LabelSchema
+from reviewapp.review.rubric import DEFAULT_RUBRIC, Rubric, RubricError
+
+VERDICT = {"key": "verdict", "type": "single", "label": "Verdict", "required": True,
+           "options": [{"value": "pass", "label": "Pass", "shortcut": "p", "help": "Usable as it is"},
+                       {"value": "fail", "label": "Fail", "shortcut": "f"}]}
+
+
+def rubric(*questions: dict) -> dict:
+    return {"questions": [VERDICT, *questions]}
+
+
+@pytest.mark.parametrize(("definition", "message"), [
+    ([], 'a rubric is an object with a non-empty "questions" list'),
+    ({"questions": [{"key": "ok", "type": "boolean", "label": "OK"}]},
+     "a rubric needs a single-choice question with key 'verdict'"),
+    ({"questions": [{**VERDICT, "type": "multi"}]}, r"question 1 \(verdict\): must be a single-choice question"),
+    (rubric({"key": "2x", "type": "text", "label": "x"}), "question 2: needs a 'key' made of letters, digits and _"),
+    (rubric({"key": "verdict", "type": "text", "label": "x"}), r"question 2 \(verdict\): key used twice"),
+    (rubric({"key": "x", "type": "essay", "label": "x"}), r"question 2 \(x\): type must be one of"),
+    (rubric({"key": "x", "type": "text", "label": " "}), r"question 2 \(x\): needs a label"),
+    (rubric({"key": "x", "type": "multi", "label": "x", "options": []}), r"question 2 \(x\): needs a non-empty list"),
+    (rubric({"key": "x", "type": "multi", "label": "x", "options": [{"value": "a"}, {"value": "a"}]}),
+     r"question 2 \(x\): every option needs a distinct string value"),
+    (rubric({"key": "x", "type": "rating", "label": "x", "min": 5, "max": 1}), r"question 2 \(x\): a rating needs"),
+    (rubric({"key": "x", "type": "boolean", "label": "x", "shortcut": "p"}), r"question 2 \(x\): shortcut 'p' must be"),
+    (rubric({"key": "x", "type": "boolean", "label": "x", "shortcut": "j"}), r"question 2 \(x\): shortcut 'j' must be"),
+    (rubric({"key": "x", "type": "boolean", "label": "x", "shortcut": "xy"}), r"shortcut 'xy' must be one key"),
+    (rubric({"key": "x", "type": "text", "label": "x", "help": 3}), r"question 2 \(x\): help must be text"),
+])
+def test_a_rubric_that_does_not_fit_is_refused_naming_the_question(definition, message):
+    with pytest.raises(RubricError, match=message):
+        Rubric.parse(definition)
+
+
+def test_a_rubric_exposes_its_questions_verdicts_and_the_roles_of_an_answer():
+    custom = Rubric.parse(rubric({"key": "fix", "type": "corrected_output", "label": "Better answer", "help": "Write it"},
+                                 {"key": "issues", "type": "multi", "label": "Issues",
+                                  "options": [{"value": "tone"}, {"value": "facts", "label": "Facts"}]},
+                                 {"key": "stars", "type": "rating", "label": "Stars", "min": 1, "max": 5}))
+    assert [q.key for q in custom.questions] == ["verdict", "fix", "issues", "stars"]
+    assert custom.verdict_options == [("pass", "Pass"), ("fail", "Fail")]
+    assert custom.question("fix").help == "Write it" and custom.verdict.options[0].help == "Usable as it is"
+    assert custom.question("nope") is None and custom.options_of("issues") == [("tone", "tone"), ("facts", "Facts")]
+    answers = custom.clean({"verdict": "fail", "fix": "  Better.  ", "issues": ["tone", "facts", "tone"], "stars": "2"})
+    assert answers == {"verdict": "fail", "fix": "Better.", "issues": ["facts", "tone"], "stars": 2}
+    assert custom.verdict_of(answers) == "fail" and custom.correction_of(answers) == "Better."
+    assert custom.choices_of("issues", answers) == ["facts", "tone"] and custom.choices_of("errors", answers) == []
+    assert custom.value_of("harm", {"harm": "none"}) is None  # not a question of this rubric
+    assert custom.disagreements([answers, {**answers, "fix": "Other.", "stars": 3}]) == ["stars"]
+    with pytest.raises(RubricError, match="Stars: must be from 1 to 5"):
+        custom.clean({"verdict": "pass", "stars": 9})
+    with pytest.raises(RubricError, match="Verdict: is required"):
+        custom.clean({})
+
+
+@pytest.mark.django_db
+def test_version_1_is_made_with_the_project_and_reading_it_writes_nothing(django_assert_num_queries):
+    project = Project.objects.create(slug="new", name="New")
+    with django_assert_num_queries(1):
+        schema = LabelSchema.current(project)
+    assert schema.version == 1 and schema.definition == DEFAULT_RUBRIC
+    assert schema.rubric.verdict_values == ["success", "partial", "failure"]
+    LabelSchema.objects.filter(project=project).delete()
+    with pytest.raises(LabelSchema.DoesNotExist, match="has no rubric"):
+        LabelSchema.current(project)
+
+
+@pytest.mark.django_db
+def test_the_migration_gives_projects_without_a_rubric_their_version_1(project_a, project_b):
+    LabelSchema.objects.filter(project=project_a).delete()
+    LabelSchema.objects.create(project=project_b, version=2, definition=rubric())
+    migration = importlib.import_module("reviewapp.review.migrations.0003_rubric_for_every_project")
+    migration.start_rubrics(apps, None)
+    assert LabelSchema.current(project_a).version == 1
+    assert list(project_b.label_schemas.values_list("version", flat=True)) == [2, 1]
+
+
+@pytest.mark.django_db
+def test_a_rubric_without_a_verdict_is_refused_on_the_rubric_page(client, project_a, lead):
+    client.force_login(lead)
+    page = client.post(reverse("reviewapp:rubric", args=["support"]),
+                       {"definition": '{"questions": [{"key": "ok", "type": "boolean", "label": "OK?"}]}'})
+    assert "a rubric needs a single-choice question with key &#x27;verdict&#x27;" in page.content.decode()
+    assert LabelSchema.current(project_a).version == 1
