@@ -8,9 +8,11 @@ from django.utils import timezone
 from reviewapp.audits.models import AuditRun
 from reviewapp.projects.models import Project
 
+from .report import RunReport, is_current
+
 
 class RunMetrics(models.Model):
-    """A run's metrics as last computed (JSON, see compute.run_metrics), and whether labels changed
+    """A run's metrics as last computed (a RunReport's JSON, see report.py), and whether labels changed
     since. `pending`: a recompute job is queued, so further label changes need not queue another."""
 
     run = models.OneToOneField(AuditRun, on_delete=models.CASCADE, related_name="metrics")
@@ -27,13 +29,18 @@ class RunMetrics(models.Model):
 
     @property
     def stale(self) -> bool:
-        """Labels changed since the numbers were computed, or they were computed by an older
-        version of compute.run_metrics (its SCHEMA_VERSION): either way, compute them again."""
-        from .compute import SCHEMA_VERSION
-
+        """Labels changed since the numbers were computed, or they were computed under another
+        schema (report.SCHEMA_VERSION): either way, compute them again."""
         if self.computed_at is None or self.changed_at >= self.computed_at:
             return True
-        return (self.data or {}).get("schema") != SCHEMA_VERSION
+        return not is_current(self.data)
+
+    @property
+    def report(self) -> RunReport | None:
+        """The numbers to show, None until computed under the current schema (an older cache waits
+        for its recompute rather than being read with keys it may lack)."""
+        data = self.data
+        return RunReport.from_json(data) if data is not None and is_current(data) else None
 
 
 class ScorecardMetric(models.Model):

@@ -36,14 +36,16 @@ SMALL_STRATUM final items says so ("based on 6 items").
 """
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any, TypedDict
 
 import sampling
 from reviewapp.review.models import LabelSchema
 
 from .catalogue import NAMES, default_scorecard
 from .models import ScorecardMetric
+from .report import Proportion, RateReport, RunReport, StratumRow, WeightedEstimate
 
 SIGNIFICANCE = 0.05
 BASELINE_WEEKS = 4
@@ -51,49 +53,35 @@ MAX_LINES = 8
 SMALL_STRATUM = 30  # a stratum's figure on fewer final items than this carries "based on n items"
 FINAL, CERTAIN, WAITING = "final", "certain already", "waiting for the review to finish"
 
-
-def items_drawn(data: dict[str, Any]) -> int:
-    return sum(s["drawn"] for s in data.get("strata") or ())
+RunsWithReports = Sequence[tuple[Any, RunReport]]  # (run, its report), oldest week first
 
 
-def has_labels(data: dict[str, Any] | None) -> bool:
+def has_labels(report: RunReport | None) -> bool:
     """A run's metrics say something: at least one item has a final label."""
-    return bool(data) and data.get("items_final", 0) > 0
+    return report is not None and report.has_labels
 
 
-def is_complete(data: dict[str, Any]) -> bool:
-    """Every drawn item has a final label (nothing open, nothing disputed)."""
-    drawn = items_drawn(data)
-    return drawn > 0 and data.get("items_final", 0) >= drawn
-
-
-def covered_share(data: dict[str, Any]) -> float | None:
-    """The share of the week's outputs in strata with a final label: what the estimates are about."""
-    return data["covered_population"] / data["population"] if data.get("population") else None
-
-
-def review_state(data: dict[str, Any] | None) -> str:
-    if not has_labels(data):
+def review_state(report: RunReport | None) -> str:
+    if report is None or not report.has_labels:
         return "not started"
-    return "complete" if is_complete(data) else "in progress"
+    return "complete" if report.complete else "in progress"
 
 
-def default_week(runs_with_data: Sequence[tuple[Any, dict]]) -> str | None:
+def default_week(runs: RunsWithReports) -> str | None:
     """The latest week with a final label."""
-    return next((str(run.week) for run, data in reversed(runs_with_data) if has_labels(data)), None)
+    return next((str(run.week) for run, report in reversed(runs) if report.has_labels), None)
 
 
-def stratum_counts(data: dict[str, Any], entry: dict[str, Any]) -> list[sampling.StratumCount]:
+def stratum_counts(report: RunReport, rate: RateReport) -> list[sampling.StratumCount]:
     """The week's counts for one rate, every stratum with outputs: one with no final label yet is
     not reviewed (sampled 0), which the verdicts take at its worst."""
-    cells = entry.get("strata") or {}
     found = []
-    for s in data.get("strata") or ():
-        if s["population"] <= 0:
+    for s in report.strata:
+        if s.population <= 0:
             continue
-        cell = cells.get(s["name"])
-        found.append(sampling.StratumCount(s["name"], s["population"], cell["n"] if cell else 0,
-                                           cell["positives"] if cell else 0))
+        cell = rate.strata.get(s.name)
+        found.append(sampling.StratumCount(s.name, s.population, cell.n if cell else 0,
+                                           cell.positives if cell else 0))
     return found
 
 
@@ -103,23 +91,23 @@ class Judged:
 
     week: str
     run: Any
-    data: dict[str, Any]
+    report: RunReport
 
     @property
     def complete(self) -> bool:
-        return is_complete(self.data)
+        return self.report.complete
 
     @property
     def items(self) -> int:
-        return self.data["items_final"]
+        return self.report.items_final
 
     @property
     def drawn(self) -> int:
-        return items_drawn(self.data)
+        return self.report.drawn
 
     @property
     def coverage(self) -> float | None:
-        return covered_share(self.data)
+        return self.report.covered_share
 
     @property
     def progress(self) -> str:
@@ -129,39 +117,33 @@ class Judged:
         return f"in progress: {self.items} of {self.drawn} items, {self.coverage or 0:.0%} of outputs covered"
 
     @property
-    def waiting(self) -> dict[str, int]:
-        """Drawn items without a final label yet, by reason."""
-        counts = self.data.get("items") or {}
-        return {"disputed": counts.get("disputed", 0), "open": counts.get("open", 0)}
-
-    @property
     def strata(self) -> list[str]:
-        return [s["name"] for s in self.stratum_rows]
+        return [s.name for s, _ in self.stratum_rows]
 
     @property
-    def stratum_rows(self) -> list[dict[str, Any]]:
-        """The week's strata with outputs: population, drawn, final items and share of the outputs."""
-        total = self.data.get("population") or 1
-        return [{**s, "share": s["population"] / total} for s in self.data["strata"] if s["population"] > 0]
+    def stratum_rows(self) -> list[tuple[StratumRow, float]]:
+        """The week's strata with outputs, each with its share of the outputs."""
+        total = self.report.population or 1
+        return [(s, s.population / total) for s in self.report.strata if s.population > 0]
 
     @property
     def confidence(self) -> float:
         return self.run.plan.confidence
 
 
-def pick_week(runs_with_data: Sequence[tuple[Any, dict]], requested: str | None) -> Judged | None:
+def pick_week(runs: RunsWithReports, requested: str | None) -> Judged | None:
     """The requested week if it has a final label, else the latest that has one."""
-    by_name = {str(run.week): (run, data) for run, data in runs_with_data if has_labels(data)}
-    name = requested if requested in by_name else default_week(runs_with_data)
+    by_name = {str(run.week): (run, report) for run, report in runs if report.has_labels}
+    name = requested if requested in by_name else default_week(runs)
     return Judged(name, *by_name[name]) if name else None
 
 
 @dataclass
 class Week:
     week: str
-    estimate: dict[str, Any] | None
-    naive: dict[str, Any] | None
-    strata: dict[str, dict[str, Any]]
+    estimate: WeightedEstimate | None
+    naive: Proportion | None
+    strata: Mapping[str, Proportion]
     lcl: float | None = None
     ucl: float | None = None
     complete: bool = False
@@ -171,6 +153,15 @@ class Week:
     confidence: float = 0.95  # the run's plan confidence, for the verdicts
     counts: list[sampling.StratumCount] = field(default_factory=list)
     shares: dict[str, float] = field(default_factory=dict)  # stratum -> share of the week's outputs
+
+
+class SmallStratum(TypedDict):
+    """A stratum behind the weighted figure on fewer than SMALL_STRATUM final items."""
+
+    name: str
+    n: int
+    positives: int
+    share: float | None
 
 
 @dataclass
@@ -198,7 +189,7 @@ class Line:
     change: Any = None
     change_since: str | None = None
     cusum_strata: list[str] = field(default_factory=list)
-    small: list[dict[str, Any]] = field(default_factory=list)  # small strata behind the weighted figure
+    small: list[SmallStratum] = field(default_factory=list)  # small strata behind the weighted figure
 
     @property
     def current(self) -> Week | None:
@@ -230,24 +221,23 @@ def configured(project) -> list[ScorecardMetric]:
             for i, (m, t, g) in enumerate(default_scorecard(LabelSchema.current(project).rubric))]
 
 
-def lines(project, runs_with_data: list[tuple[Any, dict]], risk: dict[str, float], *,
-          week: str | None = None) -> list[Line]:
-    """runs_with_data: (run, metrics data) in week order, oldest first; risk: stratum -> weight;
+def lines(project, runs: RunsWithReports, risk: dict[str, float], *, week: str | None = None) -> list[Line]:
+    """runs: (run, its report) in week order, oldest first; risk: stratum -> weight;
     week: the week to judge (default: the latest with a final label)."""
-    runs_with_data = [(run, data) for run, data in runs_with_data if has_labels(data)]
-    names = [str(run.week) for run, _ in runs_with_data]
-    week = week if week in names else default_week(runs_with_data)
+    runs = [(run, report) for run, report in runs if report.has_labels]
+    names = [str(run.week) for run, _ in runs]
+    week = week if week in names else default_week(runs)
     selected = names.index(week) if week is not None else None
     found = []
     for config in configured(project):
-        weeks = [_week(run, data, config.metric) for run, data in runs_with_data]
-        known = [d["rates"][config.metric] for _, d in runs_with_data if config.metric in d.get("rates", {})]
-        label = known[0]["label"] if known else NAMES.get(config.metric, config.metric)
-        higher_is_better = any(entry.get("higher_is_better") for entry in known)
+        weeks = [_week(run, report, config.metric) for run, report in runs]
+        known = [report.rates[config.metric] for _, report in runs if config.metric in report.rates]
+        label = known[0].label if known else NAMES.get(config.metric, config.metric)
+        higher_is_better = any(rate.higher_is_better for rate in known)
         line = Line(config.metric, label, higher_is_better, config.threshold, config.guardrail, config.baseline,
                     config.baseline is not None, weeks, selected)
         if line.baseline is None:
-            first = [w.estimate["value"] for w in weeks if w.estimate and w.complete][:BASELINE_WEEKS]
+            first = [w.estimate.value for w in weeks if w.estimate and w.complete][:BASELINE_WEEKS]
             line.baseline = sum(first) / len(first) if first else None
         _control_limits(line)
         _judge(line, risk)
@@ -255,29 +245,23 @@ def lines(project, runs_with_data: list[tuple[Any, dict]], risk: dict[str, float
     return found
 
 
-def _week(run, data: dict[str, Any], metric: str) -> Week:
-    entry = (data.get("rates") or {}).get(metric) or {}
-    population = data.get("population") or 0
+def _week(run, report: RunReport, metric: str) -> Week:
+    rate = report.rates.get(metric)
     return Week(
-        str(run.week), entry.get("weighted"), entry.get("naive"), entry.get("strata") or {},
-        complete=is_complete(data), items=data.get("items_final", 0), drawn=items_drawn(data),
-        coverage=covered_share(data), confidence=run.plan.confidence,
-        counts=stratum_counts(data, entry) if entry.get("weighted") else [],
-        shares={s["name"]: s["population"] / population for s in data.get("strata") or () if population})
-
-
-def _estimate(data: dict[str, Any]) -> sampling.Estimate:
-    names = sampling.Estimate.__dataclass_fields__
-    return sampling.Estimate(**{k: v for k, v in data.items() if k in names})
+        str(run.week), rate.weighted if rate else None, rate.naive if rate else None, rate.strata if rate else {},
+        complete=report.complete, items=report.items_final, drawn=report.drawn,
+        coverage=report.covered_share, confidence=run.plan.confidence,
+        counts=stratum_counts(report, rate) if rate and rate.weighted else [],
+        shares={s.name: s.population / report.population for s in report.strata if report.population})
 
 
 def _control_limits(line: Line) -> None:
-    known = [w for w in line.weeks if w.estimate and w.estimate.get("n_eff")]
+    known = [(w, w.estimate) for w in line.weeks if w.estimate and w.estimate.n_eff]
     if not known or line.baseline is None or not 0 < line.baseline < 1:
         return
-    sizes = [max(1.0, w.estimate["n_eff"]) for w in known]
-    chart = sampling.p_chart([min(s, w.estimate["value"] * s) for w, s in zip(known, sizes)], sizes, center=line.baseline)
-    for week, lcl, ucl in zip(known, chart.lower, chart.upper):
+    sizes = [max(1.0, e.n_eff or 0.0) for _, e in known]
+    chart = sampling.p_chart([min(s, e.value * s) for (_, e), s in zip(known, sizes, strict=True)], sizes, center=line.baseline)
+    for (week, _), lcl, ucl in zip(known, chart.lower, chart.upper, strict=True):
         week.lcl, week.ucl = lcl, ucl
 
 
@@ -355,28 +339,29 @@ def _judge(line: Line, risk: dict[str, float]) -> None:
         line.explanation += (f"; no final label yet in {', '.join(unreviewed)}, taken at "
                              + ("its" if len(unreviewed) == 1 else "their") + " worst")
     line.finality = FINAL if week.complete else CERTAIN if state != "unshown" else WAITING
-    line.small = [{"name": name, "n": cell["n"], "positives": cell["positives"], "share": week.shares.get(name)}
-                  for name, cell in week.strata.items() if cell["n"] < SMALL_STRATUM and cell["positives"] > 0]
+    line.small = [SmallStratum(name=name, n=cell.n, positives=cell.positives, share=week.shares.get(name))
+                  for name, cell in week.strata.items() if cell.n < SMALL_STRATUM and cell.positives > 0]
     if week.complete:
         _signals(line, risk)
 
 
 def _signals(line: Line, risk: dict[str, float]) -> None:
     """Guardrail, week-over-week change and CUSUM, on complete weeks only."""
-    complete = [w for w in line.weeks[: line.selected + 1] if w.estimate and w.complete]
-    current = complete[-1].estimate
+    upto = line.weeks[: (line.selected or 0) + 1]
+    complete = [(w, w.estimate) for w in upto if w.estimate is not None and w.complete]
+    current = complete[-1][1]
     sign = -1 if line.higher_is_better else 1  # "worse" as "higher"
-    if line.guardrail is not None and sign * (current["value"] - line.guardrail) > 0:
+    if line.guardrail is not None and sign * (current.value - line.guardrail) > 0:
         side = "below" if line.higher_is_better else "above"
-        line.signals.append(Signal("worse", f"{_pct(current['value'])} is {side} the guardrail {_pct(line.guardrail)}"))
+        line.signals.append(Signal("worse", f"{_pct(current.value)} is {side} the guardrail {_pct(line.guardrail)}"))
     if len(complete) >= 2:
-        previous = complete[-2]
-        line.change, line.change_since = sampling.change_test(_estimate(previous.estimate), _estimate(current)), previous.week
+        previous, before = complete[-2]
+        line.change, line.change_since = sampling.change_test(before.to_estimate(), current.to_estimate()), previous.week
         if line.change.p_value < SIGNIFICANCE and line.change.difference != 0:
             direction = "worse" if sign * line.change.difference > 0 else "better"
             line.signals.append(Signal(direction, f"a significant change since {previous.week} "
                                                   f"({line.change.difference * 100:+.2f} pts, p = {line.change.p_value:.3f})"))
-    line.cusum_strata = _cusum_signals(line, complete, risk)
+    line.cusum_strata = _cusum_signals(line, [w for w, _ in complete], risk)
     if line.cusum_strata:
         line.signals.append(Signal("worse", "CUSUM signal in " + ", ".join(line.cusum_strata)))
 
@@ -408,8 +393,8 @@ def _cusum_signals(line: Line, weeks: list[Week], risk: dict[str, float]) -> lis
         if not series or series[-1] is None:
             continue  # nothing from this stratum this week
         counts = [s for s in series if s]
-        x = [(s["n"] - s["positives"]) if line.higher_is_better else s["positives"] for s in counts]
-        result = sampling.binomial_cusum(x, [s["n"] for s in counts], p0=p0, p1=p1, h=h)
+        x = [(s.n - s.positives) if line.higher_is_better else s.positives for s in counts]
+        result = sampling.binomial_cusum(x, [s.n for s in counts], p0=p0, p1=p1, h=h)
         if result.path[-1] >= h:
             signals.append(name)
     return signals

@@ -7,8 +7,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from reviewapp.metrics.compute import SCHEMA_VERSION, _estimate, _wilson
 from reviewapp.metrics.models import ScorecardMetric
+from reviewapp.metrics.report import SCHEMA_VERSION, Proportion, RunReport, WeightedEstimate
 from reviewapp.metrics.scorecard import CERTAIN, FINAL, WAITING, configured, lines, pick_week
 from sampling import (
     SPRT,
@@ -39,9 +39,10 @@ def week(errors: dict[str, tuple[int, int]], metric: str = "verdict:failure", *,
     counts = [StratumCount(name, population[name], n, x) for name, (x, n) in covered.items()]
     entry = {"label": "Full success" if higher_is_better else "Error rate", "higher_is_better": higher_is_better}
     if counts:
-        entry.update({"weighted": _estimate(estimate_proportion(counts, conservative=True)),
-                      "naive": _wilson(sum(x for x, _ in covered.values()), sum(n for _, n in covered.values())),
-                      "strata": {name: _wilson(x, n) for name, (x, n) in covered.items()}})
+        entry.update({"weighted": WeightedEstimate.of(estimate_proportion(counts, conservative=True)).to_json(),
+                      "naive": Proportion.wilson(sum(x for x, _ in covered.values()),
+                                                 sum(n for _, n in covered.values())).to_json(),
+                      "strata": {name: Proportion.wilson(x, n).to_json() for name, (x, n) in covered.items()}})
     strata = [{"name": name, "population": population[name], "drawn": drawn.get(name, 0),
                "final": covered.get(name, (0, 0))[1], "risk_weight": 5.0 if name == "medical" else 1.0}
               for name in population]
@@ -53,7 +54,7 @@ def week(errors: dict[str, tuple[int, int]], metric: str = "verdict:failure", *,
 
 def card(project, weeks: list[dict], metric: str = "verdict:failure", *, selected: str | None = None, **config):
     ScorecardMetric.objects.create(project=project, metric=metric, **config)
-    runs = [(FakeRun(f"2026-W{40 + i}"), data) for i, data in enumerate(weeks)]
+    runs = [(FakeRun(f"2026-W{40 + i}"), RunReport.from_json(data)) for i, data in enumerate(weeks)]
     return lines(project, runs, {"medical": 5.0, "general": 1.0}, week=selected)[0]
 
 
@@ -94,7 +95,7 @@ def test_a_clean_but_small_week_is_not_shown_under_budget(project_a):
     errors = {"medical": (0, 10), "general": (0, 10)}  # no error at all, but 20 items for 10,000 outputs
     line = card(project_a, [week(errors)], threshold=0.05)
     assert not budget_verdict(counts_of(errors), 0.05, confidence=0.95)
-    assert line.current.estimate["value"] == 0
+    assert line.current.estimate.value == 0
     assert line.status == "unshown" and line.verdict == "not shown either way"
     assert line.explanation.startswith("the reviewed items cannot show it is under 5.0 %: the rate is below")
 
@@ -105,7 +106,7 @@ def test_the_verdicts_use_the_plans_confidence(project_a):
     errors = {"medical": (0, 60), "general": (0, 60)}
     for confidence in (0.8, 0.99):
         run = FakeRun("2026-W40", SimpleNamespace(confidence=confidence))
-        line = lines(project_a, [(run, week(errors))], {})[0]
+        line = lines(project_a, [(run, RunReport.from_json(week(errors)))], {})[0]
         assert (line.status == "within") == budget_verdict(counts_of(errors), 0.03, confidence=confidence)
         assert f"{confidence:.0%} confidence" in line.explanation
     # 0 in 120 is enough at 80 % but not at 99 %: the confidence is really the plan's.
@@ -221,7 +222,7 @@ def test_a_quiet_week_has_no_signal_and_the_baseline_defaults_to_the_first_weeks
 def test_one_week_is_judged_the_latest_with_a_final_label_by_default(project_a):
     weeks = [week({"medical": (1, 100), "general": (1, 100)}), week({"medical": (5, 100), "general": (2, 100)}),
              week({}, drawn={"medical": 100, "general": 100})]  # drawn, nothing labelled yet
-    runs = [(FakeRun(f"2026-W{40 + i}"), data) for i, data in enumerate(weeks)]
+    runs = [(FakeRun(f"2026-W{40 + i}"), RunReport.from_json(data)) for i, data in enumerate(weeks)]
     assert pick_week(runs, None).week == "2026-W41"
     assert pick_week(runs, "2026-W42").week == "2026-W41"  # nothing to show there
     assert pick_week(runs, "2026-W40").week == "2026-W40"
