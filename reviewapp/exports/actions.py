@@ -15,8 +15,8 @@ import time
 import uuid
 import zipfile
 from collections import Counter
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable, Iterator
 
 import orjson
 from django.db import IntegrityError, transaction
@@ -28,7 +28,8 @@ from reviewapp.review.models import LabelSchema
 
 from .formats import FORMATS, Context, dumps
 from .models import Snapshot
-from .selection import SCHEMA_VERSION, Filters, SelectionError, design, rows, scope
+from .rows import SCHEMA_VERSION, ExportRow
+from .selection import Filters, SelectionError, design, rows, scope
 
 logger = logging.getLogger("reviewapp.exports")
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed, so archives of the same files are byte-identical
@@ -126,16 +127,18 @@ def _clear_abandoned(final: Path) -> None:
 
 
 def _write_canonical(snapshot, filters, weeks, path: Path, total: int, on_rows) -> dict:
-    by_verdict, by_stratum, by_week = Counter(), Counter(), Counter()
+    by_verdict: Counter[str] = Counter()
+    by_stratum: Counter[str] = Counter()
+    by_week: Counter[str] = Counter()
     n = corrected = 0
     with path.open("wb") as out:
         for row in rows(snapshot.project, filters, snapshot.as_of, weeks):
-            out.write(dumps(row) + b"\n")
+            out.write(dumps(row.to_json()) + b"\n")
             n += 1
-            by_verdict[str(row["verdict"])] += 1
-            by_stratum[row["sampling"]["stratum"]] += 1
-            by_week[row["sampling"]["run"]] += 1
-            corrected += row["corrected_output"] is not None
+            by_verdict[str(row.verdict)] += 1
+            by_stratum[row.sampling.stratum] += 1
+            by_week[row.sampling.run] += 1
+            corrected += row.corrected_output is not None
             if n % 5000 == 0:
                 Snapshot.objects.filter(pk=snapshot.pk).update(rows_done=n)
                 if on_rows:
@@ -146,10 +149,10 @@ def _write_canonical(snapshot, filters, weeks, path: Path, total: int, on_rows) 
             "by_week": dict(sorted(by_week.items())), "with_corrected_output": corrected}
 
 
-def _read(path: Path) -> Iterator[dict]:
+def _read(path: Path) -> Iterator[ExportRow]:
     with path.open("rb") as lines:
         for line in lines:
-            yield orjson.loads(line)
+            yield ExportRow.from_json(orjson.loads(line))
 
 
 def _archive(folder: Path, target: Path) -> None:

@@ -10,19 +10,14 @@ from __future__ import annotations
 
 import csv
 import uuid
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
-
-import orjson
+from typing import Any
 
 from reviewapp.lib.messages import content_text
 
-OPTIONS = orjson.OPT_SORT_KEYS
-
-
-def dumps(value: Any) -> bytes:
-    return orjson.dumps(value, option=OPTIONS)
+from .rows import CSV_COLUMNS, ExportRow, csv_cells, dumps, flat_metadata, hf_record, hf_schema
 
 
 @dataclass
@@ -45,114 +40,39 @@ def _jsonl(path: Path, lines: Iterable[Any]) -> int:
     return n
 
 
-def _flat_metadata(row: dict[str, Any]) -> dict[str, Any]:
-    """The review facts most tools keep under `metadata`."""
-    return {"id": row["id"], "verdict": row["verdict"], "error_categories": row["error_categories"],
-            "harm": row["harm"], "needs_escalation": row["needs_escalation"], "notes": row["notes"],
-            "original_output": row["output"], "agreement": row["agreement"], "sampling": row["sampling"],
-            "source": row["source"], "reviewers": row["reviewers"]}
-
-
 # --- canonical JSONL and CSV ----------------------------------------------------------------
 
-def render_jsonl(rows: Iterable[dict], out: Path, ctx: Context) -> list[Path]:
+def render_jsonl(rows: Iterable[ExportRow], out: Path, ctx: Context) -> list[Path]:
     path = out / "evalset.jsonl"
-    _jsonl(path, rows)
+    _jsonl(path, (row.to_json() for row in rows))
     return [path]
 
 
-CSV_COLUMNS = ["id", "input", "output", "expected_output", "context", "verdict", "error_categories", "harm",
-               "needs_escalation", "corrected_output", "notes", "n_reviewers", "agreed", "agreement_share",
-               "final_label", "run", "stratum", "inclusion_probability", "weight", "stratum_population",
-               "stratum_final", "week_population", "week_covered_population", "week_complete", "external_id",
-               "trace_id", "span_id", "model", "model_version", "category", "risk_tier", "occurred_at", "reviewers",
-               "metadata"]
-
-
-# The week's design behind the final weight (schema 2). A snapshot cut before them (schema 1, whose
-# `weight` was 1 / inclusion_probability) renders again with these cells empty.
-DESIGN_FIELDS = ("stratum_population", "stratum_final", "week_population", "week_covered_population", "week_complete")
-
-
-def _csv_row(row: dict[str, Any]) -> list[Any]:
-    a, s, src = row["agreement"], row["sampling"], row["source"]
-    return [row["id"], dumps(row["input"]).decode(), row["output"], row["expected_output"] or "",
-            dumps(row["context"]).decode(), row["verdict"], "|".join(row["error_categories"]), row["harm"] or "",
-            row["needs_escalation"], row["corrected_output"] or "", row["notes"], a["n_reviewers"], a["agreed"],
-            "" if a["share"] is None else a["share"], a["method"], s["run"], s["stratum"],
-            repr(s["inclusion_probability"]), repr(s["weight"]), *("" if s.get(k) is None else s[k] for k in DESIGN_FIELDS),
-            src["external_id"], src["trace_id"] or "",
-            src["span_id"] or "", src["model"], src["model_version"], src["category"], src["risk_tier"],
-            src["occurred_at"], "|".join(row["reviewers"]), dumps(row["metadata"]).decode()]
-
-
-def render_csv(rows: Iterable[dict], out: Path, ctx: Context) -> list[Path]:
+def render_csv(rows: Iterable[ExportRow], out: Path, ctx: Context) -> list[Path]:
     path = out / "evalset.csv"
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(CSV_COLUMNS)
         for row in rows:
-            writer.writerow(_csv_row(row))
+            writer.writerow(csv_cells(row))
     return [path]
 
 
 # --- Hugging Face dataset folder ---------------------------------------------------------------
 
-def _hf_schema():
-    import pyarrow as pa
-
-    message = pa.struct([("role", pa.string()), ("content", pa.string())])
-    return pa.schema([
-        ("id", pa.string()), ("input", pa.list_(message)), ("output", pa.string()),
-        ("expected_output", pa.string()), ("context", pa.list_(pa.string())), ("verdict", pa.string()),
-        ("error_categories", pa.list_(pa.string())), ("harm", pa.string()), ("needs_escalation", pa.bool_()),
-        ("corrected_output", pa.string()), ("notes", pa.string()),
-        ("agreement", pa.struct([("n_reviewers", pa.int32()), ("agreed", pa.bool_()), ("share", pa.float64()),
-                                 ("method", pa.string())])),
-        ("sampling", pa.struct([("run", pa.string()), ("stratum", pa.string()),
-                                ("inclusion_probability", pa.float64()), ("weight", pa.float64()),
-                                ("stratum_population", pa.int64()), ("stratum_final", pa.int64()),
-                                ("week_population", pa.int64()), ("week_covered_population", pa.int64()),
-                                ("week_complete", pa.bool_())])),
-        ("source", pa.struct([(k, pa.string()) for k in ("external_id", "trace_id", "span_id", "model",
-                                                           "model_version", "category", "risk_tier", "kind",
-                                                           "occurred_at")])),
-        ("reviewers", pa.list_(pa.string())), ("answers_json", pa.string()), ("metadata_json", pa.string()),
-    ])
-
-
-SAMPLING_FIELDS = ("run", "stratum", "inclusion_probability", "weight", *DESIGN_FIELDS)
-
-
-def _hf_record(row: dict[str, Any]) -> dict[str, Any]:
-    """Struct columns keep the same keys on every row; free-form JSON goes in as strings."""
-    a, s = row["agreement"], row["sampling"]
-    return {
-        "id": row["id"], "input": [{"role": m["role"], "content": content_text(m["content"])} for m in row["input"]],
-        "output": row["output"], "expected_output": row["expected_output"], "context": row["context"],
-        "verdict": row["verdict"], "error_categories": row["error_categories"], "harm": row["harm"],
-        "needs_escalation": row["needs_escalation"], "corrected_output": row["corrected_output"],
-        "notes": row["notes"],
-        "agreement": {"n_reviewers": a["n_reviewers"], "agreed": a["agreed"], "share": a["share"],
-                      "method": a["method"]},
-        "sampling": {k: s.get(k) for k in SAMPLING_FIELDS},  # .get: schema 1 snapshots lack the design fields
-        "source": row["source"], "reviewers": row["reviewers"],
-        "answers_json": dumps(row["answers"]).decode(), "metadata_json": dumps(row["metadata"]).decode(),
-    }
-
-
-def render_hf(rows: Iterable[dict], out: Path, ctx: Context, *, batch_rows: int = 5000) -> list[Path]:
+def render_hf(rows: Iterable[ExportRow], out: Path, ctx: Context, *, batch_rows: int = 5000) -> list[Path]:
     """data/<split>.parquet (pyarrow, written in row groups as rows arrive), jsonl/<split>.jsonl and a
     dataset card README.md whose YAML maps each split (one per audited week) to its Parquet file."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    schema = _hf_schema()
+    schema = hf_schema()
     (out / "data").mkdir()
     (out / "jsonl").mkdir()
     written: list[Path] = []
     splits: dict[str, int] = {}
-    writer = jsonl = None
+    writer: Any = None  # the split's Parquet and JSONL files, open while its rows arrive
+    jsonl: Any = None
     current = None
     batch: list[dict] = []
 
@@ -168,7 +88,7 @@ def render_hf(rows: Iterable[dict], out: Path, ctx: Context, *, batch_rows: int 
             jsonl.close()
 
     for row in rows:
-        split = row["sampling"]["split"]
+        split = row.sampling.split
         if split != current:  # rows come week by week: one split's files at a time
             close()
             current = split
@@ -177,7 +97,7 @@ def render_hf(rows: Iterable[dict], out: Path, ctx: Context, *, batch_rows: int 
             jsonl = jsonl_path.open("wb")
             written += [parquet_path, jsonl_path]
             splits[split] = 0
-        record = _hf_record(row)
+        record = hf_record(row)
         batch.append(record)
         jsonl.write(dumps(record) + b"\n")
         splits[split] += 1
@@ -276,39 +196,39 @@ Production inputs and outputs may contain customer data. Review before publishin
 
 # --- OpenAI --------------------------------------------------------------------------------------
 
-def _openai_messages(row: dict[str, Any]) -> list[dict[str, Any]]:
-    return [{k: v for k, v in m.items() if v is not None} for m in row["input"]]
+def _openai_messages(row: ExportRow) -> list[dict[str, Any]]:
+    return [{k: v for k, v in m.items() if v is not None} for m in row.input]
 
 
-def render_openai_evals(rows: Iterable[dict], out: Path, ctx: Context) -> list[Path]:
+def render_openai_evals(rows: Iterable[ExportRow], out: Path, ctx: Context) -> list[Path]:
     """Evals API data source: one {"item": {...}} per line; grade {{ item.output }} or a sample."""
     path = out / "evals.jsonl"
     _jsonl(path, ({"item": {
-        "id": r["id"], "input": _openai_messages(r), "output": r["output"],
-        "expected_output": r["expected_output"] or "", "verdict": r["verdict"],
-        "error_categories": r["error_categories"], "context": r["context"],
-        "stratum": r["sampling"]["stratum"], "run": r["sampling"]["run"], "sampling_weight": r["sampling"]["weight"],
-        "inclusion_probability": r["sampling"]["inclusion_probability"],
-        "week_complete": r["sampling"].get("week_complete"),
+        "id": r.id, "input": _openai_messages(r), "output": r.output,
+        "expected_output": r.expected_output or "", "verdict": r.verdict,
+        "error_categories": r.error_categories, "context": r.context,
+        "stratum": r.sampling.stratum, "run": r.sampling.run, "sampling_weight": r.sampling.weight,
+        "inclusion_probability": r.sampling.inclusion_probability,
+        "week_complete": r.sampling.week_complete,
     }} for r in rows))
     return [path]
 
 
-def render_openai_sft(rows: Iterable[dict], out: Path, ctx: Context) -> list[Path]:
+def render_openai_sft(rows: Iterable[ExportRow], out: Path, ctx: Context) -> list[Path]:
     """Chat fine-tuning: the conversation ending with the expert's corrected output (corrected items only)."""
     path = out / "sft.jsonl"
-    _jsonl(path, ({"messages": [*_openai_messages(r), {"role": "assistant", "content": r["corrected_output"]}]}
-                  for r in rows if r["corrected_output"]))
+    _jsonl(path, ({"messages": [*_openai_messages(r), {"role": "assistant", "content": r.corrected_output}]}
+                  for r in rows if r.corrected_output))
     return [path]
 
 
-def render_openai_dpo(rows: Iterable[dict], out: Path, ctx: Context) -> list[Path]:
+def render_openai_dpo(rows: Iterable[ExportRow], out: Path, ctx: Context) -> list[Path]:
     """Preference pairs: chosen = the corrected output, rejected = the original (corrected items only)."""
     path = out / "dpo.jsonl"
     _jsonl(path, ({"input": {"messages": _openai_messages(r)},
-                   "preferred_output": [{"role": "assistant", "content": r["corrected_output"]}],
-                   "non_preferred_output": [{"role": "assistant", "content": r["output"]}]}
-                  for r in rows if r["corrected_output"]))
+                   "preferred_output": [{"role": "assistant", "content": r.corrected_output}],
+                   "non_preferred_output": [{"role": "assistant", "content": r.output}]}
+                  for r in rows if r.corrected_output))
     return [path]
 
 
@@ -317,10 +237,10 @@ def render_openai_dpo(rows: Iterable[dict], out: Path, ctx: Context) -> list[Pat
 INSPECT_ROLES = ("system", "user", "assistant", "tool")
 
 
-def _inspect_messages(row: dict[str, Any]) -> list[dict[str, Any]]:
+def _inspect_messages(row: ExportRow) -> list[dict[str, Any]]:
     """Inspect accepts system/user/assistant/tool only: other roles are passed as user turns."""
     found = []
-    for m in row["input"]:
+    for m in row.input:
         entry = {"role": m["role"] if m["role"] in INSPECT_ROLES else "user", "content": content_text(m["content"])}
         if entry["role"] == "tool" and m.get("tool_call_id"):
             entry["tool_call_id"] = m["tool_call_id"]
@@ -328,34 +248,34 @@ def _inspect_messages(row: dict[str, Any]) -> list[dict[str, Any]]:
     return found
 
 
-def render_inspect(rows: Iterable[dict], out: Path, ctx: Context) -> list[Path]:
+def render_inspect(rows: Iterable[ExportRow], out: Path, ctx: Context) -> list[Path]:
     """Inspect AI dataset JSONL: id, input, target (the expected output, or "" for a known-bad item), metadata."""
     path = out / "inspect.jsonl"
-    _jsonl(path, ({"id": r["id"], "input": _inspect_messages(r), "target": r["expected_output"] or "",
-                   "metadata": {**_flat_metadata(r), "context": r["context"]}} for r in rows))
+    _jsonl(path, ({"id": r.id, "input": _inspect_messages(r), "target": r.expected_output or "",
+                   "metadata": {**flat_metadata(r), "context": r.context}} for r in rows))
     return [path]
 
 
-def _last_user_text(row: dict[str, Any]) -> str:
-    for m in reversed(row["input"]):
+def _last_user_text(row: ExportRow) -> str:
+    for m in reversed(row.input):
         if m["role"] == "user":
             return content_text(m["content"])
     return ""
 
 
-def render_promptfoo(rows: Iterable[dict], out: Path, ctx: Context) -> list[Path]:
+def render_promptfoo(rows: Iterable[ExportRow], out: Path, ctx: Context) -> list[Path]:
     """promptfoo test cases (JSONL, `tests: file://tests.jsonl`): vars for the prompt and for replaying
     the stored output with the echo provider; asserts from the expert's label."""
     path = out / "tests.jsonl"
 
-    def test(r: dict[str, Any]) -> dict[str, Any]:
-        if r["expected_output"] is not None:
-            asserts = [{"type": "factuality", "value": r["expected_output"]}]
+    def test(r: ExportRow) -> dict[str, Any]:
+        if r.expected_output is not None:
+            asserts = [{"type": "factuality", "value": r.expected_output}]
         else:  # a known-bad output with no correction: it must not come back
-            asserts = [{"type": "not-equals", "value": r["output"]}]
-        return {"description": r["id"], "assert": asserts, "metadata": _flat_metadata(r),
+            asserts = [{"type": "not-equals", "value": r.output}]
+        return {"description": r.id, "assert": asserts, "metadata": flat_metadata(r),
                 "vars": {"query": _last_user_text(r), "messages": dumps(_openai_messages(r)).decode(),
-                         "output": r["output"], "context": "\n\n".join(r["context"])}}
+                         "output": r.output, "context": "\n\n".join(r.context)}}
 
     _jsonl(path, (test(r) for r in rows))
     return [path]
@@ -371,16 +291,16 @@ def _json_array(path: Path, items: Iterator[Any]) -> None:
         out.write(b"\n]\n")
 
 
-def render_langfuse(rows: Iterable[dict], out: Path, ctx: Context) -> list[Path]:
+def render_langfuse(rows: Iterable[ExportRow], out: Path, ctx: Context) -> list[Path]:
     """Langfuse dataset items (POST /api/public/dataset-items bodies), as one JSON array. `id` is the
     upsert key: prefixed with the dataset so one item can go to several datasets, at most 255 chars."""
     path = out / "langfuse-dataset-items.json"
     _json_array(path, ({
-        "datasetName": ctx.name, "id": f"{ctx.name}/{r['id']}"[:255],
-        "input": {"messages": _openai_messages(r), "context": r["context"]},
-        "expectedOutput": None if r["expected_output"] is None else {"output": r["expected_output"]},
-        "metadata": _flat_metadata(r), "sourceTraceId": r["source"]["trace_id"],
-        "sourceObservationId": r["source"]["span_id"],
+        "datasetName": ctx.name, "id": f"{ctx.name}/{r.id}"[:255],
+        "input": {"messages": _openai_messages(r), "context": r.context},
+        "expectedOutput": None if r.expected_output is None else {"output": r.expected_output},
+        "metadata": flat_metadata(r), "sourceTraceId": r.source.trace_id,
+        "sourceObservationId": r.source.span_id,
     } for r in rows))
     return [path]
 
@@ -392,17 +312,17 @@ def _uuid_or_none(value: str | None) -> str | None:
         return None
 
 
-def render_langsmith(rows: Iterable[dict], out: Path, ctx: Context) -> list[Path]:
+def render_langsmith(rows: Iterable[ExportRow], out: Path, ctx: Context) -> list[Path]:
     """LangSmith examples (client.create_examples(dataset_name=..., examples=...)), as one JSON array.
     `id` is a UUIDv5 of the item, so re-uploading updates rather than duplicates."""
     path = out / "langsmith-examples.json"
 
-    def example(r: dict[str, Any]) -> dict[str, Any]:
-        found = {"id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"spotcheck:{ctx.project}:{r['id']}")),
-                 "inputs": {"messages": _openai_messages(r), "context": r["context"]},
-                 "outputs": {} if r["expected_output"] is None else {"output": r["expected_output"]},
-                 "metadata": _flat_metadata(r), "split": r["sampling"]["split"]}
-        run_id = _uuid_or_none(r["source"]["trace_id"])
+    def example(r: ExportRow) -> dict[str, Any]:
+        found = {"id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"spotcheck:{ctx.project}:{r.id}")),
+                 "inputs": {"messages": _openai_messages(r), "context": r.context},
+                 "outputs": {} if r.expected_output is None else {"output": r.expected_output},
+                 "metadata": flat_metadata(r), "split": r.sampling.split}
+        run_id = _uuid_or_none(r.source.trace_id)
         if run_id:
             found["source_run_id"] = run_id
         return found
@@ -411,7 +331,7 @@ def render_langsmith(rows: Iterable[dict], out: Path, ctx: Context) -> list[Path
     return [path]
 
 
-Renderer = Callable[[Iterable[dict], Path, Context], list[Path]]
+Renderer = Callable[[Iterable[ExportRow], Path, Context], list[Path]]
 FORMATS: dict[str, tuple[str, Renderer]] = {
     "jsonl": ("Canonical JSONL", render_jsonl),
     "csv": ("Canonical CSV", render_csv),

@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from functools import lru_cache, reduce
+from functools import cache, reduce
 from operator import or_
-from typing import Any, Iterator
+from typing import Any
 
 from django.conf import settings
 from django.db import connection
@@ -35,9 +36,8 @@ from reviewapp.lib.weeks import IsoWeek
 from reviewapp.review.models import GoldLabel, GoldRevision, LabelRevision, LabelSchema
 from reviewapp.review.rubric import ERRORS, ESCALATE, HARM, NOTES, Rubric
 
-# 2: `sampling.weight` is the final weight N_h / r_h (was 1 / inclusion probability); `sampling` adds
-# stratum_population, stratum_final, week_population, week_covered_population, week_complete.
-SCHEMA_VERSION = 2
+from .rows import Agreement, ExportRow, Sampling, Source
+
 CHUNK = 5000
 AGREEMENT = ("any", "settled")  # settled: the reviewers agreed, or a QA lead adjudicated
 
@@ -172,11 +172,11 @@ def design(project, filters: Filters, as_of) -> dict[tuple[int, int], Week]:
     (the run's populations, as the page reads them), drawn items, and items with a final label
     (a gold revision made by then: the rows' own rule). Only the weeks filter applies: the weights
     are the design's, whatever strata, verdicts or agreement the export keeps."""
-    runs = AuditRun.objects.filter(project=project)
+    chosen = AuditRun.objects.filter(project=project)
     if filters.weeks:
         weeks = [IsoWeek.parse(w) for w in filters.weeks]
-        runs = runs.filter(reduce(or_, (Q(iso_year=w.year, iso_week=w.week) for w in weeks)))
-    runs = list(runs.values_list("pk", "iso_year", "iso_week", "populations"))
+        chosen = chosen.filter(reduce(or_, (Q(iso_year=w.year, iso_week=w.week) for w in weeks)))
+    runs = list(chosen.values_list("pk", "iso_year", "iso_week", "populations"))
     ids = [pk for pk, *_ in runs]
     drawn: dict[tuple[int, str], int] = {
         (run, stratum): n for run, stratum, n in AuditItem.objects.filter(run_id__in=ids)
@@ -230,9 +230,10 @@ def _labels(project, filters: Filters, as_of):
                          _text("answers")))
 
 
-def _grouped(stream, chunk_size: int = CHUNK):
+def _grouped(stream, chunk_size: int = CHUNK) -> Iterator[tuple[int | None, list[tuple]]]:
     """(item id, [rows]) from a stream sorted in the items' order."""
-    current, group = None, []
+    current: int | None = None
+    group: list[tuple] = []
     for row in stream.iterator(chunk_size=chunk_size):
         if row[0] != current:
             if group:
@@ -260,8 +261,8 @@ def _sort_memory():
 
 
 def rows(project, filters: Filters, as_of, weeks: dict[tuple[int, int], Week] | None = None
-         ) -> Iterator[dict[str, Any]]:
-    """The snapshot's canonical rows, in order. Three sorted streams (items, gold revisions, label
+         ) -> Iterator[ExportRow]:
+    """The snapshot's canonical rows (rows.py), in order. Three sorted streams (items, gold revisions, label
     revisions), merged item by item: no per-item queries, no id lists, memory bounded by the chunk.
     `weeks`: the design as of the same moment (`design`), if the caller already has it."""
     if weeks is None:
@@ -270,18 +271,20 @@ def rows(project, filters: Filters, as_of, weeks: dict[tuple[int, int], Week] | 
         yield from _merged(project, filters, as_of, weeks)
 
 
-def _merged(project, filters: Filters, as_of, weeks: dict[tuple[int, int], Week]) -> Iterator[dict[str, Any]]:
+def _merged(project, filters: Filters, as_of, weeks: dict[tuple[int, int], Week]) -> Iterator[ExportRow]:
     golds, labels = _grouped(_golds(project, filters, as_of)), _grouped(_labels(project, filters, as_of))
-    gold, label = next(golds, (None, [])), next(labels, (None, []))
-    facts: dict[tuple, dict[str, Any]] = {}  # (year, week, stratum, probability) -> the rows' sampling facts
+    none: tuple[int | None, list[tuple]] = (None, [])
+    gold, label = next(golds, none), next(labels, none)
+    facts: dict[tuple, Sampling] = {}  # (year, week, stratum, probability) -> the rows' sampling facts
     rubric = LabelSchema.current(project).rubric  # what the answers' keys mean
     for item in _items(project, filters).iterator(chunk_size=CHUNK):
         pk = item[0]
-        gold_rows, label_rows = None, []
+        gold_rows: list[tuple] | None = None
+        label_rows: list[tuple] = []
         if gold[0] == pk:
-            gold_rows, gold = gold[1], next(golds, (None, []))
+            gold_rows, gold = gold[1], next(golds, none)
         if label[0] == pk:
-            label_rows, label = label[1], next(labels, (None, []))
+            label_rows, label = label[1], next(labels, none)
         if gold_rows is None:
             continue  # no final label as of the snapshot: waiting for reviews or adjudication
         _, answers, method = gold_rows[-1]  # the latest revision
@@ -295,25 +298,25 @@ def _merged(project, filters: Filters, as_of, weeks: dict[tuple[int, int], Week]
             yield row
 
 
-@lru_cache(maxsize=None)
+@cache
 def _week(year: int, week: int) -> tuple[str, str]:
     name = str(IsoWeek(year, week))
     return name, split_name(name)
 
 
-def _sampling(run: Week, year: int, week: int, stratum: str, probability: float) -> dict[str, Any]:
+def _sampling(run: Week, year: int, week: int, stratum: str, probability: float) -> Sampling:
     """A row's sampling facts: the draw's inclusion probability, and the final weight N_h / r_h
     that makes the week's weighted rate the page's (the same for every row of a stratum)."""
     counts = run.strata.get(stratum) or Stratum(0, 0, 0)
     week_name, split = _week(year, week)
-    return {"run": week_name, "split": split, "stratum": stratum, "inclusion_probability": probability,
-            "weight": counts.weight, "stratum_population": counts.population, "stratum_final": counts.final,
-            "week_population": run.population, "week_covered_population": run.covered_population,
-            "week_complete": run.complete}
+    return Sampling(run=week_name, split=split, stratum=stratum, inclusion_probability=probability,
+                    weight=counts.weight, stratum_population=counts.population, stratum_final=counts.final,
+                    week_population=run.population, week_covered_population=run.covered_population,
+                    week_complete=run.complete)
 
 
 def _row(project, rubric: Rubric, filters: Filters, item: tuple, answers: dict, method: str, reviews: list,
-         sampling: dict[str, Any]) -> dict[str, Any]:
+         sampling: Sampling) -> ExportRow:
     (pk, stratum, probability, year, week, external_id, input_, output, context, metadata, trace_id, span_id,
      model, model_version, category, risk_tier, kind, occurred_at) = item
     verdict = rubric.verdict_of(answers)
@@ -321,39 +324,39 @@ def _row(project, rubric: Rubric, filters: Filters, item: tuple, answers: dict, 
     expected = corrected if corrected else (output if rubric.accepts(answers) else None)
     agreeing = sum(1 for _, _, a in reviews if rubric.verdict_of(a) == verdict)
     week_name = _week(year, week)[0]
-    return {
-        "id": f"{week_name}/{external_id}",
-        "input": openai_messages(loads(input_)),
-        "output": output,
-        "expected_output": expected,
-        "context": passages(loads(context)),
-        "verdict": verdict,
-        "error_categories": rubric.choices_of(ERRORS, answers),
-        "harm": rubric.value_of(HARM, answers),
-        "needs_escalation": bool(rubric.value_of(ESCALATE, answers)),
-        "corrected_output": corrected,
-        "notes": rubric.value_of(NOTES, answers) or "",
-        "answers": answers,
-        "agreement": {"n_reviewers": len(reviews), "method": method,
-                      "agreed": len({rubric.verdict_of(r[2]) for r in reviews}) <= 1,
-                      "share": agreeing / len(reviews) if reviews else None},
-        "sampling": dict(sampling),
-        "source": {"external_id": external_id, "trace_id": trace_id or None, "span_id": span_id or None,
-                   "model": model, "model_version": model_version, "category": category, "risk_tier": risk_tier,
-                   "kind": kind, "occurred_at": occurred_at.isoformat()},
-        "reviewers": [_pseudonym(project.pk, rid) if filters.pseudonymise else name for rid, name, _ in reviews],
-        "metadata": (loads(metadata) if metadata else None) or {},
-    }
+    return ExportRow(
+        id=f"{week_name}/{external_id}",
+        input=openai_messages(loads(input_)),
+        output=output,
+        expected_output=expected,
+        context=passages(loads(context)),
+        verdict=verdict,
+        error_categories=rubric.choices_of(ERRORS, answers),
+        harm=rubric.value_of(HARM, answers),
+        needs_escalation=bool(rubric.value_of(ESCALATE, answers)),
+        corrected_output=corrected,
+        notes=rubric.value_of(NOTES, answers) or "",
+        answers=answers,
+        agreement=Agreement(n_reviewers=len(reviews), method=method,
+                            agreed=len({rubric.verdict_of(r[2]) for r in reviews}) <= 1,
+                            share=agreeing / len(reviews) if reviews else None),
+        sampling=sampling,
+        source=Source(external_id=external_id, trace_id=trace_id or None, span_id=span_id or None,
+                      model=model, model_version=model_version, category=category, risk_tier=risk_tier,
+                      kind=kind, occurred_at=occurred_at.isoformat()),
+        reviewers=[_pseudonym(project.pk, rid) if filters.pseudonymise else name for rid, name, _ in reviews],
+        metadata=(loads(metadata) if metadata else None) or {},
+    )
 
 
-def _keep(filters: Filters, row: dict[str, Any]) -> bool:
-    if filters.verdicts and row["verdict"] not in filters.verdicts:
+def _keep(filters: Filters, row: ExportRow) -> bool:
+    if filters.verdicts and row.verdict not in filters.verdicts:
         return False
-    if filters.error_categories and not set(filters.error_categories) & set(row["error_categories"]):
+    if filters.error_categories and not set(filters.error_categories) & set(row.error_categories):
         return False
-    if filters.agreement == "settled" and row["agreement"]["method"] == GoldLabel.Method.SINGLE:
+    if filters.agreement == "settled" and row.agreement.method == GoldLabel.Method.SINGLE:
         return False
-    share = row["agreement"]["share"]
+    share = row.agreement.share
     if filters.min_agreement is not None and (share is None or share < filters.min_agreement):
         return False
-    return not (filters.corrected_only and row["corrected_output"] is None)
+    return not (filters.corrected_only and row.corrected_output is None)

@@ -278,7 +278,7 @@ def test_a_snapshot_cut_before_the_final_weights_renders_again(project_a, labell
     design cells empty."""
     import pyarrow.parquet as pq
 
-    from reviewapp.exports.formats import DESIGN_FIELDS
+    from reviewapp.exports.rows import DESIGN_FIELDS
 
     snapshot = cut(project_a, formats=["jsonl"])
     canonical = snapshot.directory / "jsonl" / "evalset.jsonl"
