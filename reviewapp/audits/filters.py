@@ -25,4 +25,4 @@ class AuditItemFilter(django_filters.FilterSet):
         super().__init__(*args, **kwargs)
         self.filters["stratum"].extra["choices"] = [(name, name) for name in run.allocation]
         self.filters["verdict"].extra["choices"] = [
-            choice for _, choices in verdicts_wanted.send(sender=AuditItemFilter, project=run.project) for choice in choices]
+            choice for _, choices in verdicts_wanted.send(sender=AuditItemFilter, project=run.project) for choice in choices or ()]

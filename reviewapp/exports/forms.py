@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 
 from reviewapp.audits.models import AuditRun
@@ -30,11 +32,12 @@ class ExportForm(forms.Form):
     def __init__(self, *args, project, **kwargs):
         super().__init__(*args, **kwargs)
         runs = AuditRun.objects.filter(project=project).order_by("-week_start")
-        self.fields["weeks"].choices = [(str(run.week), str(run.week)) for run in runs]
-        self.fields["strata"].choices = [(name, name) for name in sorted({s for run in runs for s in run.allocation})]
+        fields = cast(dict[str, forms.ChoiceField], self.fields)  # the four set here are all choice fields
+        fields["weeks"].choices = [(str(run.week), str(run.week)) for run in runs]
+        fields["strata"].choices = [(name, name) for name in sorted({s for run in runs for s in run.allocation})]
         rubric = LabelSchema.current(project).rubric
-        self.fields["verdicts"].choices = rubric.verdict_options
-        self.fields["error_categories"].choices = rubric.options_of(ERRORS)
+        fields["verdicts"].choices = rubric.verdict_options
+        fields["error_categories"].choices = rubric.options_of(ERRORS)
 
     def filters(self) -> dict:
         return {k: v for k, v in self.cleaned_data.items() if k != "formats"}

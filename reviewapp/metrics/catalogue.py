@@ -45,6 +45,14 @@ def _option_test(key: str, value: str, multi: bool) -> Callable[[dict], bool]:
     return lambda answers: answers.get(key) == value
 
 
+def _flag_test(key: str) -> Callable[[dict], bool]:
+    return lambda answers: answers.get(key) is True
+
+
+def _given_test(key: str) -> Callable[[dict], bool]:
+    return lambda answers: bool((answers.get(key) or "").strip())
+
+
 def rates(rubric: Rubric) -> dict[str, Rate]:
     found: dict[str, Rate] = {}
     for q in rubric.questions:
@@ -55,10 +63,9 @@ def rates(rubric: Rubric) -> dict[str, Rate]:
                 found[name] = Rate(name, NAMES.get(name, f"{q.label}: {option.title}"), key,
                                    _option_test(key, option.value, kind == "multi"), name in HIGHER_IS_BETTER)
         elif kind == "boolean":
-            found[key] = Rate(key, NAMES.get(key, q.label), key, lambda answers, key=key: answers.get(key) is True)
+            found[key] = Rate(key, NAMES.get(key, q.label), key, _flag_test(key))
         elif kind == "corrected_output":
-            found[key] = Rate(key, NAMES.get(key, f"{q.label} given"), key,
-                              lambda answers, key=key: bool((answers.get(key) or "").strip()))
+            found[key] = Rate(key, NAMES.get(key, f"{q.label} given"), key, _given_test(key))
     return found
 
 
