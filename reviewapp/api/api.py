@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from django.http import HttpRequest
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 
@@ -26,6 +27,18 @@ def _unauthorised(request: HttpRequest, exc: AuthenticationError):
     response = api.create_response(request, {"detail": "missing, invalid or revoked API token"}, status=401)
     response["WWW-Authenticate"] = "Bearer"
     return response
+
+
+@api.exception_handler(PermissionDenied)
+def _forbidden(request: HttpRequest, exc: PermissionDenied):
+    """projects.access refused: a member without the role (the message says which role it takes)."""
+    return api.create_response(request, {"detail": str(exc) or "not allowed"}, status=403)
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Http404):
+    """projects.access refused an outsider, or the thing asked for does not exist (or is not theirs)."""
+    return api.create_response(request, {"detail": str(exc) or "not found"}, status=404)
 
 
 @api.exception_handler(ValidationError)

@@ -12,8 +12,7 @@ from pydantic import Field
 from reviewapp.audits import actions, lifecycle
 from reviewapp.audits.models import AuditRun
 from reviewapp.lib.weeks import IsoWeek
-from reviewapp.projects.access import LEADS
-from reviewapp.projects.models import Project
+from reviewapp.projects.access import lead_project_for
 
 from .auth import PersonalToken
 from .schemas import ErrorOut
@@ -63,11 +62,7 @@ def draw_week(request: HttpRequest, project: str, body: DrawIn):
     already (safe to retry). 409 with a reason when the week cannot be drawn now: it has not
     started, it has no outputs, or it is still in progress or in its grace period and `early` is
     false."""
-    target = Project.objects.for_user(request.user).filter(slug=project).first()
-    if target is None:
-        return Status(404, {"detail": f"no project {project!r}"})
-    if target.role_of(request.user) not in LEADS:
-        return Status(403, {"detail": "only the project's QA leads and admins may draw audits"})
+    target = lead_project_for(request, project, doing="draw audits")
     try:
         week = IsoWeek.parse(body.week)
     except ValueError as exc:

@@ -12,8 +12,7 @@ from reviewapp.exports import actions
 from reviewapp.exports.formats import FORMATS
 from reviewapp.exports.models import Snapshot
 from reviewapp.exports.selection import SelectionError
-from reviewapp.projects.access import LEADS
-from reviewapp.projects.models import Project
+from reviewapp.projects.access import lead_project_for
 
 from .auth import PersonalToken
 from .schemas import ErrorOut, ItemId
@@ -39,15 +38,6 @@ class SnapshotOut(Schema):
     manifest: dict[str, Any] | None
 
 
-def _lead_project(request: HttpRequest, slug: str) -> tuple[Project | None, Status | None]:
-    project = Project.objects.for_user(request.user).filter(slug=slug).first()
-    if project is None:
-        return None, Status(404, {"detail": f"no project {slug!r}"})
-    if project.role_of(request.user) not in LEADS:
-        return None, Status(403, {"detail": "only the project's QA leads and admins may export"})
-    return project, None
-
-
 def _out(snapshot: Snapshot) -> dict[str, Any]:
     base = f"/api/v1/projects/{snapshot.project.slug}/exports/{snapshot.version}/files"
     built = snapshot.status == Snapshot.Status.DONE
@@ -61,9 +51,7 @@ def _out(snapshot: Snapshot) -> dict[str, Any]:
              summary="Cut a new ground-truth snapshot")
 def create_export(request: HttpRequest, project: str, body: ExportIn):
     """Queues the build (a job with a worker; in-process otherwise) and returns the new version."""
-    target, error = _lead_project(request, project)
-    if error:
-        return error
+    target = lead_project_for(request, project, doing="export")
     try:
         snapshot = actions.create(project=target, filters=body.filters, formats=body.formats, user=request.user)
     except SelectionError as exc:
@@ -75,9 +63,7 @@ def create_export(request: HttpRequest, project: str, body: ExportIn):
 @router.get("/projects/{project}/exports/{version}", response={200: SnapshotOut, 403: ErrorOut, 404: ErrorOut},
             summary="A snapshot's status, progress and manifest")
 def read_export(request: HttpRequest, project: str, version: ItemId):
-    target, error = _lead_project(request, project)
-    if error:
-        return error
+    target = lead_project_for(request, project, doing="export")
     snapshot = Snapshot.objects.select_related("project").filter(project=target, version=version).first()
     if snapshot is None:
         return Status(404, {"detail": f"no snapshot v{version}"})
@@ -87,9 +73,7 @@ def read_export(request: HttpRequest, project: str, version: ItemId):
 @router.get("/projects/{project}/exports/{version}/files/{name}", response={403: ErrorOut, 404: ErrorOut},
             summary="Download a built snapshot's file (hf: a zip of the dataset folder; manifest: manifest.json)")
 def download_export(request: HttpRequest, project: str, version: ItemId, name: str):
-    target, error = _lead_project(request, project)
-    if error:
-        return error
+    target = lead_project_for(request, project, doing="export")
     snapshot = Snapshot.objects.filter(project=target, version=version, status=Snapshot.Status.DONE).first()
     if snapshot is None or (name != "manifest" and name not in snapshot.formats):
         return Status(404, {"detail": f"no built snapshot v{version} with {name!r}"})

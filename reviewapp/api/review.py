@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from ninja import Router, Schema, Status
 from ninja.security import django_auth
 from pydantic import Field
 
 from reviewapp.audits.models import AuditItem
-from reviewapp.projects.models import Project
+from reviewapp.projects.access import project_for
 from reviewapp.review import actions
 from reviewapp.review.models import Claim, Label, LabelSchema
 from reviewapp.review.rubric import RubricError
@@ -48,10 +48,6 @@ class ItemOut(Schema):
     my_label: LabelOut | None = Field(description="Only your own label: reviews stay blind")
 
 
-def _project(request: HttpRequest, slug: str) -> Project | None:
-    return Project.objects.for_user(request.user).filter(slug=slug).first()
-
-
 def _label_out(label: Label, *, revisions: int | None = None) -> dict:
     return {"id": label.pk, "item": label.item_id, "verdict": label.verdict, "answers": label.answers,
             "revisions": label.revisions.count() if revisions is None else revisions,
@@ -79,30 +75,25 @@ def _item_out(item: AuditItem, user, *, claim: Claim | None) -> dict:
              summary="Claim the next item to review")
 def claim_next(request: HttpRequest, project: str):
     """Returns the item you hold, or claims the next one (a 20-minute lease); 204 when nothing is left."""
-    target = _project(request, project)
-    if target is None:
-        return Status(404, {"detail": f"no project {project!r}"})
-    claim = actions.claim_next(user=request.user, project=target)
+    claim = actions.claim_next(user=request.user, project=project_for(request, project))
     if claim is None:
         return Status(204, None)
     return Status(200, _item_out(claim.item, request.user, claim=claim))
 
 
-def _my_claim(request: HttpRequest, project: str, item_id: int) -> Claim | None:
-    """The caller's claim on the item (with the item, its output and project), if the item is theirs."""
-    target = _project(request, project)
-    if target is None:
-        return None
-    return (Claim.objects.select_related("item__output", "item__project")
-            .filter(item__project=target, item_id=item_id, reviewer=request.user).first())
+def _my_claim(request: HttpRequest, project: str, item_id: int) -> Claim:
+    """The caller's claim on the item (with the item, its output and project); 404 unless the item is theirs."""
+    claim = (Claim.objects.select_related("item__output", "item__project")
+             .filter(item__project=project_for(request, project), item_id=item_id, reviewer=request.user).first())
+    if claim is None:
+        raise Http404("no such item among yours")
+    return claim
 
 
 @router.get("/projects/{project}/review/items/{item_id}", response={200: ItemOut, 404: ErrorOut},
             summary="Read an item you claimed or labelled")
 def read_item(request: HttpRequest, project: str, item_id: ItemId):
     claim = _my_claim(request, project, item_id)
-    if claim is None:
-        return Status(404, {"detail": "no such item among yours"})
     active = claim if claim.status == Claim.Status.ACTIVE else None
     return Status(200, _item_out(claim.item, request.user, claim=active))
 
@@ -114,20 +105,11 @@ def submit_label(request: HttpRequest, project: str, item_id: ItemId, body: Labe
     """201 for a new label; 200 when it was already stored (a resend) or revised. Answers that do not
     fit the rubric get 422 with the question named."""
     claim = _my_claim(request, project, item_id)
-    if claim is None:
-        return Status(404, {"detail": "no such item among yours"})
-    # An active claim has no label yet (submitting closes it in the same transaction).
-    existing = None if claim.status == Claim.Status.ACTIVE else Label.objects.filter(
-        item_id=item_id, reviewer=request.user).first()
     try:
-        if existing and claim.status == Claim.Status.SUBMITTED and existing.answers != body.answers:
-            label, status = actions.revise_label(label=existing, user=request.user, data=body.answers), 200
-        else:
-            label = actions.submit_label(claim=claim, user=request.user, data=body.answers,
-                                         time_on_task_ms=body.time_on_task_ms)
-            status = 200 if existing else 201
+        label, created = actions.save_label(item=claim.item, user=request.user, data=body.answers,
+                                            time_on_task_ms=body.time_on_task_ms)
     except RubricError as exc:
         return Status(422, {"detail": str(exc)})
     except actions.ReviewError as exc:
         return Status(409, {"detail": str(exc)})
-    return Status(status, _label_out(label, revisions=1 if status == 201 else None))
+    return Status(201 if created else 200, _label_out(label, revisions=1 if created else None))

@@ -61,7 +61,7 @@ def draw_audit(*, project: Project, week: IsoWeek, requested_by=None, now: datet
     Raises NoPlan, or DrawRefused for a future or empty week, and for a week still open or in its
     grace period for late arrivals unless `early` (the run then records drawn_early). `now` is the
     draw time: it closes the run's frame and decides where the week stands."""
-    existing = AuditRun.objects.filter(project=project, iso_year=week.year, iso_week=week.week).first()
+    existing = project.audit_runs.of_week(week).first()
     if existing:
         return existing, False
     plan = SamplingPlan.current(project)
@@ -91,7 +91,7 @@ def draw_audit(*, project: Project, week: IsoWeek, requested_by=None, now: datet
             run.save(update_fields=["reviews_needed"])
     except IntegrityError:
         # Another worker drew this week between our check and our insert: theirs stands.
-        return AuditRun.objects.get(project=project, iso_year=week.year, iso_week=week.week), False
+        return project.audit_runs.of_week(week).get(), False
     logger.info("drew %s: %d of %d outputs%s", run, run.size, run.population, " (early)" if run.drawn_early else "")
     return run, True
 

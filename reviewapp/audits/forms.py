@@ -53,14 +53,25 @@ class SamplingPlanForm(forms.ModelForm):
         return DEFAULT_GRACE_HOURS if value is None else value
 
 
+class IsoWeekField(forms.Field):
+    """An ISO week such as 2026-W47, cleaned to an IsoWeek: a week that does not exist (2026-W99)
+    is a form error here rather than a failed draw job. The draw form is shown only as a button,
+    so its errors reach the lead as messages: each names the field."""
+
+    default_error_messages = {"required": "Week: say which ISO week to draw, like 2026-W47."}
+
+    def to_python(self, value) -> IsoWeek | None:
+        text = str(value).strip() if value is not None else ""
+        if not text:
+            return None
+        try:
+            return IsoWeek.parse(text)
+        except ValueError as exc:
+            raise forms.ValidationError(f"Week: {exc}", code="invalid") from None
+
+
 class DrawForm(forms.Form):
-    week = forms.RegexField(regex=r"^\d{4}-W\d{2}$", error_messages={"invalid": "Use an ISO week like 2026-W47."})
+    week = IsoWeekField(label="Week")
     early = forms.BooleanField(
         required=False, label="Draw before the week's outputs are all in: outputs arriving later will not be audited",
     )
-
-    def clean_week(self) -> IsoWeek:
-        try:
-            return IsoWeek.parse(self.cleaned_data["week"])
-        except ValueError as exc:
-            raise forms.ValidationError(str(exc)) from None

@@ -128,7 +128,7 @@ def week_status(project: Project, week: IsoWeek, *, plan: SamplingPlan | None = 
     start, end = week.bounds(plan.time_zone)
     ready = end + timedelta(hours=plan.grace_hours)
     if run is _UNKNOWN:
-        run = AuditRun.objects.filter(project=project, iso_year=week.year, iso_week=week.week).first()
+        run = project.audit_runs.of_week(week).first()
     if run is not None:
         state = State.DRAWN
     elif now < start:

@@ -8,6 +8,7 @@ from django.db import models
 from django.utils import timezone
 
 from reviewapp.ingest.models import Output
+from reviewapp.lib.versioning import Versioned
 from reviewapp.lib.weeks import IsoWeek
 from reviewapp.projects.models import Project
 
@@ -21,7 +22,7 @@ def _rate(default: float, **kwargs) -> models.FloatField:
     return models.FloatField(default=default, validators=[MinValueValidator(0.0001), MaxValueValidator(0.9999)], **kwargs)
 
 
-class SamplingPlan(models.Model):
+class SamplingPlan(Versioned):
     """What a project's weekly audit must answer, and how to draw it. Saving makes a new version:
     runs keep the version they used, so history stays explainable."""
 
@@ -112,13 +113,16 @@ class SamplingPlan(models.Model):
 
     def save_as_new_version(self, *, user=None) -> SamplingPlan:
         """Store these settings as the project's next plan version (the old ones stay)."""
-        last = SamplingPlan.objects.filter(project=self.project).order_by("-version").values_list("version", flat=True).first()
         self.pk = None
-        self.version = (last or 0) + 1
         self.created_by = user
         self.created_at = timezone.now()
-        self.save()
-        return self
+        return self.save_next()
+
+
+class AuditRunQuerySet(models.QuerySet):
+    def of_week(self, week: IsoWeek) -> AuditRunQuerySet:
+        """The run of an ISO week (one per project): filter by project too, or call it on project.audit_runs."""
+        return self.filter(iso_year=week.year, iso_week=week.week)
 
 
 class AuditRun(models.Model):
@@ -142,6 +146,8 @@ class AuditRun(models.Model):
     )
     # The draw time closes the run's frame: outputs of the week stored after it are never audited.
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects = AuditRunQuerySet.as_manager()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["project", "iso_year", "iso_week"], name="one_run_per_project_week")]
@@ -167,6 +173,10 @@ class AuditItemQuerySet(models.QuerySet):
     def in_queue_order(self) -> AuditItemQuerySet:
         """Oldest week first, then riskier strata, then the draw's random order."""
         return self.order_by("week_start", "-risk_weight", "draw_key")
+
+    def disputed(self) -> AuditItemQuerySet:
+        """Items whose reviewers disagree, waiting for a QA lead, in queue order."""
+        return self.filter(status=AuditItem.Status.DISPUTED).in_queue_order()
 
 
 class AuditItem(models.Model):

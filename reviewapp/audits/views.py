@@ -11,7 +11,7 @@ from reviewapp import jobs
 from reviewapp.lib.charts import line_chart
 from reviewapp.lib.tables import KnownCountPaginator, export_response, exporting
 from reviewapp.lib.weeks import IsoWeek
-from reviewapp.projects.access import LEADS, lead_project_for, project_for
+from reviewapp.projects.access import is_lead, lead_project_for, project_for
 
 from . import actions, lifecycle, planning, tasks
 from .filters import AuditItemFilter
@@ -77,7 +77,7 @@ def run_list(request: HttpRequest, slug: str) -> HttpResponse:
             status = lifecycle.week_status(project, week, plan=plan, now=now, run=runs.get((week.year, week.week)))
             weeks.append({"week": week, "status": status, "run": status.run,
                           "late": lifecycle.late_arrivals(status.run) if status.run else 0})
-    context = {"project": project, "plan": plan, "weeks": weeks, "can_draw": project.role_of(request.user) in LEADS}
+    context = {"project": project, "plan": plan, "weeks": weeks, "can_draw": is_lead(project, request.user)}
     return render(request, "audits/run_list.html", context)
 
 

@@ -19,8 +19,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import orjson
-from django.db import IntegrityError, transaction
-from django.db.models import Max
 from django.utils import timezone
 
 from reviewapp import jobs
@@ -47,17 +45,7 @@ def create(*, project, filters: dict, formats: list[str], user=None, queue: bool
     unless `queue` is false (the CLI builds it itself, with a progress bar)."""
     parsed = Filters.parse(filters, verdicts=LabelSchema.current(project).rubric.verdict_values)
     formats = check_formats(formats or list(FORMATS))
-    for _ in range(5):
-        version = (Snapshot.objects.filter(project=project).aggregate(v=Max("version"))["v"] or 0) + 1
-        try:
-            with transaction.atomic():
-                snapshot = Snapshot.objects.create(project=project, version=version, filters=parsed.as_dict(),
-                                                   formats=formats, created_by=user)
-            break
-        except IntegrityError:  # another export took this version number first
-            continue
-    else:
-        raise RuntimeError("could not allocate a snapshot version")
+    snapshot = Snapshot.create_next(project=project, filters=parsed.as_dict(), formats=formats, created_by=user)
     if queue:
         jobs.enqueue(build_job, snapshot.pk, queue="default")
     return snapshot

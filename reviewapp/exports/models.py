@@ -7,10 +7,11 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from reviewapp.lib.versioning import Versioned
 from reviewapp.projects.models import Project
 
 
-class Snapshot(models.Model):
+class Snapshot(Versioned):
     """One version of a project's ground truth: the filters it was cut with, the moment its labels
     were read as of, and once built, its files and manifest. Never changed after it is built."""
 

@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 from django_tables2 import RequestConfig
 
-from reviewapp.projects.access import LEADS, project_for
+from reviewapp.projects.access import is_lead, project_for
 from reviewapp.projects.models import Membership
 
 from .filters import OutputFilter
@@ -24,7 +24,7 @@ def project_detail(request: HttpRequest, slug: str) -> HttpResponse:
     context = {
         "project": project,
         "role": _role_label(project.role_of(request.user)),
-        "can_lead": project.role_of(request.user) in LEADS,
+        "can_lead": is_lead(project, request.user),
         "filter": outputs,
         "table": table,
         "volume": weekly_volume(project, weeks=8),

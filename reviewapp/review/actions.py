@@ -10,6 +10,7 @@ already holds, labelled or skipped it, so double reviews come from distinct revi
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -20,7 +21,7 @@ from django.utils import timezone
 
 from reviewapp.audits.models import AuditItem, AuditRun
 
-from .models import Claim, GoldLabel, GoldRevision, Label, LabelRevision, LabelSchema, ReviewTally
+from .models import Claim, GoldLabel, Label, LabelSchema, ReviewTally
 from .signals import label_changed
 
 LEASE = timedelta(minutes=20)
@@ -32,9 +33,8 @@ class ReviewError(Exception):
 
 def open_items_for(user, project_ids):
     """Items this reviewer may claim now, in queue order."""
-    now = timezone.now()
     others_active = (
-        Claim.objects.filter(item=OuterRef("pk"), status=Claim.Status.ACTIVE, expires_at__gt=now)
+        Claim.objects.active().filter(item=OuterRef("pk"))
         .exclude(reviewer=user).order_by().values("item").annotate(n=Count("id")).values("n")
     )
     finished_by_me = Claim.objects.filter(item=OuterRef("pk"), reviewer=user,
@@ -50,11 +50,10 @@ def open_items_for(user, project_ids):
 
 def claim_next(*, user, project) -> Claim | None:
     """The reviewer's current claim in the project if they hold one, else a new claim on the next item."""
-    now = timezone.now()
-    held = (Claim.objects.select_related("item").filter(item__project=project, reviewer=user,
-            status=Claim.Status.ACTIVE, expires_at__gt=now).order_by("claimed_at").first())
+    held = Claim.objects.held_by(user).select_related("item").filter(item__project=project).first()
     if held:
         return held
+    now = timezone.now()
     passed: list[int] = []
     with transaction.atomic():
         for _ in range(50):
@@ -76,6 +75,19 @@ def claim_next(*, user, project) -> Claim | None:
     return None
 
 
+def save_label(*, item: AuditItem, user, data: dict, time_on_task_ms: int | None = None) -> tuple[Label, bool]:
+    """The one rule for a reviewer's answers to an item, from the web form or the API: whoever has
+    labelled the item revises their label; anyone else submits on their claim. Returns the label and
+    whether this call stored it new."""
+    label = Label.objects.filter(item=item, reviewer=user).first()
+    if label is not None:
+        return revise_label(label=label, user=user, data=data), False
+    claim = Claim.objects.filter(item=item, reviewer=user).first()
+    if claim is None:
+        raise ReviewError("claim the item first")
+    return submit_label(claim=claim, user=user, data=data, time_on_task_ms=time_on_task_ms), True
+
+
 def submit_label(*, claim: Claim, user, data: dict, time_on_task_ms: int | None = None) -> Label:
     """Store the reviewer's answers for the claimed item. Submitting the same claim again returns
     the label already stored (double clicks and resent forms never make two labels)."""
@@ -92,10 +104,8 @@ def submit_label(*, claim: Claim, user, data: dict, time_on_task_ms: int | None 
             raise ReviewError("you skipped this item")
         now = timezone.now()
         elapsed = time_on_task_ms if time_on_task_ms is not None else int((now - claim.claimed_at).total_seconds() * 1000)
-        label = Label.objects.create(item_id=claim.item_id, reviewer=user, schema=schema, answers=answers,
-                                     verdict=str(answers.get("verdict") or ""), time_on_task_ms=max(0, elapsed),
-                                     created_at=now, updated_at=now)
-        LabelRevision.objects.create(label=label, number=1, answers=answers, author=user, created_at=now)
+        label = Label.submit(item_id=claim.item_id, reviewer=user, schema=schema, answers=answers,
+                             time_on_task_ms=max(0, elapsed), at=now)
         claim.status = Claim.Status.SUBMITTED
         claim.save(update_fields=["status"])
         item = AuditItem.objects.select_for_update().get(pk=claim.item_id)
@@ -123,20 +133,15 @@ def revise_label(*, label: Label, user, data: dict) -> Label:
     answers = label.schema.rubric.clean(data)
     with transaction.atomic():
         label = Label.objects.select_for_update().get(pk=label.pk)
-        if answers == label.answers:
+        if not label.revise(answers, author=user):
             return label
-        number = label.revisions.count() + 1
-        now = timezone.now()
-        LabelRevision.objects.create(label=label, number=number, answers=answers, author=user, created_at=now)
-        label.answers, label.verdict, label.updated_at = answers, str(answers.get("verdict") or ""), now
-        label.save(update_fields=["answers", "verdict", "updated_at"])
         item = AuditItem.objects.select_for_update().get(pk=label.item_id)
         settle(item=item)
         label_changed.send(sender=AuditItem, run_id=item.run_id)
     return label
 
 
-def settle(*, item: AuditItem, labels: list[Label] | None = None, changed: list[str] = ()) -> None:
+def settle(*, item: AuditItem, labels: list[Label] | None = None, changed: Sequence[str] = ()) -> None:
     """After a label changes: an item with all its reviews takes the single or agreed label as gold,
     or waits for adjudication when reviewers disagree. An adjudicated item keeps its ruling.
     `labels`: the item's labels when the caller already holds them all; `changed`: item fields the
@@ -151,7 +156,7 @@ def settle(*, item: AuditItem, labels: list[Label] | None = None, changed: list[
             GoldLabel.objects.filter(item=item).delete()
         else:
             method = GoldLabel.Method.SINGLE if len(labels) == 1 else GoldLabel.Method.AGREED
-            _set_gold(item, labels[0].answers, method, author=None)
+            GoldLabel.record(item, labels[0].answers, method, author=None)
             item.status = AuditItem.Status.LABELLED
         fields.append("status")
     if fields:
@@ -164,25 +169,10 @@ def adjudicate(*, item: AuditItem, user, data: dict) -> GoldLabel:
     answers = schema.rubric.clean(data)
     with transaction.atomic():
         item = AuditItem.objects.select_for_update().get(pk=item.pk)
-        gold = _set_gold(item, answers, GoldLabel.Method.ADJUDICATED, author=user)
+        gold = GoldLabel.record(item, answers, GoldLabel.Method.ADJUDICATED, author=user)
         item.status = AuditItem.Status.ADJUDICATED
         item.save(update_fields=["status"])
         label_changed.send(sender=AuditItem, run_id=item.run_id)
-    return gold
-
-
-def _set_gold(item: AuditItem, answers: dict, method: str, *, author) -> GoldLabel:
-    now = timezone.now()
-    gold = GoldLabel.objects.select_for_update().filter(item=item).first()
-    if gold and gold.answers == answers and gold.method == method:
-        return gold
-    number = gold.revisions.count() + 1 if gold else 1
-    if gold is None:
-        gold = GoldLabel(item=item)
-    gold.answers, gold.verdict, gold.method = answers, str(answers.get("verdict") or ""), method
-    gold.decided_by, gold.decided_at = author, now
-    gold.save()
-    GoldRevision.objects.create(gold=gold, number=number, answers=answers, method=method, author=author, created_at=now)
     return gold
 
 

@@ -1,18 +1,21 @@
 """Rubrics, claims on queue items, labels with their revisions, and gold labels."""
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.functional import cached_property
 
 from reviewapp.audits.models import AuditItem, AuditRun
+from reviewapp.lib.versioning import Versioned
 from reviewapp.projects.models import Project
 
 from .rubric import DEFAULT_RUBRIC, Rubric
 
 
-class LabelSchema(models.Model):
+class LabelSchema(Versioned):
     """A project's rubric, versioned like sampling plans: labels keep the version they answered."""
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="label_schemas")
@@ -56,6 +59,16 @@ class LabelSchema(models.Model):
         return self.definition["questions"] if self.rubric else []
 
 
+class ClaimQuerySet(models.QuerySet):
+    def active(self) -> ClaimQuerySet:
+        """Claims still held: not submitted or skipped, and not lapsed."""
+        return self.filter(status=Claim.Status.ACTIVE, expires_at__gt=timezone.now())
+
+    def held_by(self, user) -> ClaimQuerySet:
+        """The user's active claims, oldest first."""
+        return self.active().filter(reviewer=user).order_by("claimed_at")
+
+
 class Claim(models.Model):
     """A reviewer's hold on a queue item. A lease: unfinished claims lapse and the item returns.
     One claim per reviewer and item ever, so double reviews always come from distinct people."""
@@ -71,6 +84,8 @@ class Claim(models.Model):
     claimed_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
     skip_reason = models.CharField(max_length=500, blank=True)
+
+    objects = ClaimQuerySet.as_manager()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["item", "reviewer"], name="one_claim_per_reviewer_item")]
@@ -102,8 +117,32 @@ class Label(models.Model):
     def __str__(self) -> str:
         return f"{self.reviewer} on {self.item_id}: {self.verdict}"
 
+    @classmethod
+    def submit(cls, *, item_id: int, reviewer, schema: LabelSchema, answers: dict, time_on_task_ms: int | None,
+              at: datetime) -> Label:
+        """A reviewer's new label with its first revision."""
+        label = cls.objects.create(item_id=item_id, reviewer=reviewer, schema=schema, answers=answers,
+                                   verdict=_verdict(answers), time_on_task_ms=time_on_task_ms,
+                                   created_at=at, updated_at=at)
+        LabelRevision.create_next(label=label, answers=answers, author=reviewer, created_at=at)
+        return label
 
-class LabelRevision(models.Model):
+    def revise(self, answers: dict, *, author, at: datetime | None = None) -> bool:
+        """Take new answers as the label's next revision, the earlier ones kept; False when they are
+        the answers it has already."""
+        if answers == self.answers:
+            return False
+        now = at or timezone.now()
+        LabelRevision.create_next(label=self, answers=answers, author=author, created_at=now)
+        self.answers, self.verdict, self.updated_at = answers, _verdict(answers), now
+        self.save(update_fields=["answers", "verdict", "updated_at"])
+        return True
+
+
+class LabelRevision(Versioned):
+    number_field = "number"
+    scope_fields = ("label",)
+
     label = models.ForeignKey(Label, on_delete=models.CASCADE, related_name="revisions")
     number = models.PositiveIntegerField()
     answers = models.JSONField()
@@ -146,8 +185,26 @@ class GoldLabel(models.Model):
     def __str__(self) -> str:
         return f"gold of {self.item_id}: {self.verdict} ({self.method})"
 
+    @classmethod
+    def record(cls, item: AuditItem, answers: dict, method: str, *, author) -> GoldLabel:
+        """Make these answers the item's gold label, as its next revision; the same answers by the
+        same method change nothing. The caller holds the item's row lock."""
+        now = timezone.now()
+        found = GoldLabel.objects.select_for_update().filter(item=item).first()
+        if found and found.answers == answers and found.method == method:
+            return found
+        gold = found or GoldLabel(item=item)
+        gold.answers, gold.verdict, gold.method = answers, _verdict(answers), method
+        gold.decided_by, gold.decided_at = author, now
+        gold.save()
+        GoldRevision.create_next(gold=gold, answers=answers, method=method, author=author, created_at=now)
+        return gold
 
-class GoldRevision(models.Model):
+
+class GoldRevision(Versioned):
+    number_field = "number"
+    scope_fields = ("gold",)
+
     gold = models.ForeignKey(GoldLabel, on_delete=models.CASCADE, related_name="revisions")
     number = models.PositiveIntegerField()
     answers = models.JSONField()
@@ -158,3 +215,8 @@ class GoldRevision(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["gold", "number"], name="one_gold_revision_number")]
         ordering = ["gold", "number"]
+
+
+def _verdict(answers: dict) -> str:
+    """The verdict copied onto labels and gold labels, for filtering."""
+    return str(answers.get("verdict") or "")

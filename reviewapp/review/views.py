@@ -13,7 +13,7 @@ from django_tables2 import RequestConfig
 from reviewapp.audits.models import AuditItem, AuditRun
 from reviewapp.lib.tables import export_response, exporting
 from reviewapp.lib.weeks import IsoWeek
-from reviewapp.projects.access import LEADS, lead_project_for, project_for
+from reviewapp.projects.access import is_lead, lead_project_for, project_for
 
 from . import actions
 from .filters import LabelFilter
@@ -29,15 +29,14 @@ def queue(request: HttpRequest, slug: str) -> HttpResponse:
     week = IsoWeek.containing(timezone.now()).shift(-1)
     latest = AuditRun.objects.filter(project=project).order_by("-week_start").first()
     progress = actions.progress(user=request.user, run=latest) if latest else None
-    held = Claim.objects.filter(item__project=project, reviewer=request.user, status=Claim.Status.ACTIVE,
-                                expires_at__gt=timezone.now()).first()
+    held = Claim.objects.held_by(request.user).filter(item__project=project).first()
     labels = LabelTable.rows(Label.objects.filter(item__project=project, reviewer=request.user).order_by("-updated_at"),
                              paged=not exporting(request))
     table = LabelTable(labels, project=project)
     RequestConfig(request, paginate={"per_page": 50}).configure(table)
     return export_response(request, table, "my-labels") or render(request, "review/queue.html", {
         "project": project, "progress": progress, "latest": latest, "held": held, "table": table, "week": week,
-        "can_lead": project.role_of(request.user) in LEADS,
+        "can_lead": is_lead(project, request.user),
     })
 
 
@@ -56,15 +55,15 @@ def _item_for(request: HttpRequest, slug: str, item_id: int) -> tuple:
     item = get_object_or_404(AuditItem.objects.select_related("output", "run"), project=project, pk=item_id)
     claim = Claim.objects.filter(item=item, reviewer=request.user).first()
     label = Label.objects.filter(item=item, reviewer=request.user).first()
-    is_lead = project.role_of(request.user) in LEADS
-    if claim is None and label is None and not is_lead:
+    leads = is_lead(project, request.user)
+    if claim is None and label is None and not leads:
         raise Http404("not your item")  # a reviewer sees only items they claimed or labelled
-    return project, item, claim, label, is_lead
+    return project, item, claim, label, leads
 
 
 @require_GET
 def item_page(request: HttpRequest, slug: str, item_id: int) -> HttpResponse:
-    project, item, claim, label, is_lead = _item_for(request, slug, item_id)
+    project, item, claim, label, _ = _item_for(request, slug, item_id)
     schema = label.schema if label else LabelSchema.current(project)
     return render(request, "review/item.html", {
         "project": project, "item": item, "output": item.output, "claim": claim, "label": label,
@@ -75,19 +74,17 @@ def item_page(request: HttpRequest, slug: str, item_id: int) -> HttpResponse:
 
 @require_POST
 def submit(request: HttpRequest, slug: str, item_id: int) -> HttpResponse:
-    project, item, claim, label, _ = _item_for(request, slug, item_id)
+    project, item, _, label, _ = _item_for(request, slug, item_id)
     schema = label.schema if label else LabelSchema.current(project)
     data = answers_from_post(schema.questions, request.POST)
     try:
-        if label:
-            actions.revise_label(label=label, user=request.user, data=data)
-            messages.success(request, "Your label was revised; the earlier version is kept in its history.")
-            return redirect("reviewapp:review-item", project.slug, item.pk)
-        if claim is None:
-            raise actions.ReviewError("claim the item first")
-        label = actions.submit_label(claim=claim, user=request.user, data=data, time_on_task_ms=time_on_task(request.POST))
+        label, created = actions.save_label(item=item, user=request.user, data=data,
+                                            time_on_task_ms=time_on_task(request.POST))
     except (RubricError, actions.ReviewError) as exc:
         messages.error(request, str(exc))
+        return redirect("reviewapp:review-item", project.slug, item.pk)
+    if not created:
+        messages.success(request, "Your label was revised; the earlier version is kept in its history.")
         return redirect("reviewapp:review-item", project.slug, item.pk)
     _say_agreement(request, label)
     return next_item(request, slug)
@@ -108,11 +105,11 @@ def skip(request: HttpRequest, slug: str, item_id: int) -> HttpResponse:
 
 @require_GET
 def history(request: HttpRequest, slug: str, item_id: int) -> HttpResponse:
-    project, item, _, label, is_lead = _item_for(request, slug, item_id)
+    project, item, _, label, leads = _item_for(request, slug, item_id)
     # Blind until you have labelled: a reviewer sees only their own history.
-    labels = item.labels.select_related("reviewer") if is_lead else Label.objects.filter(pk=label.pk if label else None)
+    labels = item.labels.select_related("reviewer") if leads else Label.objects.filter(pk=label.pk if label else None)
     revisions = [(lbl, lbl.revisions.select_related("author")) for lbl in labels]
-    gold = GoldLabel.objects.filter(item=item).prefetch_related("revisions__author").first() if is_lead else None
+    gold = GoldLabel.objects.filter(item=item).prefetch_related("revisions__author").first() if leads else None
     return render(request, "review/history.html", {"project": project, "item": item, "revisions": revisions, "gold": gold})
 
 
@@ -132,8 +129,7 @@ def labels(request: HttpRequest, slug: str) -> HttpResponse:
 @require_GET
 def disputed(request: HttpRequest, slug: str) -> HttpResponse:
     project = lead_project_for(request, slug)
-    items = AuditItem.objects.filter(project=project, status=AuditItem.Status.DISPUTED).select_related(
-        "output", "project").order_by("week_start", "-risk_weight", "draw_key")
+    items = AuditItem.objects.filter(project=project).disputed().select_related("output", "project")
     table = DisputedTable(items)
     RequestConfig(request, paginate={"per_page": 50}).configure(table)
     return export_response(request, table, "disagreements") or render(
@@ -170,10 +166,9 @@ def rubric(request: HttpRequest, slug: str) -> HttpResponse:
     form = RubricForm(request.POST or None, initial={"definition": _pretty(current.definition),
                                                      "reveal_agreement": current.reveal_agreement})
     if request.method == "POST" and form.is_valid():
-        version = LabelSchema.objects.filter(project=project).count() + 1
-        LabelSchema.objects.create(project=project, version=version, definition=form.cleaned_data["definition"],
-                                   reveal_agreement=form.cleaned_data["reveal_agreement"], created_by=request.user)
-        messages.success(request, f"Saved rubric version {version}; labels already given keep theirs.")
+        saved = LabelSchema.create_next(project=project, definition=form.cleaned_data["definition"],
+                                        reveal_agreement=form.cleaned_data["reveal_agreement"], created_by=request.user)
+        messages.success(request, f"Saved rubric version {saved.version}; labels already given keep theirs.")
         return redirect("reviewapp:rubric", project.slug)
     return render(request, "review/rubric.html", {"project": project, "form": form, "current": current,
                                                   "versions": project.label_schemas.all()[:20], "can_lead": True})
