@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -11,7 +11,7 @@ from reviewapp.lib.weeks import IsoWeek
 from tests.helpers import record
 
 WEEK = IsoWeek(2026, 47)  # Monday 2026-11-16 .. Sunday 2026-11-22
-MONDAY = datetime(2026, 11, 16, tzinfo=timezone.utc)
+MONDAY = datetime(2026, 11, 16, tzinfo=UTC)
 STRATA = [
     {"name": "medical", "match": {"category": ["medical"]}, "weight": 5, "minimum": 5},
     {"name": "high-risk", "match": {"risk_tier": ["high"]}, "weight": 3},

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from datetime import UTC
 
 import pytest
 
@@ -163,10 +164,10 @@ def test_two_workers_drawing_the_same_week_make_one_run(postgres, project_a, pla
 @pytest.mark.django_db
 def test_the_week_follows_the_plans_time_zone(project_a, plan):
     """In Pacific/Auckland (UTC+13 in November) the week starts on Sunday 11:00 UTC."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     plan.time_zone = "Pacific/Auckland"
     plan.save()
     start, end = WEEK.bounds("Pacific/Auckland")
-    assert start == datetime(2026, 11, 15, 11, 0, tzinfo=timezone.utc)
+    assert start == datetime(2026, 11, 15, 11, 0, tzinfo=UTC)
     assert (end - start).days == 7

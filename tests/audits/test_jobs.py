@@ -1,7 +1,7 @@
 """The draw as a django-rq job on a real Redis, and the weekly job."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from unittest import mock
 
 import pytest
@@ -37,11 +37,11 @@ def test_the_draw_job_runs_once_on_an_rq_worker(settings, redis_url, project_a):
 def test_the_scheduled_job_draws_the_week_that_just_ended_once_its_grace_is_over(project_a, project_b):
     SamplingPlan(project=project_a, strata=STRATA).save_as_new_version()  # UTC, grace 6 hours
     add_outputs(project_a, {("billing", "medium"): 50})
-    monday_2am = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)
+    monday_2am = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
     with mock.patch("django.utils.timezone.now", return_value=monday_2am):
         assert tasks.weekly_draw_job() == []  # W47 is in its grace period; W46 is empty
     assert not AuditRun.objects.exists()
-    monday_6am = datetime(2026, 11, 23, 6, 0, tzinfo=timezone.utc)
+    monday_6am = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
     with mock.patch("django.utils.timezone.now", return_value=monday_6am):
         tasks.weekly_draw_job()
         tasks.weekly_draw_job()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import io
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from unittest import mock
 
 import orjson
@@ -122,7 +122,7 @@ def test_a_drawn_week_says_so_and_a_second_draw_returns_its_run(week_with_output
 def test_the_grace_period_is_the_plans_and_the_week_ends_in_its_time_zone(week_with_outputs, plan):
     plan.time_zone, plan.grace_hours = "Europe/Berlin", 2  # W47 ends Sunday 23:00 UTC there
     plan.save()
-    berlin_end = datetime(2026, 11, 22, 23, 0, tzinfo=timezone.utc)
+    berlin_end = datetime(2026, 11, 22, 23, 0, tzinfo=UTC)
     assert status(week_with_outputs, now=berlin_end - timedelta(seconds=1)).state == State.OPEN
     assert status(week_with_outputs, now=berlin_end + timedelta(hours=1)).state == State.IN_GRACE
     assert status(week_with_outputs, now=berlin_end + timedelta(hours=2)).state == State.READY
@@ -426,10 +426,10 @@ def test_the_hourly_job_draws_each_zones_week_at_the_first_run_after_its_grace(p
     plan.save()
     start, _ = WEEK.bounds(zone)
     add_outputs(project_a, {("billing", "medium"): 50}, start=start)
-    with at(too_early.replace(tzinfo=timezone.utc)):
+    with at(too_early.replace(tzinfo=UTC)):
         assert tasks.weekly_draw_job() == []
     assert not AuditRun.objects.exists()
-    with at(due.replace(tzinfo=timezone.utc)):
+    with at(due.replace(tzinfo=UTC)):
         [run_id] = tasks.weekly_draw_job()
         assert tasks.weekly_draw_job() == []
     run = AuditRun.objects.get(pk=run_id)

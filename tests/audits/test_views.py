@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import UTC
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -50,13 +51,13 @@ def test_a_bad_stratum_is_named_in_the_error(client, lead):
 
 @pytest.mark.django_db
 def test_the_preview_moves_with_the_budget(client, lead, project_a):
-    from datetime import datetime, timezone
+    from datetime import datetime
     from unittest import mock
 
     add_outputs(project_a, {("billing", "medium"): 1000})  # 7 minutes apart: all inside the week
     client.force_login(lead)
     url = reverse("reviewapp:plan-preview", args=["support"])
-    with mock.patch("django.utils.timezone.now", return_value=datetime(2026, 11, 25, tzinfo=timezone.utc)):
+    with mock.patch("django.utils.timezone.now", return_value=datetime(2026, 11, 25, tzinfo=UTC)):
         loose = client.post(url, plan_form(max_rate="0.02"), HTTP_HX_REQUEST="true").content.decode()
         tight = client.post(url, plan_form(max_rate="0.005"), HTTP_HX_REQUEST="true").content.decode()
     loose_n = planning.required_size(SamplingPlan(strata=STRATA, max_rate=0.02), {"billing": 1000})

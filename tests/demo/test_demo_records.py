@@ -7,14 +7,14 @@ from __future__ import annotations
 import json
 import random
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
 from reviewapp.demo.records import DEMO_CATEGORIES, demo_records
 
-END = datetime(2026, 11, 26, 11, 0, 30, 123456, tzinfo=timezone.utc)  # a Thursday, mid-morning
-WINDOW_START = datetime(2026, 11, 2, tzinfo=timezone.utc)  # Monday of the ISO week three weeks earlier
+END = datetime(2026, 11, 26, 11, 0, 30, 123456, tzinfo=UTC)  # a Thursday, mid-morning
+WINDOW_START = datetime(2026, 11, 2, tzinfo=UTC)  # Monday of the ISO week three weeks earlier
 N = 3000
 KEYS = {"external_id", "occurred_at", "input", "output", "category", "risk_tier", "risk_score", "kind", "model",
         "model_version", "context", "trace_id", "span_id", "metadata"}
@@ -23,7 +23,7 @@ OCCURRED = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 
 
 def parse(occurred_at: str) -> datetime:
-    return datetime.strptime(occurred_at, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+    return datetime.strptime(occurred_at, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +48,7 @@ def test_another_seed_gives_different_records(records):
     other = list(demo_records(seed=2027, n=200, end=END))
     assert other != records[:200]
     assert {r["trace_id"] for r in other}.isdisjoint(r["trace_id"] for r in records[:200])
-    assert sum(a["output"] != b["output"] for a, b in zip(other, records)) > 100
+    assert sum(a["output"] != b["output"] for a, b in zip(other, records, strict=False)) > 100
 
 
 def test_yields_n_records_with_unique_stable_external_ids(records):
@@ -70,13 +70,13 @@ def test_occurred_at_lies_in_the_four_iso_weeks_ending_with_the_week_of_end(reco
 
 
 @pytest.mark.parametrize("end", [
-    datetime(2026, 11, 23, 0, 0, 0, tzinfo=timezone.utc),  # the very first second of an ISO week
-    datetime(2026, 11, 29, 23, 59, 59, tzinfo=timezone.utc),  # the very last second of one
+    datetime(2026, 11, 23, 0, 0, 0, tzinfo=UTC),  # the very first second of an ISO week
+    datetime(2026, 11, 29, 23, 59, 59, tzinfo=UTC),  # the very last second of one
     datetime(2027, 1, 1, 12, 0, tzinfo=timezone(timedelta(hours=5))),  # not UTC, across a year
 ])
 def test_window_edges(end):
-    utc_end = end.astimezone(timezone.utc)
-    monday = datetime.combine(utc_end.date() - timedelta(days=utc_end.weekday()), datetime.min.time(), timezone.utc)
+    utc_end = end.astimezone(UTC)
+    monday = datetime.combine(utc_end.date() - timedelta(days=utc_end.weekday()), datetime.min.time(), UTC)
     times = [parse(r["occurred_at"]) for r in demo_records(seed=3, n=500, end=end)]
     assert all(monday - timedelta(weeks=3) <= t <= utc_end for t in times)
 

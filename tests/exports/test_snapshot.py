@@ -109,7 +109,7 @@ def test_the_same_snapshot_renders_byte_identical_files(project_a, labelled, tmp
     for name in FORMATS:
         first = actions.render(snapshot, name, tmp_path / "a" / name)
         second = actions.render(snapshot, name, tmp_path / "b" / name)
-        for a, b in zip(first, second):
+        for a, b in zip(first, second, strict=True):
             assert a.read_bytes() == b.read_bytes(), name
             built = snapshot.directory / name / a.relative_to(tmp_path / "a" / name)
             if built.exists():

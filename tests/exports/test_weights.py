@@ -85,7 +85,7 @@ def weeks(project_a, alice, bob, lead):
     review.adjudicate(item=AuditItem.objects.get(pk=ruled.pk), user=lead, data=BAD)
     assert AuditItem.objects.get(pk=disputed.pk).status == AuditItem.Status.DISPUTED
 
-    for stratum, found in strata_items(complete).items():
+    for found in strata_items(complete).values():
         for i, item in enumerate(found):
             label(item, alice, BAD if i % 4 == 0 else GOOD)
     return {"partial": partial, "complete": complete, "items": items, "disputed": disputed}

@@ -1,6 +1,7 @@
 """The server-side SVG charts: weeks with data only, readable ticks, a hover value on every point and band."""
 from __future__ import annotations
 
+import itertools
 import re
 
 from reviewapp.lib.charts import _label_width, line_chart, nice_ticks, percent, trend_chart
@@ -45,7 +46,7 @@ def test_week_labels_never_overlap_and_the_latest_is_always_labelled():
     svg = trend_chart(weeks, values, [v - 0.01 for v in values], [v + 0.01 for v in values], title="Error rate")
     labels = axis_labels(svg, 210)
     assert labels[-1][1] == "W20"
-    for (x0, a), (x1, b) in zip(labels, labels[1:]):
+    for (x0, a), (x1, b) in itertools.pairwise(labels):
         assert x1 - x0 >= (_label_width(a) + _label_width(b)) / 2 - 8, (a, b)
     assert labels[0][1].startswith("2025-W") and sum(t.startswith("2026-W") for _, t in labels) == 1  # years named once
 

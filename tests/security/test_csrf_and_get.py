@@ -29,7 +29,7 @@ def test_no_page_changes_anything_on_get(hostile):
         clients[who] = Client()
         clients[who].force_login(hostile[who])
     before = state()
-    for who, client in clients.items():
+    for client in clients.values():
         for name in reviewapp_urls():
             if name == "logout":
                 continue
