@@ -43,7 +43,7 @@ class ServiceUnavailableMiddleware:
 
 def _unavailable(request: HttpRequest, message: str) -> HttpResponse:
     if request.path.startswith("/api/"):
-        response = JsonResponse({"detail": message}, status=503)
+        response: HttpResponse = JsonResponse({"detail": message}, status=503)
     else:
         response = HttpResponse(render_to_string("503.html", {"message": message}), status=503)
     response["Retry-After"] = "5"

@@ -75,7 +75,7 @@ def change_test(previous: Estimate, current: Estimate) -> Change:
     return Change(difference, se, z, p_value, max(-1.0, lower), min(1.0, upper), current.confidence)
 
 
-def _check_series(counts: Sequence[int], sizes: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+def _check_series(counts: Sequence[float], sizes: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
     x, n = np.asarray(counts, dtype=float), np.asarray(sizes, dtype=float)
     if x.ndim != 1 or x.shape != n.shape or not x.size:
         raise ValueError(f"counts and sizes must be equal-length non-empty sequences, not {x.size} and {n.size}")
@@ -105,10 +105,11 @@ class PChart:
 
 
 def p_chart(
-    counts: Sequence[int], sizes: Sequence[int], *, center: float | None = None, sigmas: float = 3.0
+    counts: Sequence[float], sizes: Sequence[float], *, center: float | None = None, sigmas: float = 3.0
 ) -> PChart:
     """p-chart of counts[t] errors in sizes[t] items: limits center +/- sigmas sqrt(center (1 - center) / n_t).
 
+    Counts and sizes may be fractional: a weighted estimate charts as its effective sample size.
     center: a known standard rate (phase II); by default p_bar = sum counts / sum sizes (phase I).
     Montgomery's orange-juice cans (30 samples of 50, 347 nonconforming): p_bar 0.2313,
     UCL 0.4102, LCL 0.0524, samples 15 and 23 out of control.

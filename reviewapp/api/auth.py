@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.http import HttpRequest
 from ninja.security import HttpBearer
 
 from reviewapp.projects.models import ApiToken, UserToken
@@ -12,6 +13,12 @@ class ProjectToken(HttpBearer):
 
     def authenticate(self, request, token: str) -> ApiToken | None:
         return ApiToken.authenticate(token)
+
+
+class ProjectTokenRequest(HttpRequest):
+    """A request ProjectToken let in: django-ninja sets `auth` to the token authenticate returned."""
+
+    auth: ApiToken
 
 
 class PersonalToken(HttpBearer):

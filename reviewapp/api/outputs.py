@@ -19,7 +19,7 @@ from reviewapp.ingest.formats import (
 from reviewapp.ingest.records import CanonicalRecord
 from reviewapp.projects.models import Project
 
-from .auth import ProjectToken
+from .auth import ProjectToken, ProjectTokenRequest
 from .schemas import ErrorOut, IngestOut
 
 router = Router(tags=["ingest"])
@@ -54,7 +54,7 @@ class IngestParams(Schema):
     openapi_extra=_BODY_DOC,
     summary="Ingest production outputs",
 )
-def ingest_outputs(request: HttpRequest, project: str, params: Query[IngestParams]):
+def ingest_outputs(request: ProjectTokenRequest, project: str, params: Query[IngestParams]):
     """Store outputs idempotently (a known external_id is reported as already present).
 
     200: every record accepted. 207: some records rejected, the others stored.

@@ -83,6 +83,7 @@ class WeekStatus:
     def message(self) -> str:
         week, run = self.week, self.run
         if self.state == State.DRAWN:
+            assert run is not None  # week_status calls a week drawn exactly when it has a run
             return f"{week} is already drawn: {run.size} of {run.population} outputs, on {self.local(run.created_at)}."
         if self.state == State.FUTURE:
             return f"{week} has not started yet (it starts {self.local(self.starts_at)}): there is nothing to draw."

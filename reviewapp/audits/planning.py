@@ -176,8 +176,10 @@ def figures(plan, populations: dict[str, int], *, claims: bool = True) -> PlanFi
     if full and plan.goal == "change":
         fig.power_uncapped = at(full, rise)
     if plan.goal == "budget":
+        good = good_rate(plan)
+
         def budget(sizes: dict[str, int]) -> float:
-            return sampling.budget_chance(sizes, strata, plan.max_rate, fig.good_rate, confidence=confidence)
+            return sampling.budget_chance(sizes, strata, plan.max_rate, good, confidence=confidence)
 
         fig.clean_needed = sampling.size_for_clean_week(strata, plan.max_rate, confidence=confidence, method=method).total
         fig.chance = at(allocation, budget)
@@ -242,6 +244,8 @@ def plain_words(plan, fig: PlanFigures) -> list[str]:
     if not fig.size:
         return lines + fig.problems
     if plan.goal == "budget":
+        # figures() sets these for the budget goal whenever there is a size to judge.
+        assert fig.good_rate is not None and fig.chance is not None and fig.clean_bound is not None
         lines.append(
             f"If the week's error rate is {_pct(fig.good_rate)} or less (errors spread evenly over the strata), "
             f"the audit shows it is under the {_pct(plan.max_rate)} budget {times_in(fig.chance)} "

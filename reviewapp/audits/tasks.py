@@ -38,6 +38,8 @@ def weekly_draw_job() -> list[int]:
     now = timezone.now()
     for project in Project.objects.filter(sampling_plans__isnull=False).distinct():
         plan = SamplingPlan.current(project)
+        if plan is None:  # deleted since the query above
+            continue
         week = lifecycle.latest_due_week(plan, now)
         try:
             status = lifecycle.week_status(project, week, plan=plan, now=now)

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -9,6 +9,7 @@ from django_tables2 import RequestConfig
 
 from reviewapp import jobs
 from reviewapp.lib.charts import line_chart
+from reviewapp.lib.http import AuthenticatedHttpRequest
 from reviewapp.lib.tables import KnownCountPaginator, export_response, exporting
 from reviewapp.lib.weeks import IsoWeek
 from reviewapp.projects.access import is_lead, lead_project_for, project_for
@@ -36,7 +37,7 @@ def _figures_context(project, plan) -> dict:
 
 
 @require_http_methods(["GET", "POST"])
-def plan_edit(request: HttpRequest, slug: str) -> HttpResponse:
+def plan_edit(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     project = lead_project_for(request, slug)
     current = SamplingPlan.current(project) or SamplingPlan.default_for(project)
     form = SamplingPlanForm(request.POST or None, instance=current)
@@ -53,7 +54,7 @@ def plan_edit(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_POST
-def plan_preview(request: HttpRequest, slug: str) -> HttpResponse:
+def plan_preview(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """htmx: the calculator's figures for the form as it stands, unsaved."""
     project = lead_project_for(request, slug)
     form = SamplingPlanForm(request.POST, instance=SamplingPlan(project=project))
@@ -64,7 +65,7 @@ def plan_preview(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_GET
-def run_list(request: HttpRequest, slug: str) -> HttpResponse:
+def run_list(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     project = project_for(request, slug)
     plan = SamplingPlan.current(project)
     runs = {(r.iso_year, r.iso_week): r for r in project.audit_runs.select_related("plan")[:52]}
@@ -82,13 +83,14 @@ def run_list(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_POST
-def run_draw(request: HttpRequest, slug: str) -> HttpResponse:
+def run_draw(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """Check the week now, so the lead hears why not at once; the draw itself runs as a job."""
     project = lead_project_for(request, slug)
     back = redirect("reviewapp:run-list", project.slug)
     form = DrawForm(request.POST)
     if not form.is_valid():
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        # An ErrorList yields its messages as text (typed as text or ValidationError).
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
         return back
     week, early = form.cleaned_data["week"], form.cleaned_data["early"]
     try:
@@ -111,7 +113,7 @@ def run_draw(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_GET
-def run_detail(request: HttpRequest, slug: str, year: int, week: int) -> HttpResponse:
+def run_detail(request: AuthenticatedHttpRequest, slug: str, year: int, week: int) -> HttpResponse:
     project = project_for(request, slug)
     run = get_object_or_404(AuditRun.objects.select_related("plan"), project=project, iso_year=year, iso_week=week)
     rows = AuditItemTable.rows(run.items.all(), paged=not exporting(request))

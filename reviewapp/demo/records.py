@@ -21,8 +21,9 @@ import datetime as dt
 import random
 import time
 from bisect import bisect_right
+from collections.abc import Callable, Iterator
 from itertools import accumulate
-from typing import Any, Callable, Iterator, NamedTuple
+from typing import Any, NamedTuple
 
 __all__ = ["DEMO_CATEGORIES", "demo_records"]
 
@@ -645,10 +646,12 @@ _SLOT_MAKERS: dict[str, Callable[[_Slots], dict[str, str]]] = {
 }
 
 
-class _Slots(dict):
+class _Slots(dict[str, str]):
     """Slot values for one record, drawn lazily on first use so each record only pays for what it uses."""
 
     __slots__ = ("rng", "ts")
+    rng: random.Random
+    ts: int
 
     def __init__(self, rng: random.Random, ts: int, currency: str) -> None:
         super().__init__(cur=currency)
@@ -663,7 +666,7 @@ def _index_kb() -> tuple[dict[str, str], dict[str, list[tuple[str, str]]]]:
     """Give every topic's passage a stable id (a block of 100 per category) and pool them per category."""
     ids: dict[str, str] = {}
     pools: dict[str, list[tuple[str, str]]] = {}
-    for base, category in zip(range(100, 600, 100), DEMO_CATEGORIES):
+    for base, category in zip(range(100, 100 * (len(DEMO_CATEGORIES) + 1), 100), DEMO_CATEGORIES, strict=True):
         pools[category] = []
         for i, topic in enumerate(_TOPICS[category] + _HIGH_TOPICS.get(category, ())):
             ids[topic.intent] = f"kb-{base + i}"
@@ -688,9 +691,9 @@ class _Clock:
 
     def __init__(self, end: dt.datetime) -> None:
         if end.tzinfo is None:
-            end = end.replace(tzinfo=dt.timezone.utc)
-        end = end.astimezone(dt.timezone.utc)
-        monday = dt.datetime.combine(end.date() - dt.timedelta(days=end.weekday()), dt.time(), dt.timezone.utc)
+            end = end.replace(tzinfo=dt.UTC)
+        end = end.astimezone(dt.UTC)
+        monday = dt.datetime.combine(end.date() - dt.timedelta(days=end.weekday()), dt.time(), dt.UTC)
         self.start = int(monday.timestamp()) - 3 * _WEEK
         end_ts = int(end.replace(microsecond=0).timestamp())
         self.slot_start: list[int] = []

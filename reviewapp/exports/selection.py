@@ -77,10 +77,10 @@ class Filters:
                 IsoWeek.parse(week)
             except ValueError:
                 raise SelectionError(f"weeks: {week!r} is not an ISO week like 2026-W47") from None
-        known = Rubric.default().verdict_values if verdicts is None else verdicts
-        bad = [v for v in values["verdicts"] if v not in known]
+        allowed = Rubric.default().verdict_values if verdicts is None else verdicts
+        bad = [v for v in values["verdicts"] if v not in allowed]
         if bad:
-            raise SelectionError(f"verdicts: {bad[0]!r} is not one of {', '.join(known)}")
+            raise SelectionError(f"verdicts: {bad[0]!r} is not one of {', '.join(allowed)}")
         if values["agreement"] not in AGREEMENT:
             raise SelectionError(f"agreement: one of {', '.join(AGREEMENT)}")
         share = values["min_agreement"]

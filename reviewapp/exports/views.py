@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from reviewapp.lib.http import AuthenticatedHttpRequest
 from reviewapp.projects.access import lead_project_for
 
 from . import actions
@@ -16,7 +17,7 @@ from .selection import SelectionError
 
 
 @require_http_methods(["GET", "POST"])
-def export_list(request: HttpRequest, slug: str) -> HttpResponse:
+def export_list(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     project = lead_project_for(request, slug)
     form = ExportForm(request.POST or None, project=project)
     if request.method == "POST" and form.is_valid():
@@ -36,7 +37,7 @@ def export_list(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_GET
-def export_detail(request: HttpRequest, slug: str, version: int) -> HttpResponse:
+def export_detail(request: AuthenticatedHttpRequest, slug: str, version: int) -> HttpResponse:
     project = lead_project_for(request, slug)
     snapshot = get_object_or_404(Snapshot, project=project, version=version)
     files = [(name, FORMATS[name][0]) for name in snapshot.formats]
@@ -45,7 +46,7 @@ def export_detail(request: HttpRequest, slug: str, version: int) -> HttpResponse
 
 
 @require_GET
-def export_download(request: HttpRequest, slug: str, version: int, name: str) -> FileResponse:
+def export_download(request: AuthenticatedHttpRequest, slug: str, version: int, name: str) -> FileResponse:
     project = lead_project_for(request, slug)
     snapshot = get_object_or_404(Snapshot, project=project, version=version, status=Snapshot.Status.DONE)
     if name != "manifest" and name not in snapshot.formats:

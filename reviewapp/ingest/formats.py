@@ -9,10 +9,12 @@ record is yielded.
 from __future__ import annotations
 
 import csv
+import gzip
 import io
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Any, Iterable, Iterator
+from datetime import UTC, datetime
+from typing import Any
 
 import orjson
 
@@ -120,7 +122,7 @@ def _decoded(reader) -> Iterator[list[str]]:
 
 def _csv_record(header: list[str], cells: list[str]) -> dict:
     record: dict[str, Any] = {}
-    for name, cell in zip(header, cells):
+    for name, cell in zip(header, cells, strict=True):  # read_csv refuses a row whose cell count differs
         if cell == "":
             continue
         if name in _CSV_JSON_COLUMNS:
@@ -185,7 +187,8 @@ def openai_chat_to_canonical(log: Any) -> dict:
     if not isinstance(message, dict):
         raise RecordError([("response.choices[0].message", "is required")])
 
-    request_meta = request.get("metadata") if isinstance(request.get("metadata"), dict) else {}
+    metadata = request.get("metadata")
+    request_meta: dict[str, Any] = metadata if isinstance(metadata, dict) else {}
     output, kind = _assistant_output(message)
     record: dict[str, Any] = {
         "external_id": response.get("id"),
@@ -203,7 +206,7 @@ def openai_chat_to_canonical(log: Any) -> dict:
     }
     created = response.get("created")
     if isinstance(created, (int, float)) and not isinstance(created, bool):
-        record["occurred_at"] = datetime.fromtimestamp(created, tz=timezone.utc).isoformat()
+        record["occurred_at"] = datetime.fromtimestamp(created, tz=UTC).isoformat()
     for name in ("category", "risk_tier", "risk_score", "trace_id", "span_id"):
         if name in request_meta:
             record[name] = request_meta[name]
@@ -231,7 +234,12 @@ def _assistant_output(message: dict) -> tuple[str, str]:
     return "\n".join(filter(None, [text, *rendered])), "agent_action"
 
 
-def open_reader(fmt: str, binary: io.BufferedIOBase, *, max_record_bytes: int) -> Iterator[SourceRecord]:
+# What the ingest command reads from: a file (or standard input) or its gzip. A bare BufferedIOBase
+# will not do: TextIOWrapper needs the stream's name, which only these define.
+BinaryStream = io.BufferedReader | gzip.GzipFile
+
+
+def open_reader(fmt: str, binary: BinaryStream, *, max_record_bytes: int) -> Iterator[SourceRecord]:
     """The reader for a named format over a binary stream."""
     if fmt == "jsonl":
         return read_jsonl(binary, max_record_bytes=max_record_bytes)

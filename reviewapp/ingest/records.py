@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_core import ErrorDetails
 
 KINDS = ("llm_response", "agent_action", "classifier_decision")
 
@@ -58,8 +59,8 @@ class CanonicalRecord(BaseModel):
     @classmethod
     def _aware(cls, value: datetime) -> datetime:
         if value.tzinfo is None:
-            return value.replace(tzinfo=timezone.utc)
-        return value.astimezone(timezone.utc)
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
 
     @field_validator("input", mode="before")
     @classmethod
@@ -111,7 +112,7 @@ class RecordError(Exception):
         self.problems = problems
 
 
-def _field_path(loc: tuple) -> str:
+def _field_path(loc: tuple[int | str, ...]) -> str:
     path = ""
     for part in loc:
         if isinstance(part, int):
@@ -123,7 +124,7 @@ def _field_path(loc: tuple) -> str:
     return path or "record"
 
 
-def _reason(error: dict) -> str:
+def _reason(error: ErrorDetails) -> str:
     message = error["msg"]
     if message.startswith("Value error, "):
         message = message[len("Value error, "):]

@@ -8,7 +8,7 @@ or not at all.
 """
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from django.db import connection, transaction
 
@@ -98,10 +98,10 @@ def _executemany_insert(rows: Sequence[tuple]) -> int:
     time_columns = [i for i, c in enumerate(COLUMNS) if c in ("occurred_at", "ingested_at")]
     prepared = []
     for row in rows:
-        row = list(row)
+        cells = list(row)
         for i in time_columns:
-            row[i] = adapt(row[i])
-        prepared.append(row)
+            cells[i] = adapt(cells[i])
+        prepared.append(cells)
     placeholders = ", ".join(["%s"] * len(COLUMNS))
     with connection.cursor() as cursor:
         cursor.executemany(

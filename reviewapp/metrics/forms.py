@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 
 from .catalogue import HIGHER_IS_BETTER
@@ -16,7 +18,8 @@ class ScorecardLineForm(forms.ModelForm):
 
     def __init__(self, *args, choices, project, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["metric"].choices = [("", "—"), *choices]
+        metric = cast(forms.ChoiceField, self.fields["metric"])  # declared a ChoiceField above
+        metric.choices = [("", "—"), *choices]
         self.instance.project = project
 
     def has_changed(self) -> bool:
@@ -24,7 +27,8 @@ class ScorecardLineForm(forms.ModelForm):
         return super().has_changed() or (self.instance.pk is None and bool(self.initial.get("metric")))
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         threshold, guardrail = data.get("threshold"), data.get("guardrail")
         if threshold is not None and guardrail is not None:
             better = data.get("metric") in HIGHER_IS_BETTER
@@ -41,7 +45,9 @@ class ScorecardLines(forms.BaseModelFormSet):
         super().clean()
         seen = set()
         for form in self.forms:
-            if not form.has_changed() and not form.instance.pk or self._should_delete_form(form):
+            untouched = not form.has_changed() and not form.instance.pk
+            # _should_delete_form is Django's own test of the DELETE box; django-stubs leave it out.
+            if untouched or self._should_delete_form(form):  # type: ignore[attr-defined]
                 continue
             metric = form.cleaned_data.get("metric")
             if metric in seen:

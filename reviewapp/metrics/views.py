@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.forms import modelformset_factory
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from reviewapp.audits.models import AuditRun
 from reviewapp.lib.charts import trend_chart
+from reviewapp.lib.http import AuthenticatedHttpRequest
 from reviewapp.projects.access import lead_project_for
 from reviewapp.review.models import LabelSchema
 
@@ -27,7 +28,7 @@ def _runs_with_metrics(project) -> list[tuple[AuditRun, RunMetrics, RunReport | 
 
 
 @require_GET
-def scorecard_page(request: HttpRequest, slug: str) -> HttpResponse:
+def scorecard_page(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """One week judged (?week=2026-W47, default the latest with a final label); every number is that week's."""
     project = lead_project_for(request, slug)
     runs = _runs_with_metrics(project)
@@ -57,7 +58,7 @@ def _trend(line) -> str:
 
 
 @require_GET
-def run_metrics(request: HttpRequest, slug: str, year: int, week: int) -> HttpResponse:
+def run_metrics(request: AuthenticatedHttpRequest, slug: str, year: int, week: int) -> HttpResponse:
     project = lead_project_for(request, slug)
     run = get_object_or_404(AuditRun, project=project, iso_year=year, iso_week=week)
     row = actions.metrics_for(run)
@@ -69,7 +70,7 @@ def run_metrics(request: HttpRequest, slug: str, year: int, week: int) -> HttpRe
 
 
 @require_POST
-def recompute(request: HttpRequest, slug: str, year: int, week: int) -> HttpResponse:
+def recompute(request: AuthenticatedHttpRequest, slug: str, year: int, week: int) -> HttpResponse:
     project = lead_project_for(request, slug)
     run = get_object_or_404(AuditRun, project=project, iso_year=year, iso_week=week)
     actions.recompute(run)
@@ -78,7 +79,7 @@ def recompute(request: HttpRequest, slug: str, year: int, week: int) -> HttpResp
 
 
 @require_GET
-def run_status(request: HttpRequest, slug: str, year: int, week: int) -> HttpResponse:
+def run_status(request: AuthenticatedHttpRequest, slug: str, year: int, week: int) -> HttpResponse:
     """Polled by the run page while a recompute is queued: reloads the page once it is done."""
     project = lead_project_for(request, slug)
     run = get_object_or_404(AuditRun, project=project, iso_year=year, iso_week=week)
@@ -90,7 +91,7 @@ def run_status(request: HttpRequest, slug: str, year: int, week: int) -> HttpRes
 
 
 @require_http_methods(["GET", "POST"])
-def scorecard_settings(request: HttpRequest, slug: str) -> HttpResponse:
+def scorecard_settings(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     project = lead_project_for(request, slug)
     choices = [(key, rate.label) for key, rate in rates(LabelSchema.current(project).rubric).items()]
     FormSet = modelformset_factory(ScorecardMetric, form=ScorecardLineForm, formset=ScorecardLines,

@@ -7,11 +7,13 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from reviewapp.lib.http import AuthenticatedHttpRequest
+
 from .models import Project
 
 
 @require_GET
-def project_list(request: HttpRequest) -> HttpResponse:
+def project_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     projects = Project.objects.for_user(request.user).annotate(output_count=Count("outputs"))
     return render(request, "reviewapp/project_list.html", {"projects": projects})
 

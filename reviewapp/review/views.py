@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_tables2 import RequestConfig
 
 from reviewapp.audits.models import AuditItem, AuditRun
+from reviewapp.lib.http import AuthenticatedHttpRequest
 from reviewapp.lib.tables import export_response, exporting
 from reviewapp.lib.weeks import IsoWeek
 from reviewapp.projects.access import is_lead, lead_project_for, project_for
@@ -24,7 +25,7 @@ from .tables import DisputedTable, LabelTable
 
 
 @require_GET
-def queue(request: HttpRequest, slug: str) -> HttpResponse:
+def queue(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     project = project_for(request, slug)
     week = IsoWeek.containing(timezone.now()).shift(-1)
     latest = AuditRun.objects.filter(project=project).order_by("-week_start").first()
@@ -41,7 +42,7 @@ def queue(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_POST
-def next_item(request: HttpRequest, slug: str) -> HttpResponse:
+def next_item(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     project = project_for(request, slug)
     claim = actions.claim_next(user=request.user, project=project)
     if claim is None:
@@ -50,7 +51,7 @@ def next_item(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect("reviewapp:review-item", project.slug, claim.item_id)
 
 
-def _item_for(request: HttpRequest, slug: str, item_id: int) -> tuple:
+def _item_for(request: AuthenticatedHttpRequest, slug: str, item_id: int) -> tuple:
     project = project_for(request, slug)
     item = get_object_or_404(AuditItem.objects.select_related("output", "run"), project=project, pk=item_id)
     claim = Claim.objects.filter(item=item, reviewer=request.user).first()
@@ -62,7 +63,7 @@ def _item_for(request: HttpRequest, slug: str, item_id: int) -> tuple:
 
 
 @require_GET
-def item_page(request: HttpRequest, slug: str, item_id: int) -> HttpResponse:
+def item_page(request: AuthenticatedHttpRequest, slug: str, item_id: int) -> HttpResponse:
     project, item, claim, label, _ = _item_for(request, slug, item_id)
     schema = label.schema if label else LabelSchema.current(project)
     return render(request, "review/item.html", {
@@ -73,7 +74,7 @@ def item_page(request: HttpRequest, slug: str, item_id: int) -> HttpResponse:
 
 
 @require_POST
-def submit(request: HttpRequest, slug: str, item_id: int) -> HttpResponse:
+def submit(request: AuthenticatedHttpRequest, slug: str, item_id: int) -> HttpResponse:
     project, item, _, label, _ = _item_for(request, slug, item_id)
     schema = label.schema if label else LabelSchema.current(project)
     data = answers_from_post(schema.questions, request.POST)
@@ -91,7 +92,7 @@ def submit(request: HttpRequest, slug: str, item_id: int) -> HttpResponse:
 
 
 @require_POST
-def skip(request: HttpRequest, slug: str, item_id: int) -> HttpResponse:
+def skip(request: AuthenticatedHttpRequest, slug: str, item_id: int) -> HttpResponse:
     project, item, claim, _, _ = _item_for(request, slug, item_id)
     try:
         if claim is None:
@@ -104,17 +105,20 @@ def skip(request: HttpRequest, slug: str, item_id: int) -> HttpResponse:
 
 
 @require_GET
-def history(request: HttpRequest, slug: str, item_id: int) -> HttpResponse:
+def history(request: AuthenticatedHttpRequest, slug: str, item_id: int) -> HttpResponse:
     project, item, _, label, leads = _item_for(request, slug, item_id)
     # Blind until you have labelled: a reviewer sees only their own history.
-    labels = item.labels.select_related("reviewer") if leads else Label.objects.filter(pk=label.pk if label else None)
+    if leads:
+        labels = item.labels.select_related("reviewer")
+    else:
+        labels = Label.objects.filter(pk=label.pk) if label else Label.objects.none()
     revisions = [(lbl, lbl.revisions.select_related("author")) for lbl in labels]
     gold = GoldLabel.objects.filter(item=item).prefetch_related("revisions__author").first() if leads else None
     return render(request, "review/history.html", {"project": project, "item": item, "revisions": revisions, "gold": gold})
 
 
 @require_GET
-def labels(request: HttpRequest, slug: str) -> HttpResponse:
+def labels(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """Every label of the project, by reviewer (QA leads); reviewers have their own on the queue page."""
     project = lead_project_for(request, slug)
     found = LabelFilter(request.GET, project=project,
@@ -127,7 +131,7 @@ def labels(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_GET
-def disputed(request: HttpRequest, slug: str) -> HttpResponse:
+def disputed(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     project = lead_project_for(request, slug)
     items = AuditItem.objects.filter(project=project).disputed().select_related("output", "project")
     table = DisputedTable(items)
@@ -137,7 +141,7 @@ def disputed(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def adjudicate(request: HttpRequest, slug: str, item_id: int) -> HttpResponse:
+def adjudicate(request: AuthenticatedHttpRequest, slug: str, item_id: int) -> HttpResponse:
     project = lead_project_for(request, slug)
     item = get_object_or_404(AuditItem.objects.select_related("output"), project=project, pk=item_id)
     labels = list(item.labels.select_related("reviewer").order_by("created_at"))
@@ -160,7 +164,7 @@ def adjudicate(request: HttpRequest, slug: str, item_id: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def rubric(request: HttpRequest, slug: str) -> HttpResponse:
+def rubric(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     project = lead_project_for(request, slug)
     current = LabelSchema.current(project)
     form = RubricForm(request.POST or None, initial={"definition": _pretty(current.definition),

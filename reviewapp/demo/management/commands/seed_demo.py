@@ -1,4 +1,4 @@
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from django.core.management.base import BaseCommand
 from tqdm import tqdm
@@ -17,7 +17,7 @@ class Command(BaseCommand):
         parser.add_argument("--no-progress", action="store_true")
 
     def handle(self, seed, n, now, no_progress, **options):
-        now = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
+        now = (now or datetime.now(UTC)).astimezone(UTC)
         with tqdm(total=n, unit="outputs", desc="demo outputs", disable=no_progress) as bar:
             summary = seed_demo(seed=seed, n=n, now=now, on_chunk=lambda r: bar.update(r.received - bar.n))
         report = summary.report

@@ -64,10 +64,10 @@ class Command(BaseCommand):
 
                 found = actions.build(found, on_rows=progress)
             elapsed = time.perf_counter() - started
-            rows = found.manifest["counts"]["rows"]
+            rows = _rows(found)
             self.stdout.write(f"built in {elapsed:.2f} s ({rows / max(elapsed, 1e-9):,.0f} rows/s)")
         self._write(found, format, out)
-        rows = found.manifest["counts"]["rows"]
+        rows = _rows(found)
         self.stdout.write(f"{found.name}: {rows} rows as of {found.as_of:%Y-%m-%d %H:%M} UTC; {format} written to {out}")
 
     def _write(self, snapshot, name: str, out: Path) -> None:
@@ -84,3 +84,8 @@ class Command(BaseCommand):
             else:
                 out.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(next(p for p in sorted(source.iterdir()) if p.is_file()), out)
+
+
+def _rows(snapshot: Snapshot) -> int:
+    assert snapshot.manifest is not None  # both ways here end with a built snapshot, which has its manifest
+    return snapshot.manifest["counts"]["rows"]

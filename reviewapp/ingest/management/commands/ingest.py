@@ -4,13 +4,14 @@ import gzip
 import io
 import os
 import sys
+from typing import cast
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from reviewapp.ingest.actions import IngestReport, ingest
-from reviewapp.ingest.formats import FORMATS, open_reader
+from reviewapp.ingest.formats import FORMATS, BinaryStream, open_reader
 from reviewapp.projects.models import Project
 
 
@@ -47,7 +48,7 @@ class Command(BaseCommand):
         fmt = format or ("csv" if path.removesuffix(".gz").endswith(".csv") else "jsonl")
         raw, size = self._open(path)
         counting = _Counting(raw)
-        stream = io.BufferedReader(counting, buffer_size=1 << 20)
+        stream: BinaryStream = io.BufferedReader(counting, buffer_size=1 << 20)
         if path.endswith(".gz"):
             stream = gzip.GzipFile(fileobj=stream)
         bar = tqdm(total=size, unit="B", unit_scale=True, disable=no_progress, desc=f"ingest {os.path.basename(path)}")
@@ -67,9 +68,10 @@ class Command(BaseCommand):
         if report.rejected and atomic:
             raise CommandError(f"{report.rejected} record(s) rejected; nothing was stored (--atomic)")
 
-    def _open(self, path: str):
+    def _open(self, path: str) -> tuple[io.RawIOBase, int | None]:
         if path == "-":
-            return sys.stdin.buffer.raw, None
+            # The interpreter's stdin is a text wrapper over a BufferedReader of a FileIO (typed only as BinaryIO).
+            return cast("io.BufferedReader[io.FileIO]", sys.stdin.buffer).raw, None
         try:
             return io.FileIO(path, "r"), os.path.getsize(path)
         except OSError as exc:
