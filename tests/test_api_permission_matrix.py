@@ -11,8 +11,7 @@ from reviewapp.api.api import api
 from reviewapp.exports import actions as exports
 from reviewapp.projects.models import ApiToken, UserToken
 from reviewapp.review import actions
-from tests.helpers import make_user, record
-from tests.review.conftest import drawn_run
+from tests.helpers import drawn_run, make_user, record
 
 LEAD_ONLY = ("/exports", "/audits")
 

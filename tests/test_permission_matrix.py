@@ -4,44 +4,16 @@ get 403 on lead-only pages; everyone else gets a page (or a redirect, or 405 for
 from __future__ import annotations
 
 import pytest
-from django.urls import get_resolver, reverse
+from django.urls import reverse
 
 from reviewapp.exports import actions as export_actions
 from reviewapp.review import actions
-from tests.helpers import make_user
-from tests.review.conftest import drawn_run
+from tests.helpers import drawn_run, kwargs_for, make_user, reviewapp_urls
 
 LEAD_ONLY = {"plan-edit", "plan-preview", "run-draw", "adjudication", "adjudicate", "rubric", "labels", "scorecard",
              "scorecard-settings", "run-metrics", "run-metrics-recompute", "run-metrics-status", "exports",
              "export-detail", "export-download"}
 PUBLIC = {"healthz", "login", "logout"}
-
-
-def reviewapp_urls() -> list[str]:
-    names = []
-    for pattern in get_resolver().url_patterns:
-        if getattr(pattern, "namespace", None) == "reviewapp":
-            names += [p.name for p in pattern.url_patterns]
-    return sorted(names)
-
-
-def kwargs_for(name: str, ctx) -> dict:
-    pattern = next(p for p in get_resolver().namespace_dict["reviewapp"][1].url_patterns if p.name == name)
-    route = str(pattern.pattern)
-    kwargs = {}
-    if "<slug:slug>" in route:
-        kwargs["slug"] = "support"
-    if "<id:item_id>" in route:
-        kwargs["item_id"] = ctx["item"].pk
-    if "<id:output_id>" in route:
-        kwargs["output_id"] = ctx["item"].output_id
-    if "<id:version>" in route:
-        kwargs["version"] = ctx["snapshot"].version
-    if "<str:name>" in route:
-        kwargs["name"] = "jsonl"
-    if "<id:year>" in route:
-        kwargs["year"], kwargs["week"] = ctx["run"].iso_year, ctx["run"].iso_week
-    return kwargs
 
 
 @pytest.fixture

@@ -9,8 +9,7 @@ import pytest
 import sampling
 from reviewapp.audits import actions, planning
 from reviewapp.audits.models import AuditItem, AuditRun
-from tests.audits.conftest import WEEK, add_outputs
-from tests.helpers import run_in_threads
+from tests.helpers import WEEK, add_outputs, run_in_threads
 
 
 def draw(project):
@@ -81,7 +80,7 @@ def test_outputs_no_rule_matches_fall_into_the_catch_all(project_a, plan):
 def test_outputs_outside_the_week_are_not_drawn(project_a, plan):
     from datetime import timedelta
 
-    from tests.audits.conftest import MONDAY
+    from tests.helpers import MONDAY
 
     add_outputs(project_a, {("billing", "low"): 50}, start=MONDAY - timedelta(days=1), prefix="before")
     add_outputs(project_a, {("billing", "low"): 50}, start=MONDAY + timedelta(days=7), prefix="after")

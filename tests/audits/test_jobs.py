@@ -9,7 +9,7 @@ import pytest
 from reviewapp import jobs
 from reviewapp.audits import tasks
 from reviewapp.audits.models import AuditRun, SamplingPlan
-from tests.audits.conftest import STRATA, WEEK, add_outputs
+from tests.helpers import STRATA, WEEK, add_outputs
 
 
 @pytest.mark.django_db(transaction=True)

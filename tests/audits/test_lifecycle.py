@@ -19,7 +19,7 @@ from reviewapp.audits.lifecycle import State
 from reviewapp.audits.models import AuditRun, SamplingPlan
 from reviewapp.lib.weeks import IsoWeek
 from reviewapp.projects.models import UserToken
-from tests.audits.conftest import MONDAY, STRATA, WEEK, add_outputs
+from tests.helpers import MONDAY, STRATA, WEEK, add_outputs
 
 END = MONDAY + timedelta(days=7)  # W47 ends Monday 2026-11-23 00:00 UTC
 BEFORE = MONDAY - timedelta(days=6)  # W46: W47 has not started
@@ -451,7 +451,7 @@ def test_the_hourly_job_skips_empty_weeks_and_goes_on_with_other_projects(projec
 
 @pytest.mark.django_db
 def test_leads_set_the_grace_period_on_the_plan_page_and_empty_means_the_default(lead_client, project_a):
-    from tests.audits.test_views import plan_form
+    from tests.helpers import plan_form
 
     url = reverse("reviewapp:plan-edit", args=["support"])
     assert "Grace period for late arrivals (hours)" in lead_client.get(url).content.decode()

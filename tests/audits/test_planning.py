@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 import sampling
 from reviewapp.audits import planning
 from reviewapp.audits.models import SamplingPlan
-from tests.audits.conftest import STRATA
+from tests.helpers import STRATA
 
 POPULATIONS = {"medical": 600, "high-risk": 180, "billing": 1700, "other": 2900}
 

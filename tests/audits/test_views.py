@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import io
-import json
 from datetime import UTC
 
 import pytest
@@ -11,21 +10,12 @@ from django.urls import reverse
 
 from reviewapp.audits import planning
 from reviewapp.audits.models import AuditRun, SamplingPlan
-from tests.audits.conftest import STRATA, WEEK, add_outputs
-from tests.helpers import make_user
+from tests.helpers import STRATA, WEEK, add_outputs, make_user, plan_form
 
 
 @pytest.fixture
 def lead(project_a):
     return make_user("lead", project_a, role="qa_lead")
-
-
-def plan_form(**overrides) -> dict:
-    data = {"goal": "budget", "confidence": "0.95", "margin": "0.03", "expected_rate": "0.05", "max_rate": "0.01",
-            "allowed_errors": "0", "baseline_rate": "0.01", "alert_rate": "0.03", "power": "0.8",
-            "strata": json.dumps(STRATA), "allocation_method": "risk", "overlap_share": "0.2",
-            "overlap_reviewers": "2", "capacity": "", "time_zone": "UTC"}
-    return data | overrides
 
 
 @pytest.mark.django_db

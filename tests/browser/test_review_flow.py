@@ -14,7 +14,7 @@ from reviewapp.demo.actions import DEMO_PASSWORD, seed_demo
 from reviewapp.review import actions
 from reviewapp.review.models import GoldLabel, Label
 from tests.conftest import unavailable
-from tests.review.conftest import BAD, drawn_run
+from tests.helpers import BAD, drawn_run
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",

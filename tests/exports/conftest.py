@@ -4,12 +4,9 @@ import pytest
 
 from reviewapp.audits.models import AuditItem
 from reviewapp.review import actions
-from tests.review.conftest import GOOD, drawn_run
+from tests.helpers import CORRECTED, GOOD, RULING, drawn_run
 
-CORRECTED = {"verdict": "failure", "harm": "near_miss", "errors": ["factual_error", "tone"],
-             "corrected_output": "Refunds take 5 to 7 working days.", "notes": "wrong delay"}
 BAD = {"verdict": "failure", "harm": "none", "errors": ["policy_violation"]}
-RULING = {"verdict": "partial", "harm": "none", "errors": ["format"], "corrected_output": "A tidier answer."}
 
 
 @pytest.fixture

@@ -15,8 +15,7 @@ from reviewapp.metrics.compute import run_metrics
 from reviewapp.review import actions as review
 from reviewapp.review.filters import LabelFilter
 from reviewapp.review.models import LabelSchema
-from tests.exports.test_snapshot import cut, rows_of
-from tests.review.conftest import drawn_run
+from tests.helpers import cut, drawn_run, rows_of
 
 PASS_FAIL = {"questions": [
     {"key": "verdict", "type": "single", "label": "Outcome", "required": True,

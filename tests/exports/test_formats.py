@@ -11,8 +11,7 @@ import zipfile
 import orjson
 import pytest
 
-from tests.exports.conftest import CORRECTED
-from tests.exports.test_snapshot import by_external_id, cut, rows_of
+from tests.helpers import CORRECTED, by_external_id, cut, rows_of
 
 
 @pytest.fixture

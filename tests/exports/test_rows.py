@@ -15,7 +15,7 @@ from reviewapp.exports.rows import (
     hf_record,
     hf_schema,
 )
-from tests.exports.test_snapshot import cut, rows_of
+from tests.helpers import cut, rows_of
 
 # The canonical CSV's header as shipped: readers index it by name and by position.
 SHIPPED_CSV = ["id", "input", "output", "expected_output", "context", "verdict", "error_categories", "harm",

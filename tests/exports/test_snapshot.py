@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 
-import orjson
 import pytest
 
 from reviewapp.audits.models import AuditItem
@@ -13,21 +12,7 @@ from reviewapp.exports.formats import FORMATS
 from reviewapp.exports.models import Snapshot
 from reviewapp.exports.selection import Filters, SelectionError
 from reviewapp.review import actions as review
-from tests.exports.conftest import CORRECTED, RULING
-
-
-def cut(project, filters=None, formats=None, user=None) -> Snapshot:
-    snapshot = actions.create(project=project, filters=filters or {}, formats=formats or list(FORMATS), user=user,
-                              queue=False)
-    return actions.build(snapshot)
-
-
-def rows_of(snapshot) -> list[dict]:
-    return [orjson.loads(line) for line in (snapshot.directory / "jsonl" / "evalset.jsonl").read_bytes().splitlines()]
-
-
-def by_external_id(rows) -> dict[str, dict]:
-    return {row["source"]["external_id"]: row for row in rows}
+from tests.helpers import CORRECTED, RULING, by_external_id, cut, rows_of
 
 
 @pytest.mark.django_db

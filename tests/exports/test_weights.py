@@ -25,9 +25,7 @@ from reviewapp.lib.weeks import IsoWeek
 from reviewapp.metrics.compute import run_metrics
 from reviewapp.review import actions as review
 from reviewapp.review.models import Claim
-from tests.audits.conftest import MONDAY, STRATA, WEEK, add_outputs
-from tests.exports.test_snapshot import cut, rows_of
-from tests.review.conftest import BAD, GOOD
+from tests.helpers import BAD, GOOD, MONDAY, STRATA, WEEK, add_outputs, cut, rows_of
 
 FAILURE = "verdict:failure"  # reviewapp/metrics/catalogue.py
 NEXT_WEEK = IsoWeek(2026, 48)

@@ -10,7 +10,7 @@ from django.db import connection
 from reviewapp.projects.models import UserToken
 from reviewapp.review import actions
 from reviewapp.review.models import Claim, Label
-from tests.review.conftest import GOOD, drawn_run
+from tests.helpers import GOOD, drawn_run
 
 
 def kill_on(statement: str):

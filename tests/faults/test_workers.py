@@ -30,8 +30,7 @@ from reviewapp.ingest.models import Output
 from reviewapp.metrics.models import RunMetrics
 from reviewapp.review import actions
 from reviewapp.review.models import Label
-from tests.audits.conftest import STRATA, WEEK, add_outputs
-from tests.review.conftest import BAD, GOOD, drawn_run
+from tests.helpers import BAD, GOOD, STRATA, WEEK, add_outputs, drawn_run
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -9,8 +9,7 @@ from django.urls import reverse
 
 from reviewapp.metrics.compute import run_metrics
 from reviewapp.metrics.models import RunMetrics
-from tests.metrics.test_compute import label_all, ranks
-from tests.review.conftest import BAD, GOOD, drawn_run
+from tests.helpers import BAD, GOOD, drawn_run, label_all, ranks
 
 
 def page(client, lead, run) -> str:

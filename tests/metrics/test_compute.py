@@ -11,33 +11,9 @@ from reviewapp.metrics.compute import run_metrics
 from reviewapp.review import actions
 from reviewapp.review.models import Claim
 from sampling import StratumCount, estimate_proportion
-from tests.helpers import make_user
-from tests.review.conftest import BAD, GOOD, drawn_run
+from tests.helpers import BAD, GOOD, drawn_run, label_all, make_user, ranks
 
 PARTIAL = {"verdict": "partial", "harm": "none", "errors": ["tone"], "corrected_output": "Better wording."}
-
-
-def ranks(run) -> dict[int, int]:
-    """Each item's position in the run by id: patterns over it give the same counts on every run (draw keys
-    come from the project's random secret)."""
-    return {pk: i for i, pk in enumerate(run.items.order_by("pk").values_list("pk", flat=True))}
-
-
-def label_all(project, reviewers, answer_for):
-    """Each reviewer in turn claims the next item and answers answer_for(item, reviewer)."""
-    done = 0
-    while True:
-        progressed = False
-        for reviewer in reviewers:
-            claim = actions.claim_next(user=reviewer, project=project)
-            if claim is None:
-                continue
-            actions.submit_label(claim=claim, user=reviewer, data=answer_for(claim.item, reviewer),
-                                 time_on_task_ms=30_000 + 1000 * done)
-            done += 1
-            progressed = True
-        if not progressed:
-            return done
 
 
 @pytest.mark.django_db

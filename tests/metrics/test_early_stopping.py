@@ -7,7 +7,7 @@ from reviewapp.metrics.early_stopping import early_stopping
 from reviewapp.metrics.models import ScorecardMetric
 from reviewapp.metrics.report import RunReport
 from sampling import SPRT
-from tests.metrics.test_scorecard import week
+from tests.helpers import week
 
 
 @pytest.mark.django_db

@@ -10,7 +10,7 @@ import pytest
 from reviewapp.metrics import actions as metrics
 from reviewapp.metrics.models import RunMetrics
 from reviewapp.review import actions
-from tests.review.conftest import BAD, GOOD, drawn_run
+from tests.helpers import BAD, GOOD, drawn_run
 
 
 def submit(project, user, data):

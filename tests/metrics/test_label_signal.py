@@ -9,7 +9,7 @@ from reviewapp.metrics.models import RunMetrics
 from reviewapp.metrics.receivers import stamp_run
 from reviewapp.review import actions
 from reviewapp.review.signals import label_changed
-from tests.review.conftest import GOOD, drawn_run
+from tests.helpers import GOOD, drawn_run
 
 
 def test_metrics_listens_to_label_changes():

@@ -11,8 +11,7 @@ from reviewapp.metrics.compute import run_metrics
 from reviewapp.metrics.models import RunMetrics
 from reviewapp.metrics.report import SCHEMA_VERSION, RunReport, WeightedEstimate
 from sampling import Estimate, StratumCount, estimate_proportion
-from tests.metrics.test_compute import label_all, ranks
-from tests.review.conftest import BAD, GOOD, drawn_run
+from tests.helpers import BAD, GOOD, drawn_run, label_all, ranks
 
 
 @pytest.mark.django_db

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import pytest
 
 from reviewapp.metrics.models import ScorecardMetric
-from reviewapp.metrics.report import SCHEMA_VERSION, Proportion, RunReport, WeightedEstimate
+from reviewapp.metrics.report import RunReport
 from reviewapp.metrics.scorecard import CERTAIN, FINAL, WAITING, configured, lines, pick_week
 from sampling import (
     SPRT,
@@ -19,37 +19,13 @@ from sampling import (
     estimate_proportion,
     rise_verdict,
 )
-
-POPULATION = {"medical": 2000, "general": 8000}
+from tests.helpers import POPULATION, week
 
 
 @dataclass
 class FakeRun:
     week: str
     plan: SimpleNamespace = field(default_factory=lambda: SimpleNamespace(confidence=0.95))
-
-
-def week(errors: dict[str, tuple[int, int]], metric: str = "verdict:failure", *, drawn: dict[str, int] | None = None,
-         population: dict[str, int] | None = None, higher_is_better: bool = False) -> dict:
-    """Metrics data of one week: errors = {stratum: (positives, reviewed)}; a stratum left out has no
-    final label yet. drawn: items drawn per stratum (default: as many as reviewed, a complete week)."""
-    population = population or POPULATION
-    drawn = drawn or {name: n for name, (_, n) in errors.items()}
-    covered = {name: c for name, c in errors.items() if c[1] > 0}
-    counts = [StratumCount(name, population[name], n, x) for name, (x, n) in covered.items()]
-    entry = {"label": "Full success" if higher_is_better else "Error rate", "higher_is_better": higher_is_better}
-    if counts:
-        entry.update({"weighted": WeightedEstimate.of(estimate_proportion(counts, conservative=True)).to_json(),
-                      "naive": Proportion.wilson(sum(x for x, _ in covered.values()),
-                                                 sum(n for _, n in covered.values())).to_json(),
-                      "strata": {name: Proportion.wilson(x, n).to_json() for name, (x, n) in covered.items()}})
-    strata = [{"name": name, "population": population[name], "drawn": drawn.get(name, 0),
-               "final": covered.get(name, (0, 0))[1], "risk_weight": 5.0 if name == "medical" else 1.0}
-              for name in population]
-    return {"schema": SCHEMA_VERSION, "week": "", "population": sum(population.values()),
-            "covered_population": sum(population[name] for name in covered),
-            "items_final": sum(n for _, n in covered.values()), "items": {}, "strata": strata,
-            "rates": {metric: entry}}
 
 
 def card(project, weeks: list[dict], metric: str = "verdict:failure", *, selected: str | None = None, **config):

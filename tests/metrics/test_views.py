@@ -12,9 +12,7 @@ from reviewapp.audits.models import AuditRun, SamplingPlan
 from reviewapp.metrics.models import RunMetrics, ScorecardMetric
 from reviewapp.review.models import LabelSchema
 from reviewapp.review.rubric import DEFAULT_RUBRIC
-from tests.metrics.test_compute import label_all, ranks
-from tests.metrics.test_scorecard import week
-from tests.review.conftest import BAD, GOOD, drawn_run
+from tests.helpers import BAD, GOOD, drawn_run, label_all, ranks, week
 
 XSS = '<script>alert("x")</script>'
 

@@ -10,7 +10,7 @@ from reviewapp.audits.models import AuditItem
 from reviewapp.review import actions
 from reviewapp.review.models import Claim, GoldLabel, Label
 from reviewapp.review.rubric import RubricError
-from tests.review.conftest import BAD, GOOD, drawn_run
+from tests.helpers import BAD, GOOD, drawn_run
 
 
 @pytest.mark.django_db

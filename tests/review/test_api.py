@@ -9,7 +9,7 @@ from django.core.management import call_command
 from reviewapp.projects.models import UserToken
 from reviewapp.review import actions
 from reviewapp.review.models import Label
-from tests.review.conftest import BAD, GOOD, drawn_run
+from tests.helpers import BAD, GOOD, drawn_run
 
 
 def token_for(user) -> str:

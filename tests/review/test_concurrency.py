@@ -8,8 +8,7 @@ import pytest
 from reviewapp.audits.models import AuditItem
 from reviewapp.review import actions
 from reviewapp.review.models import Label, ReviewTally
-from tests.helpers import make_user, run_in_threads
-from tests.review.conftest import GOOD, drawn_run
+from tests.helpers import GOOD, drawn_run, make_user, run_in_threads
 
 
 @pytest.mark.django_db(transaction=True)

@@ -7,7 +7,7 @@ from django.urls import reverse
 from reviewapp.audits.models import AuditItem
 from reviewapp.review import actions
 from reviewapp.review.models import Label, LabelSchema
-from tests.review.conftest import BAD, GOOD, drawn_run
+from tests.helpers import BAD, GOOD, drawn_run
 
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 

@@ -8,7 +8,7 @@ from reviewapp.ingest.models import Output
 from reviewapp.review import actions
 from reviewapp.review.models import LabelSchema
 from reviewapp.review.rubric import DEFAULT_RUBRIC
-from tests.review.conftest import drawn_run
+from tests.helpers import drawn_run
 
 PAYLOADS = [
     '<script>alert("xss-1")</script>',

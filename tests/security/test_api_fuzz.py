@@ -10,8 +10,7 @@ from schemathesis.checks import not_a_server_error
 
 from reviewapp.projects.models import ApiToken, UserToken
 from reviewapp.wsgi import application
-from tests.helpers import make_user
-from tests.review.conftest import drawn_run
+from tests.helpers import drawn_run, make_user
 
 # Loaded at collection: pytest-django has configured Django by then, and the schema view reads no table.
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)

@@ -8,7 +8,7 @@ from django.apps import apps
 from django.test import Client
 from django.urls import reverse
 
-from tests.test_permission_matrix import kwargs_for, reviewapp_urls
+from tests.helpers import kwargs_for, reviewapp_urls
 
 CACHES = {"metrics.RunMetrics", "sessions.Session"}
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from tests.test_permission_matrix import kwargs_for, reviewapp_urls
+from tests.helpers import kwargs_for, reviewapp_urls
 
 # What a payload would need to run: any of these appearing raw means a field was not escaped.
 RAW = ["<script>alert(", "<img src=x", "<svg/onload", "<iframe", "href=\"javascript:", "<body onload", "</textarea><script>"]

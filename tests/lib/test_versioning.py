@@ -18,9 +18,7 @@ from reviewapp.lib.versioning import Versioned
 from reviewapp.review import actions as review
 from reviewapp.review.models import GoldRevision, Label, LabelRevision, LabelSchema
 from reviewapp.review.rubric import DEFAULT_RUBRIC
-from tests.audits.conftest import STRATA
-from tests.helpers import make_user, run_in_threads
-from tests.review.conftest import BAD, GOOD, drawn_run
+from tests.helpers import BAD, GOOD, STRATA, drawn_run, make_user, run_in_threads
 
 
 @contextmanager

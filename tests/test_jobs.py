@@ -1,11 +1,14 @@
-"""Jobs run after commit, in-process by default and on django-rq when REDIS_URL is set."""
+"""Jobs run after commit, in-process by default and on django-rq when REDIS_URL is set; only
+reviewapp/jobs.py interprets the mode, everything else asks it."""
 from __future__ import annotations
 
 import pytest
 import redis
 from django.db import transaction
+from django.test import RequestFactory
 
 from reviewapp import jobs
+from reviewapp.context_processors import runtime
 
 RESULTS: list[str] = []
 
@@ -60,3 +63,12 @@ def test_an_unreachable_redis_is_a_loud_error_not_a_silent_inline_run(settings):
     with pytest.raises(redis.exceptions.ConnectionError), transaction.atomic():
         jobs.enqueue(remember, "never inline")
     assert RESULTS == []
+
+
+@pytest.mark.parametrize("mode,background", [("rq", True), ("inprocess", False)])
+def test_jobs_say_whether_they_run_in_the_background(settings, mode, background):
+    settings.JOBS_MODE = mode
+    assert jobs.runs_in_background() is background
+    assert jobs.mode() == mode
+    context = runtime(RequestFactory().get("/"))
+    assert context["jobs_in_background"] is background and context["jobs_mode"] == mode
