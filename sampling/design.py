@@ -38,8 +38,6 @@ from .sizing import _check_probability, margin_of_allocation
 from .types import Stratum
 from .verdicts import SIMULATIONS, _chance, budget_bound
 
-GOALS = ("budget", "rise", "margin")
-
 
 @dataclass(frozen=True)
 class DesignSize:

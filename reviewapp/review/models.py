@@ -12,7 +12,7 @@ from reviewapp.audits.models import AuditItem, AuditRun
 from reviewapp.lib.versioning import Versioned
 from reviewapp.projects.models import Project
 
-from .rubric import DEFAULT_RUBRIC, Rubric
+from .rubric import DEFAULT_RUBRIC, VERDICT, Rubric
 
 
 class LabelSchema(Versioned):
@@ -218,5 +218,5 @@ class GoldRevision(Versioned):
 
 
 def _verdict(answers: dict) -> str:
-    """The verdict copied onto labels and gold labels, for filtering."""
-    return str(answers.get("verdict") or "")
+    """The verdict copied onto labels and gold labels, for filtering ('' when none is given)."""
+    return str(answers.get(VERDICT) or "")
