@@ -120,9 +120,11 @@ class SamplingPlan(Versioned):
 
 
 class AuditRunQuerySet(models.QuerySet):
-    def of_week(self, week: IsoWeek) -> AuditRunQuerySet:
-        """The run of an ISO week (one per project): filter by project too, or call it on project.audit_runs."""
-        return self.filter(iso_year=week.year, iso_week=week.week)
+    def of_week(self, week: IsoWeek | tuple[int, int]) -> AuditRunQuerySet:
+        """The run of an ISO week (one per project): filter by project too, or call it on project.audit_runs.
+        A page's (year, week) from its URL is taken as it is: a week that does not exist finds no run (a 404)."""
+        year, number = (week.year, week.week) if isinstance(week, IsoWeek) else week
+        return self.filter(iso_year=year, iso_week=number)
 
 
 class AuditRun(models.Model):

@@ -17,7 +17,7 @@ from reviewapp.projects.access import is_lead, lead_project_for, project_for
 from . import actions, lifecycle, planning, tasks
 from .filters import AuditItemFilter
 from .forms import DrawForm, SamplingPlanForm
-from .models import AuditRun, SamplingPlan
+from .models import SamplingPlan
 from .tables import AuditItemTable
 
 
@@ -115,7 +115,7 @@ def run_draw(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
 @require_GET
 def run_detail(request: AuthenticatedHttpRequest, slug: str, year: int, week: int) -> HttpResponse:
     project = project_for(request, slug)
-    run = get_object_or_404(AuditRun.objects.select_related("plan"), project=project, iso_year=year, iso_week=week)
+    run = get_object_or_404(project.audit_runs.of_week((year, week)).select_related("plan"))
     rows = AuditItemTable.rows(run.items.all(), paged=not exporting(request))
     items = AuditItemFilter(request.GET, queryset=rows, run=run)
     table = AuditItemTable(items.qs, project=project)

@@ -67,7 +67,7 @@ def build(snapshot: Snapshot, *, on_rows: Callable[[int, int | None], None] | No
     final.parent.mkdir(parents=True, exist_ok=True)
     _clear_abandoned(final)
     partial = final.with_name(f"{final.name}.partial-{uuid.uuid4().hex[:12]}")
-    filters = Filters.parse(snapshot.filters, verdicts=LabelSchema.current(snapshot.project).rubric.verdict_values)
+    filters = Filters.from_stored(snapshot.filters)
     total = scope(snapshot.project, filters).filter(gold__isnull=False).count()  # the progress bar's total
     Snapshot.objects.filter(pk=snapshot.pk).exclude(status=Snapshot.Status.DONE).update(
         status=Snapshot.Status.RUNNING, rows_total=total, rows_done=0, error="")

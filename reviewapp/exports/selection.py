@@ -97,6 +97,12 @@ class Filters:
                 raise SelectionError(f"{name}: true or false")
         return cls(**values)
 
+    @classmethod
+    def from_stored(cls, data: dict[str, Any]) -> Filters:
+        """A snapshot's filters, checked against the project's verdicts when it was created: the rubric
+        may change before the build runs, and the snapshot keeps what was asked."""
+        return cls.parse(data, verdicts=list(data.get("verdicts") or []))
+
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 

@@ -5,6 +5,10 @@ both read the same highest number; the unique constraint on (scope, number) lets
 and refuses the other, which then reads again and takes the next number. The insert runs in a
 savepoint, so a refused attempt leaves the caller's transaction usable. An `IntegrityError` that
 is not about the number (the number is free after all) is raised at once, never retried.
+
+The retry relies on READ COMMITTED (Django's default on PostgreSQL; SQLite serialises writers):
+the refused writer's next read must see the row that beat it. Under REPEATABLE READ it would not,
+and the IntegrityError is raised to the caller instead of looping.
 """
 from __future__ import annotations
 

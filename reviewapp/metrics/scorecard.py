@@ -56,11 +56,6 @@ FINAL, CERTAIN, WAITING = "final", "certain already", "waiting for the review to
 RunsWithReports = Sequence[tuple[Any, RunReport]]  # (run, its report), oldest week first
 
 
-def has_labels(report: RunReport | None) -> bool:
-    """A run's metrics say something: at least one item has a final label."""
-    return report is not None and report.has_labels
-
-
 def review_state(report: RunReport | None) -> str:
     if report is None or not report.has_labels:
         return "not started"

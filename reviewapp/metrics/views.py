@@ -60,7 +60,7 @@ def _trend(line) -> str:
 @require_GET
 def run_metrics(request: AuthenticatedHttpRequest, slug: str, year: int, week: int) -> HttpResponse:
     project = lead_project_for(request, slug)
-    run = get_object_or_404(AuditRun, project=project, iso_year=year, iso_week=week)
+    run = get_object_or_404(project.audit_runs.of_week((year, week)))
     row = actions.metrics_for(run)
     report = row.report
     return render(request, "metrics/run.html", {
@@ -72,7 +72,7 @@ def run_metrics(request: AuthenticatedHttpRequest, slug: str, year: int, week: i
 @require_POST
 def recompute(request: AuthenticatedHttpRequest, slug: str, year: int, week: int) -> HttpResponse:
     project = lead_project_for(request, slug)
-    run = get_object_or_404(AuditRun, project=project, iso_year=year, iso_week=week)
+    run = get_object_or_404(project.audit_runs.of_week((year, week)))
     actions.recompute(run)
     messages.info(request, f"The metrics of {run.week} are being recomputed.")
     return redirect("reviewapp:run-metrics", project.slug, year, week)
@@ -82,7 +82,7 @@ def recompute(request: AuthenticatedHttpRequest, slug: str, year: int, week: int
 def run_status(request: AuthenticatedHttpRequest, slug: str, year: int, week: int) -> HttpResponse:
     """Polled by the run page while a recompute is queued: reloads the page once it is done."""
     project = lead_project_for(request, slug)
-    run = get_object_or_404(AuditRun, project=project, iso_year=year, iso_week=week)
+    run = get_object_or_404(project.audit_runs.of_week((year, week)))
     row = actions.metrics_for(run)
     response = render(request, "metrics/_status.html", {"project": project, "run": run, "row": row})
     if not row.stale and request.GET.get("since") != (row.computed_at.isoformat() if row.computed_at else ""):

@@ -80,17 +80,26 @@ def save_label(*, item: AuditItem, user, data: dict, time_on_task_ms: int | None
     labelled the item revises their label; anyone else submits on their claim. Returns the label and
     whether this call stored it new."""
     label = Label.objects.filter(item=item, reviewer=user).first()
-    if label is not None:
-        return revise_label(label=label, user=user, data=data), False
-    claim = Claim.objects.filter(item=item, reviewer=user).first()
-    if claim is None:
-        raise ReviewError("claim the item first")
-    return submit_label(claim=claim, user=user, data=data, time_on_task_ms=time_on_task_ms), True
+    if label is None:
+        claim = Claim.objects.filter(item=item, reviewer=user).first()
+        if claim is None:
+            raise ReviewError("claim the item first")
+        label, created = _submit(claim=claim, user=user, data=data, time_on_task_ms=time_on_task_ms)
+        if created:
+            return label, True
+    # Their label exists, stored before or by a submit of theirs that won a race with this one
+    # (decided under the claim's lock): these answers revise it, and nothing is dropped silently.
+    return revise_label(label=label, user=user, data=data), False
 
 
 def submit_label(*, claim: Claim, user, data: dict, time_on_task_ms: int | None = None) -> Label:
     """Store the reviewer's answers for the claimed item. Submitting the same claim again returns
     the label already stored (double clicks and resent forms never make two labels)."""
+    return _submit(claim=claim, user=user, data=data, time_on_task_ms=time_on_task_ms)[0]
+
+
+def _submit(*, claim: Claim, user, data: dict, time_on_task_ms: int | None) -> tuple[Label, bool]:
+    """submit_label, also saying whether this call stored the label (False: it was there already)."""
     if claim.reviewer_id != user.pk:
         raise ReviewError("this item was claimed by someone else")
     schema = LabelSchema.current(claim.item.project)
@@ -99,7 +108,7 @@ def submit_label(*, claim: Claim, user, data: dict, time_on_task_ms: int | None 
         claim = Claim.objects.select_for_update().get(pk=claim.pk)
         existing = Label.objects.filter(item_id=claim.item_id, reviewer=user).first()
         if existing:
-            return existing
+            return existing, False
         if claim.status == Claim.Status.SKIPPED:
             raise ReviewError("you skipped this item")
         now = timezone.now()
@@ -114,7 +123,7 @@ def submit_label(*, claim: Claim, user, data: dict, time_on_task_ms: int | None 
         label_changed.send(sender=AuditItem, run_id=item.run_id)
         # The common case, one review: the label just stored is the whole story, no need to read it back.
         settle(item=item, labels=[label] if item.labels_count == 1 else None, changed=["labels_count"])
-    return label
+    return label, True
 
 
 def skip(*, claim: Claim, user, reason: str) -> None:

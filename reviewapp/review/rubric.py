@@ -16,14 +16,14 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, StrictInt, StrictStr, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, StrictInt, StrictStr, ValidationError, ValidationInfo, model_validator
 
 TYPES = ("single", "multi", "boolean", "rating", "text", "corrected_output")
 VERDICT = "verdict"  # the key of the question every rubric must have
 ACCEPTED = "success"  # the verdict that takes the output as it is (an export's expected output)
 # The shipped rubric's questions that the export's fixed columns read; a rubric without one leaves
 # its column empty.
-ERRORS, HARM, ESCALATE, NOTES = "errors", "harm", "escalate", "notes"
+ERRORS, HARM, ESCALATE, NOTES, CORRECTION = "errors", "harm", "escalate", "notes", "corrected_output"
 RESERVED_KEYS = "sjk?"  # the queue's own shortcuts: skip, next, previous, help
 
 DEFAULT_RUBRIC: dict[str, Any] = {
@@ -130,11 +130,13 @@ class Rubric(BaseModel):
     questions: tuple[Question, ...]
 
     @classmethod
-    def parse(cls, definition: Any) -> Rubric:
+    def parse(cls, definition: Any, *, stored: bool = False) -> Rubric:
+        """A rubric a lead saves must have its verdict question. `stored`: a version saved before that
+        rule (labels keep the version they answered) is still read, with no verdicts."""
         if not isinstance(definition, dict) or not isinstance(definition.get("questions"), list) or not definition["questions"]:
             raise RubricError('a rubric is an object with a non-empty "questions" list')
         try:
-            return cls.model_validate({"questions": definition["questions"]})
+            return cls.model_validate({"questions": definition["questions"]}, context={"stored": stored})
         except ValidationError as exc:
             raise RubricError(_message(exc, definition["questions"])) from None
 
@@ -143,7 +145,7 @@ class Rubric(BaseModel):
         return _DEFAULT
 
     @model_validator(mode="after")
-    def _consistent(self) -> Rubric:
+    def _consistent(self, info: ValidationInfo) -> Rubric:
         keys: set[str] = set()
         shortcuts: set[str] = set()
         for i, q in enumerate(self.questions, start=1):
@@ -156,6 +158,8 @@ class Rubric(BaseModel):
                     raise ValueError(f"{where}: shortcut {mark!r} must be one key, unique, and not s, j, k or ?")
                 shortcuts.add(mark)
         verdict = next((q for q in self.questions if q.key == VERDICT), None)
+        if (info.context or {}).get("stored"):
+            return self
         if verdict is None:
             raise ValueError(f"a rubric needs a single-choice question with key {VERDICT!r}: its options are the verdicts "
                              "that filters, exports and metrics use")
@@ -175,17 +179,19 @@ class Rubric(BaseModel):
         return self._by_key.get(key)
 
     @property
-    def verdict(self) -> Question:
-        return self._by_key[VERDICT]
+    def verdict(self) -> Question | None:
+        """The verdict question; None only in a version stored before every rubric had to have one."""
+        question = self._by_key.get(VERDICT)
+        return question if question is not None and question.type == "single" else None
 
     @property
     def verdict_options(self) -> list[tuple[str, str]]:
         """(value, label) of each verdict, in the rubric's order."""
-        return self.verdict.choices
+        return self.verdict.choices if self.verdict else []
 
     @property
     def verdict_values(self) -> list[str]:
-        return [o.value for o in self.verdict.options]
+        return [value for value, _ in self.verdict_options]
 
     @cached_property
     def correction(self) -> Question | None:
@@ -207,21 +213,24 @@ class Rubric(BaseModel):
         return self.verdict_of(answers) == ACCEPTED
 
     def correction_of(self, answers: dict[str, Any]) -> str | None:
-        """The corrected output given, stripped; None if none was (or the rubric asks for none)."""
-        if self.correction is None:
-            return None
-        return (answers.get(self.correction.key) or "").strip() or None
+        """The corrected output given, stripped; None if none was. Read by this rubric's corrected-output
+        question, else by the shipped key (answers given under an earlier version keep their keys)."""
+        key = self.correction.key if self.correction is not None else CORRECTION
+        return (answers.get(key) or "").strip() or None
 
-    def choices_of(self, key: str, answers: dict[str, Any]) -> list[str]:
-        """The options chosen for a multiple-choice question, sorted; none if the rubric has no such question."""
-        question = self.question(key)
-        if question is None or question.type != "multi":
-            return []
-        return sorted(answers.get(key) or [])
+    # The answers themselves, as given: a label keeps the rubric version it answered, so a question
+    # the current version dropped still has its answers (an export of old weeks keeps its columns).
 
-    def value_of(self, key: str, answers: dict[str, Any]) -> Any:
-        """The answer to a question, or None if the rubric does not ask it."""
-        return answers.get(key) if key in self._by_key else None
+    @staticmethod
+    def choices_of(key: str, answers: dict[str, Any]) -> list[str]:
+        """The options chosen for a multiple-choice question, sorted; none if it was not answered."""
+        chosen = answers.get(key)
+        return sorted(chosen) if isinstance(chosen, list) else []
+
+    @staticmethod
+    def value_of(key: str, answers: dict[str, Any]) -> Any:
+        """The answer to a question, or None if it was not answered."""
+        return answers.get(key)
 
     # Checking answers.
 

@@ -53,3 +53,17 @@ def test_a_custom_rubric_s_verdicts_reach_filters_metrics_and_exports(project_a,
     (row,) = rows_of(cut(project_a, {"verdicts": ["fail"]}, ["jsonl"]))
     assert row["verdict"] == "fail" and row["corrected_output"] == row["expected_output"] == "The right answer."
     assert row["error_categories"] == [] and row["harm"] is None and row["agreement"]["share"] == 1.0
+
+
+@pytest.mark.django_db
+def test_a_rubric_changed_after_a_snapshot_was_asked_for_neither_fails_its_build_nor_empties_old_answers(
+        project_a, labelled, lead):
+    """Filters are checked against the verdicts of the moment the snapshot is asked for; answers keep
+    the keys of the rubric version they were given under."""
+    snapshot = actions.create(project=project_a, filters={"verdicts": ["failure"]}, formats=["jsonl"], user=lead,
+                              queue=False)
+    LabelSchema.objects.create(project=project_a, version=2, definition=PASS_FAIL)
+    rows = rows_of(actions.build(snapshot))
+    assert rows and all(row["verdict"] == "failure" for row in rows)
+    corrected = [row for row in rows if row["corrected_output"]]
+    assert corrected and all(row["harm"] == "near_miss" and row["error_categories"] for row in corrected)

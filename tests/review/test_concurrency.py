@@ -32,3 +32,26 @@ def test_twenty_reviewers_drain_a_run_without_doubles(postgres, project_a):
     assert dict(ReviewTally.objects.filter(run=run).values_list("reviewer_id", "labels")) == dict(done_by)
     assert set(AuditItem.objects.filter(run=run).values_list("labels_count", flat=True)) == {1}
     assert len({u for u, _ in seen}) > 1  # the work was shared
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_saves_of_one_reviewers_answers_at_once_store_one_label_and_lose_neither(postgres, project_a, alice):
+    """A double click racing itself (web and API share save_label): one call stores the label, the
+    other revises it, whichever order the claim's lock gives them; never two 'created'."""
+    import threading
+
+    drawn_run(project_a, outputs=10)
+    claim = actions.claim_next(user=alice, project=project_a)
+    first, second = GOOD, {**GOOD, "notes": "on second thought"}
+    barrier = threading.Barrier(2)
+
+    def work(data):
+        barrier.wait()
+        return actions.save_label(item=claim.item, user=alice, data=data)[1]
+
+    created = run_in_threads(work, [(first,), (second,)])
+    assert sorted(created) == [False, True]
+    label = Label.objects.get(item=claim.item, reviewer=alice)
+    assert label.revisions.count() in (1, 2)  # two when the answers of the later call differ from the first's
+    assert {label.revisions.order_by("number").first().answers["notes"], label.answers["notes"]} <= {"", "on second thought"}
+    assert AuditItem.objects.get(pk=claim.item_id).labels_count == 1

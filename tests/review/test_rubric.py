@@ -57,7 +57,8 @@ def test_a_rubric_exposes_its_questions_verdicts_and_the_roles_of_an_answer():
     assert answers == {"verdict": "fail", "fix": "Better.", "issues": ["facts", "tone"], "stars": 2}
     assert custom.verdict_of(answers) == "fail" and custom.correction_of(answers) == "Better."
     assert custom.choices_of("issues", answers) == ["facts", "tone"] and custom.choices_of("errors", answers) == []
-    assert custom.value_of("harm", {"harm": "none"}) is None  # not a question of this rubric
+    # An answer given under an earlier version keeps its value, though this version no longer asks it.
+    assert custom.value_of("harm", {"harm": "none"}) == "none" and custom.value_of("harm", answers) is None
     assert custom.disagreements([answers, {**answers, "fix": "Other.", "stars": 3}]) == ["stars"]
     with pytest.raises(RubricError, match="Stars: must be from 1 to 5"):
         custom.clean({"verdict": "pass", "stars": 9})
@@ -94,3 +95,17 @@ def test_a_rubric_without_a_verdict_is_refused_on_the_rubric_page(client, projec
                        {"definition": '{"questions": [{"key": "ok", "type": "boolean", "label": "OK?"}]}'})
     assert "a rubric needs a single-choice question with key &#x27;verdict&#x27;" in page.content.decode()
     assert LabelSchema.current(project_a).version == 1
+
+
+@pytest.mark.django_db
+def test_a_version_stored_before_verdicts_were_required_is_still_read(client, project_a, lead):
+    """Labels keep the version they answered, so an old rubric without a verdict question must still
+    read (with no verdicts) rather than break every page that shows its labels."""
+    legacy = {"questions": [{"key": "ok", "type": "boolean", "label": "OK?"}]}
+    with pytest.raises(RubricError, match="verdict"):
+        Rubric.parse(legacy)
+    LabelSchema.objects.create(project=project_a, version=2, definition=legacy)
+    stored = LabelSchema.current(project_a)
+    assert stored.rubric.verdict is None and stored.rubric.verdict_options == [] and stored.questions == legacy["questions"]
+    client.force_login(lead)
+    assert client.get(reverse("reviewapp:labels", args=["support"])).status_code == 200
