@@ -10,11 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sampling
+from reviewapp.review.models import LabelSchema
 
 from .report import RunReport
 from .scorecard import configured
-
-METRIC = "verdict:failure"  # the scorecard line the test reads its budget and alarm from
 
 
 @dataclass(frozen=True)
@@ -34,10 +33,15 @@ class EarlyStopping:
 
 
 def early_stopping(project, report: RunReport) -> EarlyStopping | None:
-    """The decision per high-risk stratum with a final label; None without an error-rate line,
-    with limits the test cannot take (0 < p0 < p1 < 1), or with no such stratum."""
-    config = next((c for c in configured(project) if c.metric == METRIC), None)
-    rate = report.rates.get(METRIC)
+    """The decision per high-risk stratum with a final label; None without an error-rate line (the
+    rate of the rubric's failing verdict), with limits the test cannot take (0 < p0 < p1 < 1), or with
+    no such stratum."""
+    failure = LabelSchema.current(project).rubric.verdict_meaning("failure")
+    if failure is None:
+        return None
+    metric = f"verdict:{failure}"  # the scorecard line the test reads its budget and alarm from
+    config = next((c for c in configured(project) if c.metric == metric), None)
+    rate = report.rates.get(metric)
     if config is None or rate is None or not rate.strata:
         return None
     p1 = config.threshold

@@ -20,7 +20,11 @@ from pydantic import BaseModel, ConfigDict, StrictInt, StrictStr, ValidationErro
 
 TYPES = ("single", "multi", "boolean", "rating", "text", "corrected_output")
 VERDICT = "verdict"  # the key of the question every rubric must have
-ACCEPTED = "success"  # the verdict that takes the output as it is (an export's expected output)
+# What a verdict option may mean (its `means`): "accepted", the output is right as it is (an export
+# takes it as the expected output); "failure", the verdict whose rate early stopping tests. A rubric
+# whose verdicts declare none falls back on the shipped values.
+MEANINGS = ("accepted", "failure")
+SHIPPED_MEANING = {"accepted": "success", "failure": "failure"}
 # The shipped rubric's questions that the export's fixed columns read; a rubric without one leaves
 # its column empty.
 ERRORS, HARM, ESCALATE, NOTES, CORRECTION = "errors", "harm", "escalate", "notes", "corrected_output"
@@ -29,9 +33,9 @@ RESERVED_KEYS = "sjk?"  # the queue's own shortcuts: skip, next, previous, help
 DEFAULT_RUBRIC: dict[str, Any] = {
     "questions": [
         {"key": "verdict", "type": "single", "label": "Verdict", "required": True, "options": [
-            {"value": "success", "label": "Full success", "shortcut": "1"},
+            {"value": "success", "label": "Full success", "shortcut": "1", "means": "accepted"},
             {"value": "partial", "label": "Partial success", "shortcut": "2"},
-            {"value": "failure", "label": "Failure", "shortcut": "3"},
+            {"value": "failure", "label": "Failure", "shortcut": "3", "means": "failure"},
         ]},
         {"key": "errors", "type": "multi", "label": "Error categories", "required": False, "options": [
             {"value": "factual_error", "label": "Factual error", "shortcut": "f"},
@@ -66,6 +70,7 @@ class Option(BaseModel):
     label: StrictStr = ""  # optional, as it always was: the value stands in
     shortcut: StrictStr | None = None
     help: StrictStr | None = None
+    means: Literal["accepted", "failure"] | None = None  # verdict options only: see MEANINGS
 
     @property
     def title(self) -> str:
@@ -153,6 +158,11 @@ class Rubric(BaseModel):
             if q.key in keys:
                 raise ValueError(f"{where}: key used twice")
             keys.add(q.key)
+            if q.key != VERDICT and any(o.means for o in q.options):
+                raise ValueError(f"{where}: 'means' is for the verdict's options only")
+            for meaning in MEANINGS:
+                if sum(o.means == meaning for o in q.options) > 1:
+                    raise ValueError(f"{where}: only one option may mean {meaning!r}")
             for mark in q.shortcuts:
                 if len(mark) != 1 or mark in shortcuts or mark in RESERVED_KEYS:
                     raise ValueError(f"{where}: shortcut {mark!r} must be one key, unique, and not s, j, k or ?")
@@ -208,9 +218,20 @@ class Rubric(BaseModel):
     def verdict_of(self, answers: dict[str, Any]) -> str | None:
         return answers.get(VERDICT) or None
 
+    def verdict_meaning(self, meaning: Literal["accepted", "failure"]) -> str | None:
+        """The verdict that means this: the option that says so (`means`), else the shipped value if the
+        rubric has it, else none."""
+        options = self.verdict.options if self.verdict else ()
+        declared = next((o.value for o in options if o.means == meaning), None)
+        if declared is not None:
+            return declared
+        shipped = SHIPPED_MEANING[meaning]
+        return shipped if any(o.value == shipped for o in options) else None
+
     def accepts(self, answers: dict[str, Any]) -> bool:
         """Whether the final verdict takes the output as it is."""
-        return self.verdict_of(answers) == ACCEPTED
+        accepted = self.verdict_meaning("accepted")
+        return accepted is not None and self.verdict_of(answers) == accepted
 
     def correction_of(self, answers: dict[str, Any]) -> str | None:
         """The corrected output given, stripped; None if none was. Read by this rubric's corrected-output

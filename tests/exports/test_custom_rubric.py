@@ -67,3 +67,16 @@ def test_a_rubric_changed_after_a_snapshot_was_asked_for_neither_fails_its_build
     assert rows and all(row["verdict"] == "failure" for row in rows)
     corrected = [row for row in rows if row["corrected_output"]]
     assert corrected and all(row["harm"] == "near_miss" and row["error_categories"] for row in corrected)
+
+
+@pytest.mark.django_db
+def test_a_custom_verdict_that_means_accepted_makes_the_output_the_expected_one(project_a, alice):
+    declared = {"questions": [{**PASS_FAIL["questions"][0], "options": [
+        {"value": "pass", "label": "Pass", "shortcut": "p", "means": "accepted"},
+        {"value": "fail", "label": "Fail", "shortcut": "f", "means": "failure"}]}, PASS_FAIL["questions"][1]]}
+    LabelSchema.objects.create(project=project_a, version=2, definition=declared)
+    drawn_run(project_a, outputs=10)
+    while (claim := review.claim_next(user=alice, project=project_a)) is not None:
+        review.submit_label(claim=claim, user=alice, data={"verdict": "pass"})
+    rows = rows_of(cut(project_a, {"verdicts": ["pass"]}, ["jsonl"]))
+    assert rows and all(row["expected_output"] == row["output"] for row in rows)

@@ -37,3 +37,15 @@ def test_the_baseline_is_the_budget_and_limits_the_test_cannot_take_give_nothing
 def test_without_an_error_rate_line_there_is_no_test(project_a):
     ScorecardMetric.objects.create(project=project_a, metric="escalate", threshold=0.05)
     assert early_stopping(project_a, RunReport.from_json(week({"medical": (0, 60)}))) is None
+
+
+@pytest.mark.django_db
+def test_a_custom_rubric_s_failing_verdict_is_the_one_tested(project_a):
+    from reviewapp.review.models import LabelSchema
+
+    LabelSchema.objects.create(project=project_a, version=2, definition={"questions": [
+        {"key": "verdict", "type": "single", "label": "Outcome", "required": True,
+         "options": [{"value": "pass"}, {"value": "bad", "means": "failure"}]}]})
+    ScorecardMetric.objects.create(project=project_a, metric="verdict:bad", threshold=0.08, guardrail=0.03)
+    found = early_stopping(project_a, RunReport.from_json(week({"medical": (0, 60), "general": (1, 100)}, "verdict:bad")))
+    assert found is not None and [(s.name, s.decision) for s in found.strata] == [("medical", SPRT(0.03, 0.08).decide(60, 0))]

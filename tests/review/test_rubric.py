@@ -38,6 +38,10 @@ def rubric(*questions: dict) -> dict:
     (rubric({"key": "x", "type": "boolean", "label": "x", "shortcut": "j"}), r"question 2 \(x\): shortcut 'j' must be"),
     (rubric({"key": "x", "type": "boolean", "label": "x", "shortcut": "xy"}), r"shortcut 'xy' must be one key"),
     (rubric({"key": "x", "type": "text", "label": "x", "help": 3}), r"question 2 \(x\): help must be text"),
+    (rubric({"key": "x", "type": "single", "label": "x", "options": [{"value": "a", "means": "accepted"}]}),
+     r"question 2 \(x\): 'means' is for the verdict's options only"),
+    ({"questions": [{**VERDICT, "options": [{"value": "a", "means": "failure"}, {"value": "b", "means": "failure"}]}]},
+     r"question 1 \(verdict\): only one option may mean 'failure'"),
 ])
 def test_a_rubric_that_does_not_fit_is_refused_naming_the_question(definition, message):
     with pytest.raises(RubricError, match=message):
@@ -109,3 +113,20 @@ def test_a_version_stored_before_verdicts_were_required_is_still_read(client, pr
     assert stored.rubric.verdict is None and stored.rubric.verdict_options == [] and stored.questions == legacy["questions"]
     client.force_login(lead)
     assert client.get(reverse("reviewapp:labels", args=["support"])).status_code == 200
+
+
+def test_what_a_verdict_means_is_declared_or_the_shipped_value():
+    """An export takes the output as expected only under the verdict that means 'accepted'; early
+    stopping tests the rate of the one that means 'failure'. Undeclared: the shipped values, if present."""
+    shipped = Rubric.default()
+    assert shipped.verdict_meaning("accepted") == "success" and shipped.verdict_meaning("failure") == "failure"
+    undeclared = Rubric.parse(rubric())
+    assert undeclared.verdict_meaning("accepted") is None and not undeclared.accepts({"verdict": "pass"})
+    declared = Rubric.parse({"questions": [{**VERDICT, "options": [{"value": "pass", "means": "accepted"},
+                                                                   {"value": "fail", "means": "failure"}]}]})
+    assert declared.accepts({"verdict": "pass"}) and not declared.accepts({"verdict": "fail"})
+    assert declared.verdict_meaning("failure") == "fail"
+    stored_default = Rubric.parse({"questions": [{**q, "options": [{k: v for k, v in o.items() if k != "means"}
+                                                                  for o in q.get("options", [])]}
+                                                 for q in DEFAULT_RUBRIC["questions"]]})
+    assert stored_default.verdict_meaning("accepted") == "success"  # version 1 rows stored before `means`
