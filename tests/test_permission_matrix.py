@@ -12,7 +12,7 @@ from tests.helpers import drawn_run, kwargs_for, make_user, reviewapp_urls
 
 LEAD_ONLY = {"plan-edit", "plan-preview", "run-draw", "adjudication", "adjudicate", "rubric", "labels", "scorecard",
              "scorecard-settings", "run-metrics", "run-metrics-recompute", "run-metrics-status", "exports",
-             "export-detail", "export-download"}
+             "export-detail", "export-download", "review-flags", "review-flag-resolve"}
 PUBLIC = {"healthz", "login", "logout"}
 
 

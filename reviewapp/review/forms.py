@@ -26,6 +26,11 @@ def time_on_task(post) -> int | None:
 class RubricForm(forms.Form):
     definition = forms.CharField(widget=forms.Textarea(attrs={"rows": 24, "class": "code", "spellcheck": "false"}))
     reveal_agreement = forms.BooleanField(required=False, label="After submitting, reviewers may see whether others agreed")
+    guidelines = forms.CharField(
+        required=False, label="Guidelines for reviewers (markdown)",
+        widget=forms.Textarea(attrs={"rows": 10}),
+        help_text="Shown in the item page's guidelines panel (g); saved with the questions as the next rubric version.",
+    )
 
     def clean_definition(self):
         try:

@@ -24,6 +24,9 @@ class LabelSchema(Versioned):
     reveal_agreement = models.BooleanField(
         default=False, help_text="After submitting, a reviewer may see whether the other reviewers agreed"
     )
+    guidelines = models.TextField(
+        blank=True, default="", help_text="The lead's guidance for reviewers (markdown), versioned with the questions"
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -223,3 +226,51 @@ class GoldRevision(Versioned):
 def _verdict(answers: dict) -> str:
     """The verdict copied onto labels and gold labels, for filtering ('' when none is given)."""
     return str(answers.get(VERDICT) or "")
+
+
+class Comment(models.Model):
+    """A note on an item for the leads and, once they have labelled it, the item's other reviewers
+    (who sees which: `discussion.comments_visible_to`)."""
+
+    item = models.ForeignKey(AuditItem, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    text = models.TextField(max_length=5000)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.author} on {self.item_id}"
+
+
+class ItemFlagQuerySet(models.QuerySet):
+    def unresolved(self) -> ItemFlagQuerySet:
+        return self.filter(resolved_at__isnull=True)
+
+
+class ItemFlag(models.Model):
+    """A reviewer's call for the lead on an item, open until a lead resolves it."""
+
+    class Reason(models.TextChoices):
+        UNSURE = "unsure", "Unsure"
+        POLICY = "policy", "Policy question"
+        OTHER = "other", "Other"
+
+    item = models.ForeignKey(AuditItem, on_delete=models.CASCADE, related_name="flags")
+    raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    reason = models.CharField(max_length=16, choices=Reason.choices)
+    text = models.TextField(max_length=2000, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ItemFlagQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["item", "resolved_at"], name="flag_open")]
+
+    def __str__(self) -> str:
+        return f"{self.raised_by} flagged {self.item_id}: {self.reason}"

@@ -4,7 +4,8 @@ A rubric is JSON: {"questions": [{"key", "type", "label", "options": [{"value", 
 "help"}], "required", "help"}]}. Types: single (one option), multi (options), boolean, rating
 (integer from min to max), text, corrected_output (text; giving one counts as an override).
 Shortcuts are single keys, unique within the rubric, so labelling works from the keyboard alone.
-`help` is optional guidance shown to reviewers.
+`help` is optional guidance shown to reviewers, and `examples` (a list) optional worked examples,
+both markdown (rendered sanitised, review/guidance.py), on questions and options alike.
 
 Every rubric has a single-choice question keyed `verdict`: its options are the verdicts that the
 queue's filters, the exports and the metrics use, so a lead's own verdicts (pass / fail, say) reach
@@ -70,6 +71,7 @@ class Option(BaseModel):
     label: StrictStr = ""  # optional, as it always was: the value stands in
     shortcut: StrictStr | None = None
     help: StrictStr | None = None
+    examples: tuple[StrictStr, ...] = ()  # markdown, like help: see review/guidance.py
     means: Literal["accepted", "failure"] | None = None  # verdict options only: see MEANINGS
 
     @property
@@ -89,6 +91,7 @@ class Question(BaseModel):
     max: StrictInt | None = None
     shortcut: StrictStr | None = None  # boolean questions only
     help: StrictStr | None = None
+    examples: tuple[StrictStr, ...] = ()  # markdown, like help: see review/guidance.py
 
     @model_validator(mode="before")
     @classmethod

@@ -168,10 +168,12 @@ def rubric(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     project = lead_project_for(request, slug)
     current = LabelSchema.current(project)
     form = RubricForm(request.POST or None, initial={"definition": _pretty(current.definition),
-                                                     "reveal_agreement": current.reveal_agreement})
+                                                     "reveal_agreement": current.reveal_agreement,
+                                                     "guidelines": current.guidelines})
     if request.method == "POST" and form.is_valid():
         saved = LabelSchema.create_next(project=project, definition=form.cleaned_data["definition"],
-                                        reveal_agreement=form.cleaned_data["reveal_agreement"], created_by=request.user)
+                                        reveal_agreement=form.cleaned_data["reveal_agreement"],
+                                        guidelines=form.cleaned_data["guidelines"].strip(), created_by=request.user)
         messages.success(request, f"Saved rubric version {saved.version}; labels already given keep theirs.")
         return redirect("reviewapp:rubric", project.slug)
     return render(request, "review/rubric.html", {"project": project, "form": form, "current": current,

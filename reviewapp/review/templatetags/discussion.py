@@ -1,0 +1,43 @@
+"""The item page's discussion and guidelines panels, as includes with their own context, so the
+item page needs one line for each: `{% load discussion %}{% item_discussion item request.user %}`
+and `{% item_guidelines schema %}`."""
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.utils.safestring import SafeString
+
+from reviewapp.audits.models import AuditItem
+from reviewapp.projects.access import is_lead
+
+from .. import discussion
+from ..guidance import markdown_html
+from ..models import ItemFlag, LabelSchema
+
+register = template.Library()
+
+
+@register.filter
+def markdown(text: str | None) -> SafeString:
+    """Lead-written markdown as sanitised HTML (raw HTML shown as text, unsafe links dropped)."""
+    return markdown_html(text)
+
+
+@register.inclusion_tag("review/_comments.html", takes_context=True)
+def item_discussion(context: template.Context, item: AuditItem, user) -> dict[str, Any]:
+    project = item.project
+    return {
+        "project": project, "item": item, "viewer": user,
+        "comments": discussion.comments_visible_to(user, item),
+        "blind": not discussion.sees_others(user, item),
+        "my_flags": discussion.flags_raised_by(user, item),
+        "reasons": ItemFlag.Reason.choices,
+        "can_lead": is_lead(project, user),
+        "csrf_token": context.get("csrf_token"),
+    }
+
+
+@register.inclusion_tag("review/_guidelines.html")
+def item_guidelines(schema: LabelSchema) -> dict[str, Any]:
+    return {"schema": schema, "questions": schema.rubric.questions}
