@@ -6,6 +6,8 @@ the one place that rule lives; the pages and the include ask it.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db.models import Count, Min, Q
 from django.utils import timezone
 
@@ -29,19 +31,41 @@ def may_discuss(user, item: AuditItem) -> bool:
             or Label.objects.filter(item=item, reviewer=user).exists())
 
 
-def sees_others(user, item: AuditItem) -> bool:
+def sees_others(user, item: AuditItem, *, lead: bool | None = None) -> bool:
     """Whether the user may read what others wrote on the item: leads always, reviewers once they
-    have submitted their own label."""
-    return is_lead(item.project, user) or Label.objects.filter(item=item, reviewer=user).exists()
+    have submitted their own label. `lead`: whether the user leads the project, if known."""
+    if lead is None:
+        lead = is_lead(item.project, user)
+    return lead or Label.objects.filter(item=item, reviewer=user).exists()
 
 
-def comments_visible_to(user, item: AuditItem) -> list[Comment]:
+def comments_visible_to(user, item: AuditItem, *, blind: bool | None = None) -> list[Comment]:
     """The item's comments this user may read, oldest first: all of them, or before their own label
-    only their own."""
+    only their own. `blind`: `not sees_others(user, item)`, if known."""
     comments = Comment.objects.filter(item=item).select_related("author")
-    if not sees_others(user, item):
+    if blind is None:
+        blind = not sees_others(user, item)
+    if blind:
         comments = comments.filter(author=user)
     return list(comments)
+
+
+@dataclass(frozen=True)
+class Discussion:
+    """What one user may see of an item's discussion, read in a few queries for the item page."""
+
+    lead: bool
+    blind: bool  # the user may read only their own comments
+    comments: list[Comment]
+    my_flags: list[ItemFlag]
+
+
+def discussion_for(user, item: AuditItem, project: Project) -> Discussion:
+    """The item's discussion as this user may see it (`project`: the item's, already at hand)."""
+    lead = is_lead(project, user)
+    blind = not sees_others(user, item, lead=lead)
+    return Discussion(lead=lead, blind=blind, comments=comments_visible_to(user, item, blind=blind),
+                      my_flags=flags_raised_by(user, item))
 
 
 def add_comment(*, item: AuditItem, user, text: str) -> Comment:

@@ -117,3 +117,15 @@ def test_comments_and_flag_notes_are_escaped(client, double, alice, bob, lead):
     for page in pages:
         assert "<script>alert" not in page and "<img src=x" not in page
         assert "&lt;script&gt;" in page
+
+
+@pytest.mark.django_db
+def test_the_panel_costs_the_item_page_a_few_queries(double, alice, bob, django_assert_max_num_queries):
+    item = double["item"]
+    discussion.add_comment(item=item, user=bob, text="b")
+    discussion.flag_item(item=item, user=alice, reason="unsure")
+    template = Template("{% load discussion %}{% item_discussion item user %}")
+    context = Context({"item": item, "user": alice, "project": item.project, "csrf_token": "t"})
+    # role (two queries today: Project.role_of's only("role") reloads project_id), own label, comments, own flags
+    with django_assert_max_num_queries(5):
+        template.render(context)

@@ -9,7 +9,7 @@ from django import template
 from django.utils.safestring import SafeString
 
 from reviewapp.audits.models import AuditItem
-from reviewapp.projects.access import is_lead
+from reviewapp.projects.models import Project
 
 from .. import discussion
 from ..guidance import markdown_html
@@ -26,14 +26,12 @@ def markdown(text: str | None) -> SafeString:
 
 @register.inclusion_tag("review/_comments.html", takes_context=True)
 def item_discussion(context: template.Context, item: AuditItem, user) -> dict[str, Any]:
-    project = item.project
+    page_project = context.get("project")
+    project = page_project if isinstance(page_project, Project) and page_project.pk == item.project_id else item.project
+    seen = discussion.discussion_for(user, item, project)
     return {
-        "project": project, "item": item, "viewer": user,
-        "comments": discussion.comments_visible_to(user, item),
-        "blind": not discussion.sees_others(user, item),
-        "my_flags": discussion.flags_raised_by(user, item),
-        "reasons": ItemFlag.Reason.choices,
-        "can_lead": is_lead(project, user),
+        "project": project, "item": item, "viewer": user, "comments": seen.comments, "blind": seen.blind,
+        "my_flags": seen.my_flags, "reasons": ItemFlag.Reason.choices, "can_lead": seen.lead,
         "csrf_token": context.get("csrf_token"),
     }
 
