@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Subquery, Value
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -207,3 +207,97 @@ def progress(*, user, run: AuditRun) -> Progress:
     tallies = dict(ReviewTally.objects.filter(run=run).values_list("reviewer_id", "labels"))
     team = sum(tallies.values())
     return Progress(mine_done=tallies.get(user.pk, 0), team_done=team, team_left=max(0, run.reviews_needed - team))
+
+
+# Undo: the last submit can be taken back for a few seconds (the page offers it with `u`).
+UNDO_WINDOW = timedelta(seconds=10)
+UNDO_GRACE = timedelta(seconds=5)  # the round trip and the reviewer's reaction, on top of what the page shows
+
+
+def undo_submit(*, label_id: int, user, now: datetime | None = None) -> tuple[AuditItem, str, dict]:
+    """Take back the reviewer's last change to a label, shortly after making it. A revision is undone
+    by a new revision with the previous answers (history keeps all three). A first submit is
+    withdrawn: the label and its one revision are deleted, the claim is the reviewer's again and the
+    item counts one review fewer, as if it had not been submitted; a lead's ruling on the item since
+    forbids that. Returns the item, "restored" or "withdrawn", and the answers taken back (a withdrawn
+    label's, for the form to show again)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        label = Label.objects.select_for_update().filter(pk=label_id, reviewer=user).first()
+        if label is None:
+            raise ReviewError("there is no label of yours to undo")
+        if now - label.updated_at > UNDO_WINDOW + UNDO_GRACE:
+            raise ReviewError("too late to undo; revise the label instead")
+        item = AuditItem.objects.select_for_update().get(pk=label.item_id)
+        previous = list(label.revisions.order_by("-number").values_list("answers", flat=True)[:2])
+        undone = label.answers
+        if len(previous) == 2:
+            label.revise(previous[1], author=user, at=now)
+            settle(item=item)
+            outcome = "restored"
+        else:
+            if item.status == AuditItem.Status.ADJUDICATED:
+                raise ReviewError("a lead has ruled on this item since; revise your label instead")
+            label.delete()
+            Claim.objects.filter(item=item, reviewer=user).update(
+                status=Claim.Status.ACTIVE, claimed_at=now, expires_at=now + LEASE)
+            ReviewTally.objects.filter(run_id=item.run_id, reviewer=user, labels__gt=0).update(labels=F("labels") - 1)
+            GoldLabel.objects.filter(item=item).delete()
+            item.labels_count = max(0, item.labels_count - 1)
+            item.status = AuditItem.Status.OPEN
+            item.save(update_fields=["labels_count", "status"])
+            outcome = "withdrawn"
+        label_changed.send(sender=AuditItem, run_id=item.run_id)
+    return item, outcome, undone
+
+
+@dataclass
+class Pace:
+    """Where a reviewer stands: labels today and this ISO week in the project, and in the item's run
+    how many they have done and how many are still open to them (the current one included)."""
+    today: int
+    week: int
+    done_in_run: int
+    left_in_run: int
+
+    @property
+    def position(self) -> int:
+        return self.done_in_run + 1
+
+    @property
+    def total(self) -> int:
+        return self.done_in_run + self.left_in_run
+
+
+def pace(*, user, item: AuditItem, now: datetime | None = None) -> Pace:
+    now = timezone.localtime(now or timezone.now())
+    day = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    week = day - timedelta(days=day.weekday())
+    counts = Label.objects.filter(reviewer=user, item__project_id=item.project_id, created_at__gte=week).aggregate(
+        week=Count("id"), today=Count("id", filter=Q(created_at__gte=day)))
+    done = ReviewTally.objects.filter(run_id=item.run_id, reviewer=user).values_list("labels", flat=True).first() or 0
+    left = open_items_for(user, [item.project_id]).filter(run_id=item.run_id).count()
+    return Pace(today=counts["today"], week=counts["week"], done_in_run=done, left_in_run=left)
+
+
+@dataclass
+class RunProgress:
+    run: AuditRun
+    mine: int
+    team: int
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.team / self.run.reviews_needed) if self.run.reviews_needed else 100
+
+
+def progress_by_week(*, user, project, weeks: int = 6) -> list[RunProgress]:
+    """The latest runs' reviews done, by everyone and by this reviewer, newest first (the queue's bars)."""
+    runs = list(AuditRun.objects.filter(project=project).order_by("-week_start")[:weeks])
+    team: dict[int, int] = {}
+    mine: dict[int, int] = {}
+    for run_id, reviewer_id, labels in ReviewTally.objects.filter(run__in=runs).values_list("run_id", "reviewer_id", "labels"):
+        team[run_id] = team.get(run_id, 0) + labels
+        if reviewer_id == user.pk:
+            mine[run_id] = labels
+    return [RunProgress(run=run, mine=mine.get(run.pk, 0), team=team.get(run.pk, 0)) for run in runs]

@@ -262,6 +262,18 @@ class Rubric(BaseModel):
         """Answers keyed by question, normalised; raises RubricError naming the first bad question."""
         return {q.key: _clean(q, data.get(q.key)) for q in self.questions}
 
+    def clean_all(self, data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+        """The answers that fit, and the message for every question that does not (keyed by question):
+        a refused form names all its faults at once, not one per round trip."""
+        answers: dict[str, Any] = {}
+        errors: dict[str, str] = {}
+        for q in self.questions:
+            try:
+                answers[q.key] = _clean(q, data.get(q.key))
+            except RubricError as exc:
+                errors[q.key] = str(exc)
+        return answers, errors
+
     def disagreements(self, answers: list[dict[str, Any]]) -> list[str]:
         """Questions on which the reviewers' answers differ (free text and corrections excepted:
         two good corrections rarely match word for word)."""

@@ -5,6 +5,7 @@ from . import discussion_views, views
 urlpatterns = [
     path("p/<slug:slug>/review/", views.queue, name="review-queue"),
     path("p/<slug:slug>/review/next", views.next_item, name="review-next"),
+    path("p/<slug:slug>/review/undo", views.undo, name="review-undo"),
     path("p/<slug:slug>/review/items/<id:item_id>/", views.item_page, name="review-item"),
     path("p/<slug:slug>/review/items/<id:item_id>/submit", views.submit, name="review-submit"),
     path("p/<slug:slug>/review/items/<id:item_id>/skip", views.skip, name="review-skip"),

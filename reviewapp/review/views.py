@@ -6,15 +6,16 @@ import difflib
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_tables2 import RequestConfig
 
-from reviewapp.audits.models import AuditItem, AuditRun
+from reviewapp.audits.models import AuditItem
 from reviewapp.lib.http import AuthenticatedHttpRequest
 from reviewapp.lib.tables import export_response, exporting
 from reviewapp.lib.weeks import IsoWeek
-from reviewapp.projects.access import is_lead, lead_project_for, project_for
+from reviewapp.projects.access import LEADS, is_lead, lead_project_for, project_for
 
 from . import actions
 from .filters import LabelFilter
@@ -23,12 +24,17 @@ from .models import Claim, GoldLabel, Label, LabelSchema
 from .rubric import RubricError
 from .tables import DisputedTable, LabelTable
 
+# Session keys: the "saved" note to show once, the submit `u` can undo, and a withdrawn label's answers
+# for its form to show again.
+TOAST, UNDO, RESTORE = "review_toast", "review_undo", "review_restore"
+
 
 @require_GET
 def queue(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     project = project_for(request, slug)
     week = IsoWeek.containing(timezone.now()).shift(-1)
-    latest = AuditRun.objects.filter(project=project).order_by("-week_start").first()
+    weeks = actions.progress_by_week(user=request.user, project=project)
+    latest = weeks[0].run if weeks else None
     progress = actions.progress(user=request.user, run=latest) if latest else None
     held = Claim.objects.held_by(request.user).filter(item__project=project).first()
     labels = LabelTable.rows(Label.objects.filter(item__project=project, reviewer=request.user).order_by("-updated_at"),
@@ -37,7 +43,8 @@ def queue(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     RequestConfig(request, paginate={"per_page": 50}).configure(table)
     return export_response(request, table, "my-labels") or render(request, "review/queue.html", {
         "project": project, "progress": progress, "latest": latest, "held": held, "table": table, "week": week,
-        "can_lead": is_lead(project, request.user),
+        "weeks": weeks, "drawn_last_week": bool(latest and latest.week == week), "leads": _lead_names(project),
+        "can_lead": is_lead(project, request.user), "toast": _toast(request, project),
     })
 
 
@@ -46,9 +53,19 @@ def next_item(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     project = project_for(request, slug)
     claim = actions.claim_next(user=request.user, project=project)
     if claim is None:
-        messages.info(request, "Nothing left to review in this project. Thank you!")
+        if AuditItem.objects.filter(project=project).exists():
+            messages.info(request, "Nothing left for you to review in this project: every drawn item has its "
+                                   "reviews, is claimed by someone else, or was done by you. Thank you!")
+        else:
+            messages.info(request, "Nothing has been drawn for review in this project yet. The project's QA leads "
+                                   f"draw each week's audit: {_lead_names(project) or 'none named yet'}.")
         return redirect("reviewapp:review-queue", project.slug)
     return redirect("reviewapp:review-item", project.slug, claim.item_id)
+
+
+def _lead_names(project) -> str:
+    return ", ".join(project.memberships.filter(role__in=LEADS).order_by("user__username")
+                     .values_list("user__username", flat=True))
 
 
 def _item_for(request: AuthenticatedHttpRequest, slug: str, item_id: int) -> tuple:
@@ -65,30 +82,88 @@ def _item_for(request: AuthenticatedHttpRequest, slug: str, item_id: int) -> tup
 @require_GET
 def item_page(request: AuthenticatedHttpRequest, slug: str, item_id: int) -> HttpResponse:
     project, item, claim, label, _ = _item_for(request, slug, item_id)
+    restore = request.session.pop(RESTORE, None) if RESTORE in request.session else None
+    given = restore["answers"] if restore and restore["item"] == item.pk and label is None else None
+    return _item_response(request, project, item, claim, label, given=given, revising="revise" in request.GET)
+
+
+def _item_response(request: AuthenticatedHttpRequest, project, item: AuditItem, claim: Claim | None, label: Label | None,
+                   *, given: dict | None = None, errors: dict[str, str] | None = None, refused: str = "",
+                   revising: bool = False) -> HttpResponse:
+    """The item page. A label already given shows read-only until the reviewer asks to revise it (so a
+    stale form never becomes a revision by accident); a refused submit shows every answer given
+    (`given`, as posted) with every fault named, and answers 422."""
     schema = label.schema if label else LabelSchema.current(project)
+    errors = errors or {}
+    values = given if given is not None else (label.answers if label else {})
+    questions = [{**q, "error": errors.get(q["key"], "")} for q in _with_values(schema.questions, values)]
+    failed = bool(errors or refused)
     return render(request, "review/item.html", {
-        "project": project, "item": item, "output": item.output, "claim": claim, "label": label,
-        "questions": _with_values(schema.questions, label.answers if label else {}),
+        "project": project, "item": item, "output": item.output, "claim": claim, "label": label, "schema": schema,
+        "questions": questions, "errors": [errors[q["key"]] for q in questions if q["key"] in errors],
+        "refused": refused, "readonly": bool(label) and not revising and not failed,
         "expired": bool(claim and claim.expired), "diff": _diff(item.output.output, label) if label else None,
-    })
+        "pace": actions.pace(user=request.user, item=item), "toast": _toast(request, project),
+        "draft_key": f"spotcheck:draft:{project.slug}:{item.pk}:{request.user.pk}",
+    }, status=422 if failed else 200)
 
 
 @require_POST
 def submit(request: AuthenticatedHttpRequest, slug: str, item_id: int) -> HttpResponse:
-    project, item, _, label, _ = _item_for(request, slug, item_id)
+    project, item, claim, label, _ = _item_for(request, slug, item_id)
     schema = label.schema if label else LabelSchema.current(project)
     data = answers_from_post(schema.questions, request.POST)
     try:
         label, created = actions.save_label(item=item, user=request.user, data=data,
                                             time_on_task_ms=time_on_task(request.POST))
-    except (RubricError, actions.ReviewError) as exc:
-        messages.error(request, str(exc))
-        return redirect("reviewapp:review-item", project.slug, item.pk)
+    except RubricError as exc:
+        errors = schema.rubric.clean_all(data)[1] or {"": str(exc)}
+        return _item_response(request, project, item, claim, label, given=data, errors=errors)
+    except actions.ReviewError as exc:
+        return _item_response(request, project, item, claim, label, given=data, refused=str(exc))
+    _remember_saved(request, project, item, label, revised=not created)
     if not created:
         messages.success(request, "Your label was revised; the earlier version is kept in its history.")
         return redirect("reviewapp:review-item", project.slug, item.pk)
     _say_agreement(request, label)
     return next_item(request, slug)
+
+
+def _remember_saved(request: HttpRequest, project, item: AuditItem, label: Label, *, revised: bool) -> None:
+    saved = {"project": project.slug, "item": item.pk, "name": item.output.external_id, "label": label.pk,
+             "revised": revised, "at": timezone.now().timestamp()}
+    request.session[TOAST] = saved
+    request.session[UNDO] = saved
+
+
+def _toast(request: HttpRequest, project) -> dict | None:
+    """The "saved" note for the submit just made, shown once, with undo while its window is open."""
+    saved = request.session.pop(TOAST, None)
+    if not saved or saved.get("project") != project.slug:
+        return None
+    left = actions.UNDO_WINDOW.total_seconds() - (timezone.now().timestamp() - saved["at"])
+    return {**saved, "undo_seconds": max(0, int(left))}
+
+
+@require_POST
+def undo(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
+    project = project_for(request, slug)
+    saved = request.session.get(UNDO)
+    if not saved or saved.get("project") != project.slug:
+        messages.error(request, "There is no submit of yours to undo.")
+        return redirect("reviewapp:review-queue", project.slug)
+    try:
+        item, outcome, undone = actions.undo_submit(label_id=saved["label"], user=request.user)
+    except actions.ReviewError as exc:
+        messages.error(request, f"Could not undo: {exc}.")
+        return redirect("reviewapp:review-item", project.slug, saved["item"])
+    request.session.pop(UNDO, None)
+    if outcome == "withdrawn":
+        request.session[RESTORE] = {"item": item.pk, "answers": undone}
+        messages.success(request, f"Undone: your label on {saved['name']} was withdrawn; the item is yours to label again.")
+        return redirect("reviewapp:review-item", project.slug, item.pk)
+    messages.success(request, f"Undone: your label on {saved['name']} has its previous answers again (a new revision).")
+    return redirect(reverse("reviewapp:review-item", args=[project.slug, item.pk]) + "?revise=1")
 
 
 @require_POST

@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from reviewapp.audits.models import AuditItem
 from reviewapp.review import actions
-from reviewapp.review.models import Label, LabelSchema
+from reviewapp.review.models import GoldLabel, Label, LabelSchema
 from tests.helpers import BAD, GOOD, drawn_run
 
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
@@ -158,3 +158,138 @@ def test_leads_list_labels_by_reviewer_and_runs_by_status_with_csv(client, proje
     assert labelled.count("\n") == 3  # header + the two labelled items
     failures = client.get(run_url, {"verdict": "failure", "_export": "csv"}).content.decode()
     assert failures.count("\n") == 2
+
+
+def claimed_item(client, user):
+    client.force_login(user)
+    client.post(reverse("reviewapp:review-next", args=["support"]))
+    return user.claims.get().item
+
+
+@pytest.mark.django_db
+def test_a_refused_submit_keeps_every_answer_and_names_every_fault(client, project_a, alice):
+    drawn_run(project_a)
+    item = claimed_item(client, alice)
+    response = post_label(client, item, {"errors": ["tone", "format"], "corrected_output": "Typed <b>fix</b>",
+                                         "notes": "my long note", "escalate": "true"})
+    page = response.content.decode()
+    assert response.status_code == 422 and not Label.objects.exists()
+    assert "Verdict: is required" in page and "Harm: is required" in page
+    assert page.count('aria-invalid="true"') == 2
+    for value in ("tone", "format"):
+        assert f'value="{value}" checked' in page
+    assert 'name="escalate" value="true" checked' in page
+    assert "Typed &lt;b&gt;fix&lt;/b&gt;</textarea>" in page and "my long note</textarea>" in page
+    assert "data-refused" in page and 'fieldset id="answers" class="answers" disabled' not in page
+    # The answers that were given are kept too when only one is missing.
+    page = post_label(client, item, {"verdict": "partial", "errors": ["tone"]}).content.decode()
+    assert 'value="partial" checked' in page and "Harm: is required" in page and "Verdict: is required" not in page
+
+
+def test_clean_all_collects_every_fault_and_clean_still_names_the_first():
+    from reviewapp.review.rubric import Rubric, RubricError
+
+    rubric = Rubric.default()
+    answers, errors = rubric.clean_all({"errors": ["tone", "nope"], "notes": " hi "})
+    assert errors == {"verdict": "Verdict: is required", "errors": "Error categories: 'nope' is not one of the options",
+                      "harm": "Harm: is required"}
+    assert answers["notes"] == "hi" and "verdict" not in answers
+    with pytest.raises(RubricError, match="^Verdict: is required$"):
+        rubric.clean({"errors": ["tone", "nope"]})
+    assert rubric.clean_all(GOOD) == (rubric.clean(GOOD), {})
+
+
+@pytest.mark.django_db
+def test_a_labelled_item_shows_read_only_until_revise(client, project_a, alice):
+    drawn_run(project_a)
+    item = claimed_item(client, alice)
+    post_label(client, item, GOOD)
+    url = reverse("reviewapp:review-item", args=["support", item.pk])
+    page = client.get(url).content.decode()
+    assert 'fieldset id="answers" class="answers" disabled' in page and 'id="revise"' in page and "data-readonly" in page
+    assert 'value="success" checked' in page
+    editable = client.get(url + "?revise=1").content.decode()
+    assert 'fieldset id="answers" class="answers">' in editable and "data-readonly" not in editable
+
+
+@pytest.mark.django_db
+def test_after_a_submit_the_next_page_says_saved_with_a_link_and_undo(client, project_a, alice):
+    drawn_run(project_a)
+    item = claimed_item(client, alice)
+    nxt = client.get(post_label(client, item, GOOD).url).content.decode()
+    assert 'id="saved-toast"' in nxt and item.output.external_id in nxt
+    assert reverse("reviewapp:review-item", args=["support", item.pk]) in nxt and 'id="undo-form"' in nxt
+    # Shown once.
+    assert 'id="saved-toast"' not in client.get(reverse("reviewapp:review-queue", args=["support"])).content.decode()
+
+
+@pytest.mark.django_db
+def test_undoing_a_first_submit_withdraws_it_and_gives_the_answers_back(client, project_a, alice):
+    run = drawn_run(project_a)
+    item = claimed_item(client, alice)
+    post_label(client, item, {**BAD, "notes": "typed"})
+    assert AuditItem.objects.get(pk=item.pk).status == "labelled"
+    response = client.post(reverse("reviewapp:review-undo", args=["support"]))
+    assert response.url == reverse("reviewapp:review-item", args=["support", item.pk])
+    item.refresh_from_db()
+    assert not Label.objects.filter(reviewer=alice, item=item).exists()
+    assert (item.status, item.labels_count) == ("open", 0) and not GoldLabel.objects.filter(item=item).exists()
+    assert actions.progress(user=alice, run=run).mine_done == 0
+    assert alice.claims.get(item=item).status == "active"
+    page = client.get(response.url).content.decode()
+    assert "was withdrawn" in page and 'value="failure" checked' in page and "typed</textarea>" in page
+    assert "data-readonly" not in page
+    # Nothing left to undo; submitting again works as a first submit.
+    assert client.post(reverse("reviewapp:review-undo", args=["support"])).status_code == 302
+    post_label(client, item, GOOD)
+    assert Label.objects.get(reviewer=alice, item=item).revisions.count() == 1
+
+
+@pytest.mark.django_db
+def test_undoing_a_revision_restores_the_previous_answers_as_a_new_revision(client, project_a, alice):
+    drawn_run(project_a)
+    item = claimed_item(client, alice)
+    post_label(client, item, GOOD)
+    post_label(client, item, BAD)
+    client.post(reverse("reviewapp:review-undo", args=["support"]))
+    label = Label.objects.get(reviewer=alice, item=item)
+    assert label.verdict == "success" and label.revisions.count() == 3
+
+
+@pytest.mark.django_db
+def test_undo_is_refused_after_its_window(client, project_a, alice):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    drawn_run(project_a)
+    item = claimed_item(client, alice)
+    post_label(client, item, GOOD)
+    label = Label.objects.get(reviewer=alice)
+    with pytest.raises(actions.ReviewError, match="too late"):
+        actions.undo_submit(label_id=label.pk, user=alice, now=timezone.now() + timedelta(seconds=30))
+    assert Label.objects.filter(pk=label.pk).exists()
+
+
+@pytest.mark.django_db
+def test_the_item_page_says_where_the_reviewer_stands(client, project_a, alice):
+    run = drawn_run(project_a)
+    open_items = run.items.count()
+    item = claimed_item(client, alice)
+    page = client.get(reverse("reviewapp:review-item", args=["support", item.pk])).content.decode()
+    assert f"Item <strong>1</strong> of <strong>{open_items}</strong>" in page
+    assert "your labels today <strong>0</strong>, this week <strong>0</strong>" in page
+    nxt = client.get(post_label(client, item, GOOD).url).content.decode()
+    assert f"Item <strong>2</strong> of <strong>{open_items}</strong> for you in this week's audit ({open_items - 1} left)" in nxt
+    assert "your labels today <strong>1</strong>, this week <strong>1</strong>" in nxt
+    queue = client.get(reverse("reviewapp:review-queue", args=["support"])).content.decode()
+    assert "<progress" in queue and f"1 / {run.reviews_needed}" in queue
+
+
+@pytest.mark.django_db
+def test_a_project_with_nothing_drawn_says_so_and_who_draws(client, project_a, alice, lead):
+    client.force_login(alice)
+    response = client.post(reverse("reviewapp:review-next", args=["support"]), follow=True)
+    page = response.content.decode()
+    assert "Nothing has been drawn for review in this project yet" in page and "draw each week&#x27;s audit: lead." in page
+    assert "Thank you" not in page
