@@ -2,9 +2,6 @@
 adjudicates a disagreement. Debian's chromium, driven by Playwright; no browser download."""
 from __future__ import annotations
 
-import os
-import shutil
-
 import pytest
 from django.contrib.auth import get_user_model
 from django.utils import timezone
@@ -13,30 +10,9 @@ from reviewapp.audits.models import AuditItem, AuditRun
 from reviewapp.demo.actions import DEMO_PASSWORD, seed_demo
 from reviewapp.review import actions
 from reviewapp.review.models import GoldLabel, Label
-from tests.conftest import unavailable
 from tests.helpers import BAD, drawn_run
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync"]
 PASSWORD = "pw-for-tests-1"
-
-
-@pytest.fixture
-def browser():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        unavailable("playwright is not installed (pip install -e .[dev])")
-    if not shutil.which(CHROMIUM):
-        unavailable(f"{CHROMIUM} is missing (apt-get install chromium)")
-    # Playwright's sync API runs an event loop in this thread; the ORM calls in the test are still synchronous.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
-    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 def log_in(page, base: str, username: str, password: str = PASSWORD) -> None:
