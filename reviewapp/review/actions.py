@@ -251,6 +251,9 @@ def undo_submit(*, label_id: int, user, now: datetime | None = None) -> tuple[Au
     return item, outcome, undone
 
 
+PACE_CAP = 999
+
+
 @dataclass
 class Pace:
     """Where a reviewer stands: labels today and this ISO week in the project, and in the item's run
@@ -259,6 +262,7 @@ class Pace:
     week: int
     done_in_run: int
     left_in_run: int
+    more: bool = False  # more than PACE_CAP left: left_in_run is the cap
 
     @property
     def position(self) -> int:
@@ -276,8 +280,15 @@ def pace(*, user, item: AuditItem, now: datetime | None = None) -> Pace:
     counts = Label.objects.filter(reviewer=user, item__project_id=item.project_id, created_at__gte=week).aggregate(
         week=Count("id"), today=Count("id", filter=Q(created_at__gte=day)))
     done = ReviewTally.objects.filter(run_id=item.run_id, reviewer=user).values_list("labels", flat=True).first() or 0
-    left = open_items_for(user, [item.project_id]).filter(run_id=item.run_id).count()
-    return Pace(today=counts["today"], week=counts["week"], done_in_run=done, left_in_run=left)
+    # Items of the run still short of reviews that this reviewer has not done; unlike open_items_for
+    # this counts the ones others hold right now (they may come back), which keeps it one cheap
+    # count, and only up to a cap: a huge run's exact number is not worth a slow page on every item.
+    finished_by_me = Claim.objects.filter(item=OuterRef("pk"), reviewer=user,
+                                          status__in=[Claim.Status.SUBMITTED, Claim.Status.SKIPPED])
+    left = (AuditItem.objects.filter(run_id=item.run_id, status=AuditItem.Status.OPEN, labels_count__lt=F("required_reviews"))
+            .exclude(Exists(finished_by_me))[:PACE_CAP + 1].count())
+    return Pace(today=counts["today"], week=counts["week"], done_in_run=done, left_in_run=min(left, PACE_CAP),
+                more=left > PACE_CAP)
 
 
 @dataclass

@@ -8,8 +8,10 @@ from django.utils import timezone
 
 from reviewapp.audits.models import AuditRun
 from reviewapp.demo.actions import DEMO_PASSWORD, seed_demo
+from reviewapp.review import actions
 from reviewapp.review.models import Label
 from tests.browser.test_review_flow import log_in
+from tests.helpers import drawn_run
 
 READY = "document.documentElement.dataset.labelling === 'ready'"
 ON_SCREEN = """([output, button]) => {
@@ -139,3 +141,22 @@ def test_a_reviewer_labels_ten_demo_items_by_keyboard_and_loses_nothing(live_ser
         submit_and_wait(page)
     assert Label.objects.filter(reviewer__username="reviewer1", created_at__gte=label.created_at).count() == 10
     assert dialogs == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_citations_link_to_numbered_passages_and_stay_text(live_server, browser, project_a, alice):
+    drawn_run(project_a)
+    claim = actions.claim_next(user=alice, project=project_a)
+    output = claim.item.output
+    output.output = "Refunds take 5 days [1], not <b>[2]</b> [9]."
+    output.context = [{"id": "kb-1", "content": "Refunds: 5 days."}, {"content": "Other"}]
+    output.save(update_fields=["output", "context"])
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    log_in(page, live_server.url, "alice")
+    page.goto(f"{live_server.url}/p/support/review/items/{claim.item_id}/")
+    page.wait_for_function(READY)
+    assert page.eval_on_selector_all("#model-output a", "as => as.map(a => a.getAttribute('href'))") == ["#passage-1", "#passage-2"]
+    assert page.inner_text("#model-output") == output.output and page.locator("#model-output b").count() == 0
+    page.focus("#model-output a >> nth=0")
+    page.keyboard.press("Enter")
+    assert page.is_visible("#passage-1")

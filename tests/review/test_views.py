@@ -286,6 +286,16 @@ def test_the_item_page_says_where_the_reviewer_stands(client, project_a, alice):
     assert "<progress" in queue and f"1 / {run.reviews_needed}" in queue
 
 
+
+@pytest.mark.django_db
+def test_a_huge_run_is_counted_only_up_to_a_cap(client, project_a, alice, monkeypatch):
+    run = drawn_run(project_a)
+    monkeypatch.setattr(actions, "PACE_CAP", 2)
+    item = claimed_item(client, alice)
+    page = client.get(reverse("reviewapp:review-item", args=["support", item.pk])).content.decode()
+    assert run.items.count() > 3 and "Item <strong>1</strong> of <strong>2+</strong>" in page and "(2+ left)" in page
+
+
 @pytest.mark.django_db
 def test_a_project_with_nothing_drawn_says_so_and_who_draws(client, project_a, alice, lead):
     client.force_login(alice)

@@ -170,6 +170,26 @@
   }
 })();
 
+// The output's citations ("[2]") as links to the retrieved passage of that number, which opens its
+// panel. Built from text nodes with textContent only: the output is untrusted.
+(function linkCitations() {
+  const output = document.getElementById("model-output");
+  if (!output || !document.getElementById("passage-1")) return;
+  const parts = output.textContent.split(/(\[\d{1,3}\])/);
+  if (parts.length < 2) return;
+  output.replaceChildren(...parts.map((part) => {
+    const n = /^\[(\d+)\]$/.exec(part);
+    const target = n && document.getElementById(`passage-${n[1]}`);
+    if (!target) return document.createTextNode(part);
+    const link = document.createElement("a");
+    link.href = `#passage-${n[1]}`;
+    link.textContent = part;
+    link.setAttribute("aria-label", `passage ${n[1]}`);
+    link.addEventListener("click", () => { target.closest("details").open = true; });
+    return link;
+  }));
+})();
+
 // localStorage, or null where the browser refuses it (private modes, disabled storage).
 function safeStorage() {
   try { const s = window.localStorage; s.getItem("x"); return s; } catch (e) { return null; }
