@@ -79,15 +79,9 @@
     if (missing.length) {
       event.preventDefault();
       const box = document.getElementById("form-errors");
-      const list = document.createElement("ul");
-      for (const q of missing) {
-        const item = document.createElement("li");
-        item.textContent = `${q.dataset.label}: is required`;
-        list.append(item);
-      }
-      const intro = document.createElement("p");
-      intro.textContent = "Not sent yet. Please answer:";
-      box.replaceChildren(intro, list);
+      const line = document.createElement("p");
+      line.textContent = `Not sent yet; still required: ${missing.map((q) => q.dataset.label).join(", ")}.`;
+      box.replaceChildren(line);
       box.hidden = false;
       box.focus();
       return;
