@@ -280,6 +280,18 @@ class Rubric(BaseModel):
         keys = [q.key for q in self.questions if q.type not in ("text", "corrected_output")]
         return [k for k in keys if len({repr(a.get(k)) for a in answers}) > 1]
 
+    # Showing answers to people.
+
+    def describe(self, answers: dict[str, Any] | None) -> list[tuple[str, str]]:
+        """(question label, answer text) for each question answered, in the rubric's order: option
+        labels for choices, Yes/No for booleans, the text for text. Pages show this, never the stored
+        JSON, so read it with the version the answers were given under; a key this version does not
+        know (a gold label ruled under another version) is still shown, under its key."""
+        answers = answers or {}
+        described = [(q.label, _text(q, answers.get(q.key))) for q in self.questions]
+        described += [(key, _text(None, value)) for key, value in answers.items() if key not in self._by_key]
+        return [(label, text) for label, text in described if text]
+
 
 def _clean(q: Question, value: Any) -> Any:
     kind = q.type
@@ -316,6 +328,18 @@ def _clean(q: Question, value: Any) -> Any:
     if q.required and value in (None, "", []):
         raise RubricError(f"{q.label}: is required")
     return value
+
+
+def _text(q: Question | None, value: Any) -> str:
+    """One answer as a person reads it; '' for no answer. An option this version lacks shows its value."""
+    if value is None or value == "" or value == []:
+        return ""
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    titles = {o.value: o.title for o in q.options} if q is not None else {}
+    if isinstance(value, list):
+        return ", ".join(titles.get(v, str(v)) for v in value)
+    return titles.get(value, str(value)) if isinstance(value, str) else str(value)
 
 
 def _message(exc: ValidationError, questions: list[Any]) -> str:

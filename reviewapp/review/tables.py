@@ -30,6 +30,9 @@ class LabelTable(tables.Table):
 
     def __init__(self, data, *, project, **kwargs):
         self.project = project  # every row is of this project: links need no per-row look-up
+        # Verdicts by their labels in any version (the latest wording wins), read once for the page.
+        self.verdicts = {value: title for schema in project.label_schemas.order_by("version")
+                         for value, title in schema.rubric.verdict_options}
         super().__init__(data, **kwargs)
 
     @staticmethod
@@ -46,6 +49,12 @@ class LabelTable(tables.Table):
 
     def render_week(self, value) -> str:
         return value.strftime("%Y-%m-%d")
+
+    def render_verdict(self, value: str) -> str:
+        return self.verdicts.get(value, value)
+
+    def value_verdict(self, value: str) -> str:
+        return value  # the CSV keeps the stored value, which the filters and the API use
 
     def render_time_on_task_ms(self, value) -> str:
         return f"{value / 1000:.0f}"

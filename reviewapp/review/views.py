@@ -184,12 +184,15 @@ def history(request: AuthenticatedHttpRequest, slug: str, item_id: int) -> HttpR
     project, item, _, label, leads = _item_for(request, slug, item_id)
     # Blind until you have labelled: a reviewer sees only their own history.
     if leads:
-        labels = item.labels.select_related("reviewer")
+        labels = item.labels.select_related("reviewer", "schema")
     else:
-        labels = Label.objects.filter(pk=label.pk) if label else Label.objects.none()
+        labels = Label.objects.filter(pk=label.pk).select_related("schema") if label else Label.objects.none()
     revisions = [(lbl, lbl.revisions.select_related("author")) for lbl in labels]
     gold = GoldLabel.objects.filter(item=item).prefetch_related("revisions__author").first() if leads else None
-    return render(request, "review/history.html", {"project": project, "item": item, "revisions": revisions, "gold": gold})
+    # A gold label keeps no rubric version of its own: it was ruled on the reviewers' questions.
+    gold_schema = (revisions[0][0].schema if revisions else LabelSchema.current(project)) if gold else None
+    return render(request, "review/history.html", {"project": project, "item": item, "revisions": revisions, "gold": gold,
+                                                   "gold_schema": gold_schema})
 
 
 @require_GET
