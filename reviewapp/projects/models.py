@@ -42,6 +42,10 @@ class Project(models.Model):
         default=new_sampling_seed, editable=False,
         help_text="Seeds every weekly draw; fixed, so nobody can re-roll a week for a nicer sample",
     )
+    min_seconds_on_task = models.PositiveSmallIntegerField(
+        default=3, verbose_name="Minimum seconds on task",
+        help_text="Labels submitted faster than this are flagged to the QA leads as possibly unread (not refused)",
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = ProjectQuerySet.as_manager()

@@ -103,6 +103,14 @@ class Claim(models.Model):
         return self.status == self.Status.ACTIVE and self.expires_at <= timezone.now()
 
 
+class LabelQuerySet(models.QuerySet):
+    def too_fast(self) -> LabelQuerySet:
+        """Labels submitted in less than their project's minimum time on task: possibly given without
+        reading the item, so the lead looks at them (they count all the same). A label without a
+        timing (given through the API) is not judged."""
+        return self.filter(time_on_task_ms__lt=models.F("item__project__min_seconds_on_task") * 1000)
+
+
 class Label(models.Model):
     """One reviewer's current answer for one item. Never overwritten: every change is a revision."""
 
@@ -114,6 +122,8 @@ class Label(models.Model):
     time_on_task_ms = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
+
+    objects = LabelQuerySet.as_manager()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["item", "reviewer"], name="one_label_per_reviewer_item")]

@@ -3,6 +3,7 @@ from __future__ import annotations
 import django_tables2 as tables
 from django.db.models import Prefetch
 from django.urls import reverse
+from django.utils.html import format_html
 
 from reviewapp.audits.models import AuditItem
 from reviewapp.ingest.models import Output
@@ -56,8 +57,12 @@ class LabelTable(tables.Table):
     def value_verdict(self, value: str) -> str:
         return value  # the CSV keeps the stored value, which the filters and the API use
 
-    def render_time_on_task_ms(self, value) -> str:
-        return f"{value / 1000:.0f}"
+    def render_time_on_task_ms(self, value: int) -> str:
+        seconds = f"{value / 1000:.0f}"
+        if value < self.project.min_seconds_on_task * 1000:  # Label.objects.too_fast(), for the row at hand
+            return format_html('{} <span class="badge warn" title="faster than the project\'s minimum of {} s">'
+                               'possibly unread</span>', seconds, self.project.min_seconds_on_task)
+        return seconds
 
     def value_time_on_task_ms(self, value) -> int:
         return value

@@ -16,6 +16,7 @@ from reviewapp.lib.http import AuthenticatedHttpRequest
 from reviewapp.lib.tables import export_response, exporting
 from reviewapp.lib.weeks import IsoWeek
 from reviewapp.projects.access import LEADS, is_lead, lead_project_for, project_for
+from reviewapp.projects.forms import TimeOnTaskForm
 
 from . import actions
 from .filters import LabelFilter
@@ -195,17 +196,24 @@ def history(request: AuthenticatedHttpRequest, slug: str, item_id: int) -> HttpR
                                                    "gold_schema": gold_schema})
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 def labels(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
-    """Every label of the project, by reviewer (QA leads); reviewers have their own on the queue page."""
+    """Every label of the project, by reviewer (QA leads); reviewers have their own on the queue page.
+    Here too the lead sets the time on task under which a label is flagged as possibly unread."""
     project = lead_project_for(request, slug)
+    pace = TimeOnTaskForm(request.POST if request.method == "POST" else None, instance=project)
+    if request.method == "POST" and pace.is_valid():
+        pace.save()
+        messages.success(request, f"Labels given in under {project.min_seconds_on_task} s are flagged as possibly unread.")
+        return redirect("reviewapp:labels", project.slug)
     found = LabelFilter(request.GET, project=project,
                         queryset=LabelTable.rows(Label.objects.filter(item__project=project).order_by("-updated_at"),
                                                  paged=not exporting(request)))
     table = LabelTable(found.qs, project=project)
     RequestConfig(request, paginate={"per_page": 50}).configure(table)
     return export_response(request, table, "labels") or render(
-        request, "review/labels.html", {"project": project, "table": table, "filter": found, "can_lead": True})
+        request, "review/labels.html", {"project": project, "table": table, "filter": found, "can_lead": True,
+                                        "pace": pace, "too_fast": Label.objects.filter(item__project=project).too_fast().count()})
 
 
 @require_GET
