@@ -29,8 +29,9 @@ class LabelTable(tables.Table):
         attrs = {"class": "table"}
         empty_text = "No labels yet."
 
-    def __init__(self, data, *, project, **kwargs):
+    def __init__(self, data, *, project, flag_fast: bool = False, **kwargs):
         self.project = project  # every row is of this project: links need no per-row look-up
+        self.flag_fast = flag_fast  # for the lead: labels under the project's minimum time on task
         # Verdicts by their labels in any version (the latest wording wins), read once for the page.
         self.verdicts = {value: title for schema in project.label_schemas.order_by("version")
                          for value, title in schema.rubric.verdict_options}
@@ -59,7 +60,7 @@ class LabelTable(tables.Table):
 
     def render_time_on_task_ms(self, value: int) -> str:
         seconds = f"{value / 1000:.0f}"
-        if value < self.project.min_seconds_on_task * 1000:  # Label.objects.too_fast(), for the row at hand
+        if self.flag_fast and value < self.project.min_seconds_on_task * 1000:  # Label.objects.too_fast(), for the row at hand
             return format_html('{} <span class="badge warn" title="faster than the project\'s minimum of {} s">'
                                'possibly unread</span>', seconds, self.project.min_seconds_on_task)
         return seconds

@@ -209,7 +209,7 @@ def labels(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     found = LabelFilter(request.GET, project=project,
                         queryset=LabelTable.rows(Label.objects.filter(item__project=project).order_by("-updated_at"),
                                                  paged=not exporting(request)))
-    table = LabelTable(found.qs, project=project)
+    table = LabelTable(found.qs, project=project, flag_fast=True)
     RequestConfig(request, paginate={"per_page": 50}).configure(table)
     return export_response(request, table, "labels") or render(
         request, "review/labels.html", {"project": project, "table": table, "filter": found, "can_lead": True,

@@ -90,3 +90,11 @@ def test_the_weeks_metrics_count_them_by_reviewer(client, lead, timed):
     html = page.content.decode()
     assert 'id="possibly-unread"' in html and "2 possibly unread" in html
     assert '<td>alice</td><td class="num">5</td><td class="num">2</td>' in html
+
+
+@pytest.mark.django_db
+def test_the_reviewer_is_not_told(client, alice, timed):
+    """The flag is for the lead: a reviewer's own list on the queue page shows times, no badge."""
+    client.force_login(alice)
+    page = client.get(reverse("reviewapp:review-queue", args=["support"])).content.decode()
+    assert "possibly unread" not in page
