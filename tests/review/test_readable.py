@@ -70,6 +70,13 @@ def test_the_filter_escapes_and_keeps_line_breaks():
     assert "muted" in readable({}, Rubric.default())
 
 
+def test_plain_shows_json_values_in_words():
+    from reviewapp.review.templatetags.answers import plain
+
+    assert [plain(v) for v in (None, "", [], True, False, ["a", 2], {"k": "é"}, [{"a": None}], 1.5)] == [
+        "–", "–", "–", "Yes", "No", "a, 2", '{"k": "é"}', '[{"a": null}]', "1.5"]
+
+
 @pytest.fixture
 def pages(project_a, alice, lead, labelled):  # noqa: F811
     """Every page of the URL conf with every kind of label on it. The shipped harm option is labelled
@@ -78,6 +85,11 @@ def pages(project_a, alice, lead, labelled):  # noqa: F811
         {**q, "options": [{**o, "label": "No harm"} if o["value"] == "none" else o for o in q.get("options", [])]}
         if q["key"] == "harm" else q for q in DEFAULT_RUBRIC["questions"]]}
     LabelSchema.objects.filter(project=project_a).update(definition=definition)
+    for name in ("corrected", "adjudicated"):  # metadata of every JSON kind, as producers send it
+        output = labelled[name].output
+        output.metadata = {"escalated": True, "ticket": None, "tags": ["billing", "refund"], "route": {"queue": "tier-2"},
+                           "scores": [{"a": 1}], "resolved": False}
+        output.save()
     snapshot = export_actions.build(export_actions.create(project=project_a, filters={}, formats=["jsonl"], queue=False))
     return {**labelled, "snapshot": snapshot, "lead": lead, "reviewer": alice}
 

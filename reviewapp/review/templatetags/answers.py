@@ -5,6 +5,7 @@ None, True) to a lead or a reviewer, and each reads them with the rubric version
 """
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django import template
@@ -42,11 +43,14 @@ def answer_to(answers: dict[str, Any] | None, key: str, rubric: Rubric | LabelSc
 
 @register.filter
 def plain(value: Any) -> str:
-    """A stored JSON value (a filter, a setting) in words: Yes/No, a list joined, a dash for nothing."""
+    """A stored JSON value (a filter, a metadata field) in words: Yes/No, a list joined, a dash for
+    nothing, anything nested as JSON (never a Python repr)."""
     if value is None or value == "" or value == []:
         return "–"
     if isinstance(value, bool):
         return "Yes" if value else "No"
-    if isinstance(value, (list, tuple)):
+    if isinstance(value, (list, tuple)) and not any(isinstance(v, (dict, list, tuple)) for v in value):
         return ", ".join(plain(v) for v in value)
+    if isinstance(value, (dict, list, tuple)):
+        return json.dumps(value, ensure_ascii=False)
     return str(value)
