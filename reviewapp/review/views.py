@@ -93,7 +93,8 @@ def _item_response(request: AuthenticatedHttpRequest, project, item: AuditItem, 
                    revising: bool = False) -> HttpResponse:
     """The item page. A label already given shows read-only until the reviewer asks to revise it (so a
     stale form never becomes a revision by accident); a refused submit shows every answer given
-    (`given`, as posted) with every fault named, and answers 422."""
+    (`given`, as posted) with every fault named (a 200, as Django answers a form shown again with its
+    errors; nothing was stored)."""
     schema = label.schema if label else LabelSchema.current(project)
     errors = errors or {}
     values = given if given is not None else (label.answers if label else {})
@@ -106,7 +107,7 @@ def _item_response(request: AuthenticatedHttpRequest, project, item: AuditItem, 
         "expired": bool(claim and claim.expired), "diff": _diff(item.output.output, label) if label else None,
         "pace": actions.pace(user=request.user, item=item), "toast": _toast(request, project),
         "draft_key": f"spotcheck:draft:{project.slug}:{item.pk}:{request.user.pk}",
-    }, status=422 if failed else 200)
+    })
 
 
 @require_POST
