@@ -28,7 +28,7 @@ def readable(answers: dict[str, Any] | None, rubric: Rubric | LabelSchema) -> Sa
     """The answers as a list of 'Question: answer' (escaped; line breaks kept), or a dash when none."""
     described = _rubric(rubric).describe(answers)
     if not described:
-        return format_html('<span class="muted">–</span>')
+        return format_html('<span class="muted">{}</span>', "–")
     rows = format_html_join("", "<dt>{}</dt><dd>{}</dd>", ((label, linebreaksbr(text, autoescape=True))
                                                           for label, text in described))
     return format_html('<dl class="facts answers">{}</dl>', rows)
