@@ -174,15 +174,15 @@ def open_queue(project, outputs: int, *, margin: float, overlap_share: float = 0
     from reviewapp.lib.weeks import IsoWeek
 
     ingest(project=project, records=records(outputs), chunk_size=10_000, prefetch=True)
-    _analyze()
+    analyze()
     SamplingPlan(project=project, strata=[], goal="margin", margin=margin, expected_rate=0.5,
                  overlap_share=overlap_share, overlap_reviewers=2).save_as_new_version()
     run, _ = audit_actions.draw_audit(project=project, week=IsoWeek.parse("2026-W47"))
-    _analyze()
+    analyze()
     return run
 
 
-def _analyze() -> None:
+def analyze() -> None:
     """Fresh planner statistics, as autovacuum would gather soon after a bulk load or a draw."""
     from django.db import connection
 

@@ -13,7 +13,7 @@ from reviewapp.projects.models import ApiToken, UserToken
 from reviewapp.review import actions
 from tests.helpers import drawn_run, make_user, record
 
-LEAD_ONLY = ("/exports", "/audits")
+LEAD_ONLY = ("/exports", "/audits", "/review/flags", "/flags/resolve")
 
 
 def operations() -> list[tuple[str, str]]:
@@ -47,6 +47,10 @@ def request(client, method: str, path: str, world, token: str | None):
         body = orjson.dumps([record("matrix-1")])
     elif path.endswith("/audits"):  # a valid body: the door is what is tested, not the schema
         body = orjson.dumps({"week": "2026-W47", "early": True})
+    elif path.endswith("/comments"):
+        body = orjson.dumps({"text": "A question about this item."})
+    elif path.endswith("/flags"):
+        body = orjson.dumps({"reason": "unsure"})
     else:
         body = orjson.dumps({"answers": {}})
     if method == "GET":

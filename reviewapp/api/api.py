@@ -6,6 +6,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 
 from .audits import router as audits_router
+from .discussion import router as discussion_router
 from .exports import router as exports_router
 from .outputs import router as outputs_router
 from .review import router as review_router
@@ -18,6 +19,7 @@ api = NinjaAPI(
 )
 api.add_router("/", outputs_router)
 api.add_router("/", review_router)
+api.add_router("/", discussion_router)
 api.add_router("/", exports_router)
 api.add_router("/", audits_router)
 

@@ -66,8 +66,16 @@ class Project(models.Model):
             return None
         if user.is_superuser:
             return Membership.Role.ADMIN
-        membership = self.memberships.filter(user=user).only("role").first()
-        return membership.role if membership else None
+        # Asked several times per page (the view, its panels): read once per project instance, which
+        # lives as long as the request. project_for fills it in the query that finds the project.
+        roles = self.__dict__.setdefault("_roles", {})
+        if user.pk not in roles:
+            roles[user.pk] = self.memberships.filter(user=user).values_list("role", flat=True).first()
+        return roles[user.pk]
+
+    def know_role(self, user, role: str | None) -> None:
+        """Record the user's role read along with the project, so role_of needs no query."""
+        self.__dict__.setdefault("_roles", {})[user.pk] = role
 
 
 class Membership(models.Model):

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -12,15 +12,13 @@ from reviewapp.lib.http import AuthenticatedHttpRequest
 from reviewapp.projects.access import lead_project_for, project_for
 
 from . import discussion
+from .access import open_item
 
 
 def _discussed_item(request: AuthenticatedHttpRequest, slug: str, item_id: int) -> AuditItem:
-    """The item, if the user may discuss it; 404 otherwise, as for the item page."""
+    """The item, if the user may open it (review/access.py); 404 otherwise, as for the item page."""
     project = project_for(request, slug)
-    item = get_object_or_404(AuditItem.objects.select_related("project"), project=project, pk=item_id)
-    if not discussion.may_discuss(request.user, item):
-        raise Http404("not your item")
-    return item
+    return open_item(project, request.user, item_id, items=AuditItem.objects.select_related("project")).item
 
 
 def _back_to(item: AuditItem) -> HttpResponse:

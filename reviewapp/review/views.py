@@ -4,7 +4,7 @@ from __future__ import annotations
 import difflib
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,9 +18,11 @@ from reviewapp.lib.weeks import IsoWeek
 from reviewapp.projects.access import LEADS, is_lead, lead_project_for, project_for
 from reviewapp.projects.forms import TimeOnTaskForm
 
-from . import actions
+from . import actions, discussion
+from .access import OpenedItem, open_item
 from .filters import LabelFilter
 from .forms import RubricForm, answers_from_post, time_on_task
+from .guidance import guidance_for
 from .models import Claim, GoldLabel, Label, LabelSchema
 from .rubric import RubricError
 from .tables import DisputedTable, LabelTable
@@ -69,36 +71,32 @@ def _lead_names(project) -> str:
                      .values_list("user__username", flat=True))
 
 
-def _item_for(request: AuthenticatedHttpRequest, slug: str, item_id: int) -> tuple:
+def _item_for(request: AuthenticatedHttpRequest, slug: str, item_id: int) -> OpenedItem:
     project = project_for(request, slug)
-    item = get_object_or_404(AuditItem.objects.select_related("output", "run"), project=project, pk=item_id)
-    claim = Claim.objects.filter(item=item, reviewer=request.user).first()
-    label = Label.objects.filter(item=item, reviewer=request.user).first()
-    leads = is_lead(project, request.user)
-    if claim is None and label is None and not leads:
-        raise Http404("not your item")  # a reviewer sees only items they claimed or labelled
-    return project, item, claim, label, leads
+    items = discussion.with_presence(AuditItem.objects.select_related("output", "run"), request.user)
+    return open_item(project, request.user, item_id, items=items)
 
 
 @require_GET
 def item_page(request: AuthenticatedHttpRequest, slug: str, item_id: int) -> HttpResponse:
-    project, item, claim, label, _ = _item_for(request, slug, item_id)
+    opened = _item_for(request, slug, item_id)
     restore = request.session.pop(RESTORE, None) if RESTORE in request.session else None
-    given = restore["answers"] if restore and restore["item"] == item.pk and label is None else None
-    return _item_response(request, project, item, claim, label, given=given, revising="revise" in request.GET)
+    given = restore["answers"] if restore and restore["item"] == item_id and opened.label is None else None
+    return _item_response(request, opened, given=given, revising="revise" in request.GET)
 
 
-def _item_response(request: AuthenticatedHttpRequest, project, item: AuditItem, claim: Claim | None, label: Label | None,
-                   *, given: dict | None = None, errors: dict[str, str] | None = None, refused: str = "",
+def _item_response(request: AuthenticatedHttpRequest, opened: OpenedItem, *, given: dict | None = None, errors: dict[str, str] | None = None, refused: str = "",
                    revising: bool = False) -> HttpResponse:
     """The item page. A label already given shows read-only until the reviewer asks to revise it (so a
     stale form never becomes a revision by accident); a refused submit shows every answer given
     (`given`, as posted) with every fault named (a 200, as Django answers a form shown again with its
     errors; nothing was stored)."""
+    project, item, claim, label = opened.project, opened.item, opened.claim, opened.label
     schema = label.schema if label else LabelSchema.current(project)
     errors = errors or {}
     values = given if given is not None else (label.answers if label else {})
-    questions = [{**q, "error": errors.get(q["key"], "")} for q in _with_values(schema.questions, values)]
+    guidance = guidance_for(schema)
+    questions = [{**q, "error": errors.get(q["key"], "")} for q in _with_values(guidance.form_questions, values)]
     failed = bool(errors or refused)
     return render(request, "review/item.html", {
         "project": project, "item": item, "output": item.output, "claim": claim, "label": label, "schema": schema,
@@ -106,13 +104,14 @@ def _item_response(request: AuthenticatedHttpRequest, project, item: AuditItem, 
         "refused": refused, "readonly": bool(label) and not revising and not failed,
         "expired": bool(claim and claim.expired), "diff": _diff(item.output.output, label) if label else None,
         "pace": actions.pace(user=request.user, item=item), "toast": _toast(request, project),
-        "draft_key": f"spotcheck:draft:{project.slug}:{item.pk}:{request.user.pk}",
+        "draft_key": f"spotcheck:draft:{project.slug}:{item.pk}:{request.user.pk}", "shortcut_keys": guidance.shortcut_keys,
     })
 
 
 @require_POST
 def submit(request: AuthenticatedHttpRequest, slug: str, item_id: int) -> HttpResponse:
-    project, item, claim, label, _ = _item_for(request, slug, item_id)
+    opened = _item_for(request, slug, item_id)
+    project, item, label = opened.project, opened.item, opened.label
     schema = label.schema if label else LabelSchema.current(project)
     data = answers_from_post(schema.questions, request.POST)
     try:
@@ -120,9 +119,9 @@ def submit(request: AuthenticatedHttpRequest, slug: str, item_id: int) -> HttpRe
                                             time_on_task_ms=time_on_task(request.POST))
     except RubricError as exc:
         errors = schema.rubric.clean_all(data)[1] or {"": str(exc)}
-        return _item_response(request, project, item, claim, label, given=data, errors=errors)
+        return _item_response(request, opened, given=data, errors=errors)
     except actions.ReviewError as exc:
-        return _item_response(request, project, item, claim, label, given=data, refused=str(exc))
+        return _item_response(request, opened, given=data, refused=str(exc))
     _remember_saved(request, project, item, label, revised=not created)
     if not created:
         messages.success(request, "Your label was revised; the earlier version is kept in its history.")
@@ -170,7 +169,8 @@ def undo(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
 
 @require_POST
 def skip(request: AuthenticatedHttpRequest, slug: str, item_id: int) -> HttpResponse:
-    project, item, claim, _, _ = _item_for(request, slug, item_id)
+    opened = _item_for(request, slug, item_id)
+    project, item, claim = opened.project, opened.item, opened.claim
     try:
         if claim is None:
             raise actions.ReviewError("claim the item first")
@@ -183,7 +183,8 @@ def skip(request: AuthenticatedHttpRequest, slug: str, item_id: int) -> HttpResp
 
 @require_GET
 def history(request: AuthenticatedHttpRequest, slug: str, item_id: int) -> HttpResponse:
-    project, item, _, label, leads = _item_for(request, slug, item_id)
+    opened = _item_for(request, slug, item_id)
+    project, item, label, leads = opened.project, opened.item, opened.label, opened.lead
     # Blind until you have labelled: a reviewer sees only their own history.
     if leads:
         labels = item.labels.select_related("reviewer", "schema")
@@ -242,7 +243,7 @@ def adjudicate(request: AuthenticatedHttpRequest, slug: str, item_id: int) -> Ht
             messages.success(request, "Gold label recorded.")
             return redirect("reviewapp:adjudication", project.slug)
     gold = GoldLabel.objects.filter(item=item).first()
-    questions = _with_values(schema.questions, gold.answers if gold else (labels[0].answers if labels else {}))
+    questions = _with_values(guidance_for(schema).form_questions, gold.answers if gold else (labels[0].answers if labels else {}))
     differing = set(schema.rubric.disagreements([lbl.answers for lbl in labels]))
     return render(request, "review/adjudicate.html", {
         "project": project, "item": item, "output": item.output, "labels": labels, "questions": questions,

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from reviewapp.review import actions, discussion
 from reviewapp.review.models import Comment, ItemFlag
-from tests.helpers import BAD, GOOD, drawn_run
+from tests.helpers import BAD, GOOD
 
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 
@@ -17,16 +17,6 @@ def panel(item, user) -> str:
     """The item page's discussion include, as the item page renders it."""
     return Template("{% load discussion %}{% item_discussion item user %}").render(
         Context({"item": item, "user": user, "csrf_token": "t"}))
-
-
-@pytest.fixture
-def double(project_a, alice, bob, lead):
-    """An item of a double review that alice and bob have both claimed, neither labelled."""
-    drawn_run(project_a, overlap_share=1.0)
-    bob_claim = actions.claim_next(user=bob, project=project_a)
-    alice_claim = actions.claim_next(user=alice, project=project_a)
-    assert alice_claim.item_id == bob_claim.item_id
-    return {"item": bob_claim.item, "bob_claim": bob_claim, "alice_claim": alice_claim}
 
 
 @pytest.mark.django_db
@@ -98,7 +88,7 @@ def test_flags_reach_the_leads_list_until_resolved(client, double, alice, bob, l
     client.force_login(lead)
     page = client.get(reverse("reviewapp:review-flags", args=["support"])).content.decode()
     assert "Policy question" in page and "is this refund policy?" in page and "Other" in page and "Resolve" in page
-    assert [i.pk for i in discussion.open_flags(item.project)] == [item.pk]
+    assert [row.item.pk for row in discussion.open_flags(item.project)] == [item.pk]
     response = client.post(reverse("reviewapp:review-flag-resolve", args=["support", item.pk]), follow=True)
     assert "Resolved 2 flag(s)" in response.content.decode() and "No open flags" in response.content.decode()
     assert discussion.open_flags(item.project) == []

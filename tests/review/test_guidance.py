@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import copy
 import json
+from pathlib import Path
 
 import pytest
 from django.template import Context, Template
 from django.urls import reverse
 
+import reviewapp
+from reviewapp.review import actions
 from reviewapp.review.guidance import markdown_html
 from reviewapp.review.models import LabelSchema
 from reviewapp.review.rubric import DEFAULT_RUBRIC, Rubric, RubricError
+from tests.helpers import drawn_run
 
 HOSTILE = ('<script>alert(1)</script> **bold** [click](javascript:alert(1)) [Click](JaVaScRiPt:alert(2)) '
            '[d](data:text/html;base64,PHNjcmlwdD4=) <a href="javascript:alert(3)">a</a> '
@@ -67,3 +71,28 @@ def test_guidelines_are_versioned_with_the_rubric(client, project_a, lead):
     assert versions == {1: "", 2: "Read the **policy** first.", 3: "Read the policy, then <b>the thread</b>."}
     page = client.get(url).content.decode()
     assert "rubric v3" in page and "&lt;b&gt;the thread&lt;/b&gt;" in page and "<b>the thread</b>" not in page
+
+
+@pytest.mark.django_db
+def test_the_form_shows_each_help_beside_its_question_and_option(client, project_a, alice):
+    """Inline guidance: every help and example reaches the label form, sanitised, tied to its input by
+    aria-describedby (read out on focus), in an element the style sheet shows on hover and focus."""
+    definition = copy.deepcopy(DEFAULT_RUBRIC)
+    definition["questions"][0]["help"] = "Judge **the answer**. <script>alert(7)</script>"
+    definition["questions"][0]["options"][1]["help"] = "Right in *part*"
+    definition["questions"][0]["options"][1]["examples"] = ["[sneaky](javascript:alert(8)) half right"]
+    LabelSchema.create_next(project=project_a, definition=definition)
+    drawn_run(project_a)
+    item = actions.claim_next(user=alice, project=project_a).item
+    client.force_login(alice)
+    page = client.get(reverse("reviewapp:review-item", args=["support", item.pk])).content.decode()
+    assert 'aria-describedby="q-verdict-hint"' in page
+    assert '<div class="hint" role="tooltip" id="q-verdict-hint"><p>Judge <strong>the answer</strong>. &lt;script&gt;' in page
+    partial = page[page.index('value="partial"'):]
+    partial = partial[:partial.index("</label>")]
+    assert 'aria-describedby="q-verdict-o2-hint"' in partial
+    assert '<span class="hint" role="tooltip" id="q-verdict-o2-hint"><p>Right in <em>part</em></p>' in partial
+    assert "half right" in partial and 'href="javascript' not in page.lower() and "<script>alert" not in page
+    css = (Path(reviewapp.__file__).parent / "static" / "reviewapp" / "app.css").read_text()
+    assert "label.choice:focus-within > .hint" in css and "fieldset.question:focus > .hint" in css
+
