@@ -81,7 +81,7 @@ def seed_demo(*, seed: int, n: int, now: datetime, on_chunk=None) -> DemoSummary
     new = [run for run, created in drawn if created]
     users = {user.username: user for user in get_user_model().objects.filter(memberships__project=project)}
     simulate(project, new, [users[name] for name, role in DEMO_USERS if role == Membership.Role.REVIEWER],
-             users["qalead"], seed=seed, latest_share=LATEST_LABELLED)
+             users["qalead"], seed=seed, latest_share=LATEST_LABELLED, now=now)
     return DemoSummary(project, report, logins)
 
 

@@ -10,11 +10,14 @@ week carries a regression in medical answers (a new model version, say), for the
 from __future__ import annotations
 
 import random
+from datetime import timedelta
+
+from django.utils import timezone
 
 from reviewapp.audits.models import AuditRun
 from reviewapp.metrics.actions import refresh
 from reviewapp.review import actions
-from reviewapp.review.models import Claim
+from reviewapp.review.models import Claim, Label, LabelRevision
 
 FAILURE_RATE = {"billing": 0.04, "account": 0.04, "medical": 0.11, "legal": 0.10, "general": 0.03}
 REGRESSION = {"medical": 2.2}  # multiplier on the last simulated week
@@ -52,7 +55,7 @@ def _reviewed(rng: random.Random, truth: str) -> str:
     return VERDICTS[i + 1] if i == 0 else VERDICTS[i - 1]
 
 
-def simulate(project, runs: list[AuditRun], reviewers: list, lead, *, seed: int, latest_share: float) -> int:
+def simulate(project, runs: list[AuditRun], reviewers: list, lead, *, seed: int, latest_share: float, now=None) -> int:
     """Label every item of `runs` but the latest, and `latest_share` of the latest's reviews (the
     queue serves the oldest week first), as the demo's reviewers; return the labels made."""
     if not runs:
@@ -87,6 +90,26 @@ def simulate(project, runs: list[AuditRun], reviewers: list, lead, *, seed: int,
         truth = truths[item.pk]
         actions.adjudicate(item=item, user=lead, data=_answers(random.Random(f"{seed}:{item.pk}:{truth}"), truth,
                                                               item.output.category, item.output.output))
+    _spread_in_time(runs, now=now or timezone.now())
     for run in runs:
         refresh(run)
     return made
+
+
+def _spread_in_time(runs: list[AuditRun], *, now) -> None:
+    """Date the simulated labels as a team would have made them: in the days after their week closed,
+    never after `now`. Made in one go at seeding, they would all say "today", and the item page would
+    greet a demo reviewer with hundreds of labels today."""
+    for run in runs:
+        start = run.week_start + timedelta(days=7, hours=8)
+        end = min(start + timedelta(days=3), now)
+        start = min(start, end)
+        labels = list(Label.objects.filter(item__run=run).order_by("pk"))
+        step = (end - start) / max(len(labels), 1)
+        for n, label in enumerate(labels):
+            label.created_at = label.updated_at = start + step * n
+        Label.objects.bulk_update(labels, ["created_at", "updated_at"], batch_size=500)
+        first = list(LabelRevision.objects.filter(label__in=labels, number=1).select_related("label"))
+        for revision in first:
+            revision.created_at = revision.label.created_at
+        LabelRevision.objects.bulk_update(first, ["created_at"], batch_size=500)

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import io
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from django.contrib.auth import authenticate
@@ -63,3 +63,20 @@ def test_seeded_in_the_grace_period_last_week_is_drawn_early_and_says_so():
     call_command("seed_demo", "--n", "400", "--now", "2026-11-23T02:00:00+00:00", "--no-progress", stdout=io.StringIO())
     runs = {str(run.week): run.drawn_early for run in AuditRun.objects.filter(project__slug="demo")}
     assert runs == {"2026-W45": False, "2026-W46": False, "2026-W47": True}
+
+
+@pytest.mark.django_db
+def test_simulated_labels_are_dated_after_their_week_and_never_in_the_future():
+    """Seeded in one go, the labels would all say "today": they are dated in the days after their
+    week closed, so the item page's "your labels today" starts near zero in the demo."""
+    from reviewapp.review.models import Label
+
+    seed()
+    now = datetime.fromisoformat(NOW)
+    labels = list(Label.objects.filter(item__project__slug="demo").select_related("item__run"))
+    assert labels
+    for label in labels:
+        assert label.item.run.week_start + timedelta(days=7) <= label.created_at <= now
+        assert label.revisions.get(number=1).created_at == label.created_at
+    today = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    assert sum(label.created_at >= today for label in labels) < len(labels) / 2
