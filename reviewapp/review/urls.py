@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import discussion_views, views
+from . import discussion_views, rubric_views, views
 
 urlpatterns = [
     path("p/<slug:slug>/review/", views.queue, name="review-queue"),
@@ -13,7 +13,7 @@ urlpatterns = [
     path("p/<slug:slug>/labels/", views.labels, name="labels"),
     path("p/<slug:slug>/adjudication/", views.disputed, name="adjudication"),
     path("p/<slug:slug>/adjudication/<id:item_id>/", views.adjudicate, name="adjudicate"),
-    path("p/<slug:slug>/rubric/", views.rubric, name="rubric"),
+    path("p/<slug:slug>/rubric/", rubric_views.rubric, name="rubric"),
     path("p/<slug:slug>/review/items/<id:item_id>/comment", discussion_views.comment, name="review-comment"),
     path("p/<slug:slug>/review/items/<id:item_id>/flag", discussion_views.flag, name="review-flag"),
     path("p/<slug:slug>/review/items/<id:item_id>/resolve", discussion_views.resolve, name="review-flag-resolve"),

@@ -21,7 +21,7 @@ from reviewapp.projects.forms import TimeOnTaskForm
 from . import actions, discussion
 from .access import OpenedItem, open_item
 from .filters import LabelFilter
-from .forms import RubricForm, answers_from_post, time_on_task
+from .forms import answers_from_post, time_on_task
 from .guidance import guidance_for
 from .models import Claim, GoldLabel, Label, LabelSchema
 from .rubric import RubricError
@@ -249,29 +249,6 @@ def adjudicate(request: AuthenticatedHttpRequest, slug: str, item_id: int) -> Ht
         "project": project, "item": item, "output": item.output, "labels": labels, "questions": questions,
         "differing": differing, "gold": gold,
     })
-
-
-@require_http_methods(["GET", "POST"])
-def rubric(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
-    project = lead_project_for(request, slug)
-    current = LabelSchema.current(project)
-    form = RubricForm(request.POST or None, initial={"definition": _pretty(current.definition),
-                                                     "reveal_agreement": current.reveal_agreement,
-                                                     "guidelines": current.guidelines})
-    if request.method == "POST" and form.is_valid():
-        saved = LabelSchema.create_next(project=project, definition=form.cleaned_data["definition"],
-                                        reveal_agreement=form.cleaned_data["reveal_agreement"],
-                                        guidelines=form.cleaned_data["guidelines"].strip(), created_by=request.user)
-        messages.success(request, f"Saved rubric version {saved.version}; labels already given keep theirs.")
-        return redirect("reviewapp:rubric", project.slug)
-    return render(request, "review/rubric.html", {"project": project, "form": form, "current": current,
-                                                  "versions": project.label_schemas.all()[:20], "can_lead": True})
-
-
-def _pretty(data) -> str:
-    import json
-
-    return json.dumps(data, indent=2)
 
 
 def _with_values(questions: list[dict], answers: dict) -> list[dict]:
