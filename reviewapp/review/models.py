@@ -202,18 +202,21 @@ class GoldLabel(models.Model):
         return f"gold of {self.item_id}: {self.verdict} ({self.method})"
 
     @classmethod
-    def record(cls, item: AuditItem, answers: dict, method: str, *, author) -> GoldLabel:
+    def record(cls, item: AuditItem, answers: dict, method: str, *, author, reason: str = "") -> GoldLabel:
         """Make these answers the item's gold label, as its next revision; the same answers by the
-        same method change nothing. The caller holds the item's row lock."""
+        same method change nothing, unless they come with a reason the latest revision does not
+        already carry (a lead explaining a ruling afterwards is worth a revision). The caller holds
+        the item's row lock."""
         now = timezone.now()
         found = GoldLabel.objects.select_for_update().filter(item=item).first()
-        if found and found.answers == answers and found.method == method:
+        if found and found.answers == answers and found.method == method and (
+                not reason or found.revisions.order_by("-number").values_list("reason", flat=True).first() == reason):
             return found
         gold = found or GoldLabel(item=item)
         gold.answers, gold.verdict, gold.method = answers, _verdict(answers), method
         gold.decided_by, gold.decided_at = author, now
         gold.save()
-        GoldRevision.create_next(gold=gold, answers=answers, method=method, author=author, created_at=now)
+        GoldRevision.create_next(gold=gold, answers=answers, method=method, author=author, created_at=now, reason=reason)
         return gold
 
 
@@ -227,6 +230,7 @@ class GoldRevision(Versioned):
     method = models.CharField(max_length=16, choices=GoldLabel.Method.choices)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(default=timezone.now)
+    reason = models.TextField(blank=True, default="", help_text="Why the lead ruled so, in their words (shown in the item's history)")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["gold", "number"], name="one_gold_revision_number")]
