@@ -190,8 +190,8 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 31_536_000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True
+    # Off only for plain HTTP on loopback (quickstart.py): browsers would not send secure cookies back.
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = envbool("SECURE_COOKIES", "True")
 
 LOGGING = {
     "version": 1,
@@ -200,5 +200,7 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "loggers": {
         "reviewapp": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO"), "propagate": False},
+        # A 500's traceback on the console with DEBUG off too (Django's own console handler is DEBUG-only).
+        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
     },
 }
