@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 
+from reviewapp import errors
 from reviewapp.api.api import api
 from reviewapp.audits import urls as audit_urls
 from reviewapp.exports import urls as export_urls
@@ -34,3 +35,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include((_public(api_patterns), api_app), namespace=api_namespace)),
 ]
+
+# In-layout refusals that say why and offer a way back; a plain 500 (reviewapp/errors.py).
+handler403 = errors.permission_denied
+handler404 = errors.page_not_found
+handler500 = errors.server_error

@@ -36,6 +36,7 @@ WIRING: dict[str, frozenset[str] | str] = {
     "context_processors": frozenset({"jobs"}),
     "urls": "*",
     "cron": "*",
+    "errors": frozenset({"projects"}),
 }
 IMPORTABLE_WIRING = frozenset({"jobs"})
 
