@@ -172,13 +172,20 @@ def settle(*, item: AuditItem, labels: list[Label] | None = None, changed: Seque
         item.save(update_fields=fields)
 
 
-def adjudicate(*, item: AuditItem, user, data: dict) -> GoldLabel:
-    """A QA lead's final label for an item (a new revision each time it changes)."""
+REASON_MAX = 5000
+
+
+def adjudicate(*, item: AuditItem, user, data: dict, reason: str = "") -> GoldLabel:
+    """A QA lead's final label for an item (a new revision each time it changes), with the lead's
+    reason if they give one: it is kept with the revision, for whoever later wonders why."""
     schema = LabelSchema.current(item.project)
     answers = schema.rubric.clean(data)
+    reason = (reason or "").strip()
+    if len(reason) > REASON_MAX:
+        raise ReviewError(f"the reason is {len(reason)} characters long; keep it under {REASON_MAX}")
     with transaction.atomic():
         item = AuditItem.objects.select_for_update().get(pk=item.pk)
-        gold = GoldLabel.record(item, answers, GoldLabel.Method.ADJUDICATED, author=user)
+        gold = GoldLabel.record(item, answers, GoldLabel.Method.ADJUDICATED, author=user, reason=reason)
         item.status = AuditItem.Status.ADJUDICATED
         item.save(update_fields=["status"])
         label_changed.send(sender=AuditItem, run_id=item.run_id)

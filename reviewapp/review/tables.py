@@ -1,9 +1,13 @@
 from __future__ import annotations
 
 import django_tables2 as tables
-from django.db.models import Prefetch
+from datetime import datetime, timedelta
+
+from django.db.models import Max, Prefetch, QuerySet
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.timesince import timesince
 
 from reviewapp.audits.models import AuditItem
 from reviewapp.ingest.models import Output
@@ -70,10 +74,19 @@ class LabelTable(tables.Table):
 
 
 class DisputedTable(tables.Table):
+    """Items where the reviewers disagree, longest-waiting first: a disagreement left alone keeps
+    its item out of the week's metrics, so the oldest is settled first.
+
+    An item keeps no record of when it became disputed, so the wait is counted from the latest
+    label's created_at on the item: when its last review came in, which is when most disputes
+    start (one started later by a revision counts from that last review, a little longer)."""
+
     item = tables.Column(
         accessor="output__external_id", verbose_name="Output",
         linkify=lambda record: reverse("reviewapp:adjudicate", args=[record.project.slug, record.pk]),
     )
+    waiting = tables.Column(accessor="waiting_since", verbose_name="Waiting", order_by=("-waiting_since", "-pk"),
+                            attrs={"td": {"class": "waiting"}})
     stratum = tables.Column()
     week_start = tables.DateTimeColumn(format="Y-m-d", verbose_name="Week of")
     labels_count = tables.Column(verbose_name="Reviews")
@@ -81,6 +94,26 @@ class DisputedTable(tables.Table):
 
     class Meta:
         model = AuditItem
-        fields = ("item", "week_start", "stratum", "labels_count", "status")
+        fields = ("item", "waiting", "week_start", "stratum", "labels_count", "status")
         attrs = {"class": "table"}
         empty_text = "No disagreements to settle."
+        order_by = ("-waiting",)
+
+    def __init__(self, data, *args, now: datetime | None = None, **kwargs):
+        self.now = now or timezone.now()
+        if isinstance(data, QuerySet):
+            data = data.annotate(waiting_since=Max("labels__created_at"))
+        super().__init__(data, *args, **kwargs)
+
+    def render_waiting(self, value: datetime) -> str:
+        return _waited(value, self.now)
+
+    def value_waiting(self, value: datetime | None) -> str:
+        return _waited(value, self.now) if value else ""
+
+
+def _waited(since: datetime, now: datetime) -> str:
+    """'3 days', '5 hours', 'under a minute': the largest whole unit, as a person says it."""
+    if now - since < timedelta(minutes=1):
+        return "under a minute"
+    return timesince(since, now, depth=1).replace("\xa0", " ")

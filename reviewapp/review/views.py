@@ -230,25 +230,50 @@ def disputed(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def adjudicate(request: AuthenticatedHttpRequest, slug: str, item_id: int) -> HttpResponse:
-    project = lead_project_for(request, slug)
+    """The lead's ruling on an item, blind by default: the gold form starts empty (or with the gold
+    label already recorded, said so), so a tired Ctrl+Enter cannot turn a reviewer's label into gold.
+    The reviewers' answers sit beside it; adopting one's is an explicit act (`?adopt=<label id>`,
+    or its button, which fills the form in the browser). A refused ruling shows what was posted."""
+    project = lead_project_for(request, slug, doing="adjudicate")
     item = get_object_or_404(AuditItem.objects.select_related("output"), project=project, pk=item_id)
-    labels = list(item.labels.select_related("reviewer").order_by("created_at"))
+    labels = list(item.labels.select_related("reviewer", "schema").order_by("created_at"))
     schema = LabelSchema.current(project)
+    gold = GoldLabel.objects.filter(item=item).select_related("decided_by").first()
+    errors: dict[str, str] = {}
+    refused = reason = ""
+    adopted: Label | None = None
     if request.method == "POST":
+        data = answers_from_post(schema.questions, request.POST)
+        reason = request.POST.get(ADJUDICATION_REASON, "")
         try:
-            actions.adjudicate(item=item, user=request.user, data=answers_from_post(schema.questions, request.POST))
+            actions.adjudicate(item=item, user=request.user, data=data, reason=reason)
         except RubricError as exc:
-            messages.error(request, str(exc))
+            errors = schema.rubric.clean_all(data)[1] or {"": str(exc)}
+        except actions.ReviewError as exc:
+            refused = str(exc)
         else:
             messages.success(request, "Gold label recorded.")
             return redirect("reviewapp:adjudication", project.slug)
-    gold = GoldLabel.objects.filter(item=item).first()
-    questions = _with_values(guidance_for(schema).form_questions, gold.answers if gold else (labels[0].answers if labels else {}))
+        values, source = data, "posted"
+    elif "adopt" in request.GET:
+        adopted = next((lbl for lbl in labels if str(lbl.pk) == request.GET["adopt"]), None)
+        if adopted is None:
+            messages.error(request, "That label is not one of this item's reviews: nothing was filled in.")
+        values, source = (adopted.answers, "adopted") if adopted else ({}, "empty")
+    else:
+        values, source = (gold.answers, "gold") if gold else ({}, "empty")
+    questions = [{**q, "error": errors.get(q["key"], "")} for q in _with_values(guidance_for(schema).form_questions, values)]
     differing = set(schema.rubric.disagreements([lbl.answers for lbl in labels]))
     return render(request, "review/adjudicate.html", {
         "project": project, "item": item, "output": item.output, "labels": labels, "questions": questions,
-        "differing": differing, "gold": gold,
+        "differing": differing, "gold": gold, "source": source, "adopted": adopted, "reason": reason,
+        "reason_field": ADJUDICATION_REASON, "errors": list(errors.values()), "refused": refused,
+        "adoptable": {str(lbl.pk): {"reviewer": str(lbl.reviewer), "answers": lbl.answers} for lbl in labels},
     })
+
+
+# The gold form's reason field: not an identifier, so no rubric question's key can take its name.
+ADJUDICATION_REASON = "gold-reason"
 
 
 def _with_values(questions: list[dict], answers: dict) -> list[dict]:
