@@ -53,3 +53,12 @@ class UserTokenAdmin(TokenAdmin):
 
     list_display = ("prefix", "name", "user", "created_at", "last_used_at", "revoked_at")
     readonly_fields = ("user", "prefix", "created_at", "last_used_at")
+
+
+def _superusers_only(request) -> bool:
+    """Django admin is for superusers only: leads manage projects and people in the app, where every
+    change is checked against their role and recorded (projects/actions.py)."""
+    return bool(request.user.is_active and request.user.is_superuser)
+
+
+admin.site.has_permission = _superusers_only  # type: ignore[method-assign]

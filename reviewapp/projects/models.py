@@ -177,3 +177,71 @@ class UserToken(HashedToken):
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.user})"
+
+
+class Invitation(models.Model):
+    """A one-time link that makes whoever opens it (logged in, or signing up there) a member with the
+    given role. Only the SHA-256 of its secret is stored, like API tokens; it lapses after a week."""
+
+    TTL = timedelta(days=7)
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    role = models.CharField(max_length=16, choices=Membership.Role.choices, default=Membership.Role.REVIEWER)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.email} as {self.get_role_display()} of {self.project}"
+
+    @property
+    def pending(self) -> bool:
+        return self.accepted_at is None and self.withdrawn_at is None and self.expires_at > timezone.now()
+
+
+class ActivityQuerySet(models.QuerySet):
+    def for_project(self, project: Project) -> ActivityQuerySet:
+        return self.filter(project=project).select_related("actor").order_by("-at", "-pk")
+
+
+class Activity(models.Model):
+    """One change to who may do what in a project, or to how it is reached: kept for good, shown on
+    the project's activity page. `summary` is the sentence people read, written when it happened
+    (names change later; the record should not)."""
+
+    class Verb(models.TextChoices):
+        PROJECT_CREATED = "project_created", "Project created"
+        MEMBER_ADDED = "member_added", "Member added"
+        MEMBER_INVITED = "member_invited", "Member invited"
+        INVITATION_ACCEPTED = "invitation_accepted", "Invitation accepted"
+        INVITATION_WITHDRAWN = "invitation_withdrawn", "Invitation withdrawn"
+        ROLE_CHANGED = "role_changed", "Role changed"
+        MEMBER_REMOVED = "member_removed", "Member removed"
+        TOKEN_CREATED = "token_created", "API token created"
+        TOKEN_ROTATED = "token_rotated", "API token rotated"
+        TOKEN_REVOKED = "token_revoked", "API token revoked"
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="activity")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    verb = models.CharField(max_length=32, choices=Verb.choices)
+    summary = models.CharField(max_length=300)
+    data = models.JSONField(default=dict, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    objects = ActivityQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["project", "-at"], name="activity_by_project")]
+        verbose_name_plural = "activity"
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.summary}"

@@ -9,13 +9,15 @@ from django.views.decorators.http import require_GET
 
 from reviewapp.lib.http import AuthenticatedHttpRequest
 
+from . import actions
 from .models import Project
 
 
 @require_GET
 def project_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     projects = Project.objects.for_user(request.user).annotate(output_count=Count("outputs"))
-    return render(request, "reviewapp/project_list.html", {"projects": projects})
+    return render(request, "reviewapp/project_list.html",
+                  {"projects": projects, "can_start": actions.can_start_projects(request.user)})
 
 
 @login_not_required
