@@ -7,12 +7,16 @@ import pytest
 from django.urls import reverse
 
 from reviewapp.exports import actions as export_actions
+from reviewapp.exports.models import Snapshot
 from reviewapp.review import actions
 from tests.helpers import drawn_run, kwargs_for, make_user, reviewapp_urls
 
-LEAD_ONLY = {"plan-edit", "plan-preview", "run-draw", "adjudication", "adjudicate", "rubric", "labels", "scorecard",
+LEAD_ONLY = {"plan-edit", "plan-preview", "run-draw", "adjudication", "adjudicate", "rubric", "rubric-preview", "labels", "scorecard",
              "scorecard-settings", "run-metrics", "run-metrics-recompute", "run-metrics-status", "exports",
-             "export-detail", "export-download", "review-flags", "review-flag-resolve"}
+             "export-count", "export-detail", "export-download", "review-flags", "review-flag-resolve",
+             "project-people", "project-member-add", "project-member-invite", "project-member-role", "project-member-remove",
+             "project-invitation-withdraw", "project-tokens", "project-token-new", "project-token-rotate",
+             "project-token-revoke", "project-activity"}
 PUBLIC = {"healthz", "login", "logout"}
 
 
@@ -21,7 +25,7 @@ def ctx(project_a, project_b, alice, charlie):
     run = drawn_run(project_a)
     claim = actions.claim_next(user=alice, project=project_a)
     lead = make_user("lead", project_a, role="qa_lead")
-    snapshot = export_actions.build(export_actions.create(project=project_a, filters={}, formats=["jsonl"], queue=False))
+    snapshot = export_actions.build(Snapshot.create_next(project=project_a, formats=["jsonl"]))  # empty: create refuses it
     return {"run": run, "item": claim.item, "lead": lead, "snapshot": snapshot,
             "reviewer": alice, "outsider": charlie}
 
@@ -43,7 +47,11 @@ def test_every_view_checks_its_role(client, ctx, name):
         if status == 405:  # a POST-only URL: judge the POST (with no data) instead
             response = client.post(url)
             status = response.status_code
-        if who == "anonymous":
+        if name == "invitation":  # the e-mailed link: open to anyone, and an unknown link is not found for all
+            assert status == 404, (name, who, status)
+        elif name == "project-new":  # not a project's page: for leads of some project only
+            assert status == (200 if who == "lead" else 302 if who == "anonymous" else 403), (name, who, status)
+        elif who == "anonymous":
             assert status == 302 and response.url.startswith("/login/"), (name, who, status)
         elif who == "outsider" and name != "project-list":
             assert status == 404, (name, who, status)

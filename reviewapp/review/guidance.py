@@ -12,6 +12,8 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from markdown_it import MarkdownIt
 
+from .rubric import Rubric
+
 _MARKDOWN = MarkdownIt("js-default", {"html": False, "linkify": False, "typographer": False}).disable("image")
 
 
@@ -59,15 +61,24 @@ def _hint(help_text: str | None, examples: tuple[str, ...]) -> SafeString:
     return mark_safe(html)  # safe: every piece comes from markdown_html
 
 
+def form_questions_of(rubric: Rubric, definition: list[dict] | None = None) -> list[dict]:
+    """The form's questions of a rubric, stored or not: the rubric page previews a definition a lead
+    has not saved with the same form the item page shows. `definition`, the questions as written
+    (a stored version's JSON), is what each form question copies; without it, the parsed question's fields."""
+    written = definition if definition is not None else [q.model_dump(exclude={"options"}) for q in rubric.questions]
+    parsed = {q.key: q for q in rubric.questions}
+    form_questions = []
+    for raw in written:  # copies: the definition is never touched
+        q = parsed[raw["key"]]
+        form_questions.append({**raw, "hint": _hint(q.help, q.examples),
+                               "options": [_option(q, n, o) for n, o in enumerate(q.options, start=1)]})
+    return form_questions
+
+
 def _render(schema) -> Guidance:
     from django.template.loader import render_to_string
 
-    parsed = {q.key: q for q in schema.rubric.questions}
-    form_questions = []
-    for stored in schema.questions:  # copies: the stored definition is never touched
-        q = parsed[stored["key"]]
-        form_questions.append({**stored, "hint": _hint(q.help, q.examples),
-                               "options": [_option(q, n, o) for n, o in enumerate(q.options, start=1)]})
+    form_questions = form_questions_of(schema.rubric, schema.questions)
     panel = render_to_string("review/_guidelines.html", {"schema": schema, "questions": schema.rubric.questions})
     keys = render_to_string("review/_shortcut_keys.html", {"questions": schema.rubric.questions})
     # safe: both rendered by the template engine, which escapes

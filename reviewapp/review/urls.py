@@ -14,6 +14,7 @@ urlpatterns = [
     path("p/<slug:slug>/adjudication/", views.disputed, name="adjudication"),
     path("p/<slug:slug>/adjudication/<id:item_id>/", views.adjudicate, name="adjudicate"),
     path("p/<slug:slug>/rubric/", rubric_views.rubric, name="rubric"),
+    path("p/<slug:slug>/rubric/preview", rubric_views.preview, name="rubric-preview"),
     path("p/<slug:slug>/review/items/<id:item_id>/comment", discussion_views.comment, name="review-comment"),
     path("p/<slug:slug>/review/items/<id:item_id>/flag", discussion_views.flag, name="review-flag"),
     path("p/<slug:slug>/review/items/<id:item_id>/resolve", discussion_views.resolve, name="review-flag-resolve"),
