@@ -182,7 +182,7 @@ def adjudicate(*, item: AuditItem, user, data: dict, reason: str = "") -> GoldLa
     answers = schema.rubric.clean(data)
     reason = (reason or "").strip()
     if len(reason) > REASON_MAX:
-        raise ReviewError(f"the reason is {len(reason)} characters long; keep it under {REASON_MAX}")
+        raise ReviewError(f"the reason is {len(reason)} characters long; keep it to {REASON_MAX} at most")
     with transaction.atomic():
         item = AuditItem.objects.select_for_update().get(pk=item.pk)
         gold = GoldLabel.record(item, answers, GoldLabel.Method.ADJUDICATED, author=user, reason=reason)

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-import django_tables2 as tables
 from datetime import datetime, timedelta
 
+import django_tables2 as tables
 from django.db.models import Max, Prefetch, QuerySet
 from django.urls import reverse
 from django.utils import timezone

@@ -236,6 +236,9 @@ def test_a_refused_ruling_keeps_what_was_posted_and_names_the_field(client, proj
     assert "Harm" in page and "Not saved" in page
     form = gold_form(page)
     assert form.checked == [("verdict", "partial")] and form.textareas["gold-reason"] == "half right"
+    too_long = client.post(url(item), {"verdict": "partial", "harm": "none", "gold-reason": "x" * 5001}).content.decode()
+    assert "Not saved: the reason is 5001 characters long; keep it to 5000 at most." in too_long
+    assert not GoldLabel.objects.filter(item=item).exists()
 
 
 @pytest.mark.django_db
