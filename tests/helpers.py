@@ -104,9 +104,10 @@ def add_outputs(project, spec: dict[tuple[str, str], int], *, start=MONDAY, pref
 
 
 def plan_form(**overrides) -> dict:
-    data = {"goal": "budget", "confidence": "0.95", "margin": "0.03", "expected_rate": "0.05", "max_rate": "0.01",
-            "allowed_errors": "0", "baseline_rate": "0.01", "alert_rate": "0.03", "power": "0.8",
-            "strata": json.dumps(STRATA), "allocation_method": "risk", "overlap_share": "0.2",
+    """The sampling plan form as posted: rates, margins and chances in percent (0.5 means 0.5%)."""
+    data = {"goal": "budget", "confidence": "95", "margin": "3", "expected_rate": "5", "max_rate": "1",
+            "allowed_errors": "0", "baseline_rate": "1", "alert_rate": "3", "power": "80",
+            "strata": json.dumps(STRATA), "allocation_method": "risk", "overlap_share": "20",
             "overlap_reviewers": "2", "capacity": "", "time_zone": "UTC"}
     return data | overrides
 

@@ -110,6 +110,37 @@ def plan_strata(plan, populations: dict[str, int]) -> list[sampling.Stratum]:
     return [sampling.Stratum(n, populations.get(n, 0), weights[n], minimums[n], expected_rate=rate) for n in names]
 
 
+def what_if_populations(plan, counts: dict[str, int], volume: int) -> dict[str, int]:
+    """A week of `volume` outputs split over the strata as last week's were (largest remainders, so
+    they add up), for sizing a volume the project has not seen. With no outputs to go by, the
+    whole volume is one stratum, the catch-all: the plan page says so."""
+    names = [r.name for r in plan.rules()] + [CATCH_ALL]
+    total = sum(counts.get(n, 0) for n in names)
+    if volume == total:
+        return {n: counts.get(n, 0) for n in names}
+    if not total:
+        return {n: volume if n == CATCH_ALL else 0 for n in names}
+    shares = {n: volume * counts.get(n, 0) / total for n in names}
+    sizes = {n: math.floor(v) for n, v in shares.items()}
+    for n in sorted(names, key=lambda n: sizes[n] - shares[n])[:volume - sum(sizes.values())]:
+        sizes[n] += 1
+    return sizes
+
+
+@dataclass
+class RowCount:
+    """How many of a week's outputs a stratum row catches (first match wins, in row order)."""
+
+    name: str
+    outputs: int
+
+
+def row_counts(plan, counts: dict[str, int]) -> list[RowCount]:
+    """The rows in the editor's order, the catch-all last, with what each caught: counts are
+    actions.populations (one SQL aggregate over the stratum CASE the draw uses)."""
+    return [RowCount(n, counts.get(n, 0)) for n in [r.name for r in plan.rules()] + [CATCH_ALL]]
+
+
 def reviews_per_item(plan) -> float:
     return 1 + plan.overlap_share * (plan.overlap_reviewers - 1)
 

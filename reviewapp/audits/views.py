@@ -26,20 +26,33 @@ def _calculator_week(project, plan) -> IsoWeek:
     return actions.previous_week(plan)
 
 
-def _figures_context(project, plan) -> dict:
+def _figures_context(project, plan, volume: int | None = None) -> dict:
+    """The figures for a week of `volume` outputs (default: the last complete week's own count),
+    split over the strata as that week's were; and what each stratum row caught of that week."""
     week = _calculator_week(project, plan)
     counts = actions.populations(project, plan, week)
-    fig = planning.figures(plan, counts)
+    last = sum(counts.values())
+    volume = last if volume is None else volume
+    fig = planning.figures(plan, planning.what_if_populations(plan, counts, volume))
     chart = line_chart(fig.power_curve, title=f"Chance to show a rise above {fig.detection.baseline:.2%}, with {fig.size} items",
                        x_label="true error rate (errors spread evenly)", y_label="chance; dashed: alert rate",
                        marker=plan.alert_rate) if fig.power_curve and fig.detection else ""
-    return {"plan": plan, "fig": fig, "words": planning.plain_words(plan, fig), "week": week, "power_chart": chart}
+    rows = planning.row_counts(plan, counts)
+    return {"plan": plan, "fig": fig, "words": planning.plain_words(plan, fig), "week": week, "power_chart": chart,
+            "last_total": last, "volume": volume, "what_if": volume != last, "row_counts": rows,
+            "caught": {r.name: r.outputs for r in rows}}
+
+
+def _strata_rows(form: SamplingPlanForm, caught: dict[str, int] | None) -> list[tuple[dict, int | None]]:
+    """The editor's rows, each with what it caught last week when the figures are for these rows."""
+    return [(row, caught.get(row["name"]) if caught is not None else None) for row in form.rows or []]
 
 
 @require_http_methods(["GET", "POST"])
 def plan_edit(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     project = lead_project_for(request, slug)
     current = SamplingPlan.current(project) or SamplingPlan.default_for(project)
+    week = _calculator_week(project, current)  # before the form writes what was typed onto the plan
     form = SamplingPlanForm(request.POST or None, instance=current)
     if request.method == "POST" and form.is_valid():
         plan = form.save(commit=False)
@@ -47,21 +60,27 @@ def plan_edit(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
         plan.save_as_new_version(user=request.user)
         messages.success(request, f"Saved as plan version {plan.version}. The next draw uses it; earlier runs keep theirs.")
         return redirect("reviewapp:plan-edit", project.slug)
-    context = {"project": project, "form": form, "versions": project.sampling_plans.all()[:20]}
-    if form.is_valid() or request.method == "GET":
-        context |= _figures_context(project, form.instance if request.method == "POST" else current)
+    context: dict = {"project": project, "form": form, "versions": project.sampling_plans.all()[:20]}
+    if request.method == "GET":
+        context |= _figures_context(project, current)
+        form.fields["weekly_volume"].initial = context["last_total"]
+    else:
+        context |= {"errors": form.messages(), "week": week}
+    context["strata_rows"] = _strata_rows(form, context.get("caught"))
     return render(request, "audits/plan_edit.html", context)
 
 
 @require_POST
 def plan_preview(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
-    """htmx: the calculator's figures for the form as it stands, unsaved."""
+    """htmx: the calculator's figures for the form as it stands, unsaved, at the weekly volume typed."""
     project = lead_project_for(request, slug)
     form = SamplingPlanForm(request.POST, instance=SamplingPlan(project=project))
     if not form.is_valid():
-        return render(request, "audits/_figures.html", {"errors": form.errors})
+        return render(request, "audits/_figures.html", {"errors": form.messages()})
     plan = form.save(commit=False)
-    return render(request, "audits/_figures.html", _figures_context(project, plan))
+    context = _figures_context(project, plan, form.cleaned_data.get("weekly_volume"))
+    context |= {"from_rows": form.uses_rows(), "strata_json": plan.strata}
+    return render(request, "audits/_figures.html", context)
 
 
 @require_GET

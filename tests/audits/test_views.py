@@ -23,7 +23,7 @@ def test_saving_the_plan_makes_a_new_version_and_keeps_the_old(client, lead, pro
     client.force_login(lead)
     url = reverse("reviewapp:plan-edit", args=["support"])
     assert client.post(url, plan_form()).status_code == 302
-    assert client.post(url, plan_form(max_rate="0.005")).status_code == 302
+    assert client.post(url, plan_form(max_rate="0.5")).status_code == 302
     versions = list(SamplingPlan.objects.filter(project=project_a).order_by("version").values_list("version", "max_rate"))
     assert versions == [(1, 0.01), (2, 0.005)]
     assert SamplingPlan.current(project_a).created_by == lead
@@ -48,8 +48,8 @@ def test_the_preview_moves_with_the_budget(client, lead, project_a):
     client.force_login(lead)
     url = reverse("reviewapp:plan-preview", args=["support"])
     with mock.patch("django.utils.timezone.now", return_value=datetime(2026, 11, 25, tzinfo=UTC)):
-        loose = client.post(url, plan_form(max_rate="0.02"), HTTP_HX_REQUEST="true").content.decode()
-        tight = client.post(url, plan_form(max_rate="0.005"), HTTP_HX_REQUEST="true").content.decode()
+        loose = client.post(url, plan_form(max_rate="2"), HTTP_HX_REQUEST="true").content.decode()
+        tight = client.post(url, plan_form(max_rate="0.5"), HTTP_HX_REQUEST="true").content.decode()
     loose_n = planning.required_size(SamplingPlan(strata=STRATA, max_rate=0.02), {"billing": 1000})
     tight_n = planning.required_size(SamplingPlan(strata=STRATA, max_rate=0.005), {"billing": 1000})
     assert loose_n < tight_n
