@@ -46,7 +46,7 @@ def server_error(request: HttpRequest) -> HttpResponse:
 def _message(exception: Exception) -> str:
     """The exception's own words; a URL that matched no route (Resolver404 carries the patterns it
     tried, never to be shown) or a bare exception has none."""
-    args = getattr(exception, "args", ())
+    args = exception.args
     return args[0].strip() if len(args) == 1 and isinstance(args[0], str) else ""
 
 
@@ -86,7 +86,7 @@ def _page(request: HttpRequest, template: str, status: int, reason: str, project
         "reason": reason,
         "project": project,
         "project_url": reverse("reviewapp:project-detail", args=[project.slug]) if project else "",
-        "role": Membership.Role(project.role_of(request.user)).label if project else "",
+        "role": Membership.Role(role).label if project and (role := project.role_of(request.user)) else "",
         "back": back,
     }
     return HttpResponse(render_to_string(template, context, request), status=status)
