@@ -53,6 +53,7 @@
     field.value = JSON.stringify(definition(), null, 2);
     if (jsonError) jsonError.textContent = "";
     if (message) status.textContent = message;
+    rename();
     document.body.dispatchEvent(new CustomEvent("rubric-changed", {bubbles: true}));
   }
 
@@ -110,12 +111,28 @@
     return el("label", {}, caption, " ", node);
   }
 
-  function button(caption, name, action, attrs) {
-    return el("button", {type: "button", class: "small", "aria-label": name, "data-act": action, ...attrs, text: caption});
+  function button(caption, action, attrs) {
+    return el("button", {type: "button", class: "small", "data-act": action, ...attrs, text: caption});
   }
 
   const title = (q, i) => `question ${i + 1}${q.label ? ` (${q.label})` : ""}`;
   const optionTitle = (o, n) => `option ${n + 1}${o.label || o.value ? ` (${o.label || o.value})` : ""}`;
+  const NAMES = {"q-up": "Move question up: ", "q-down": "Move question down: ", "q-remove": "Remove ", "o-add": "Add option to ",
+    "o-up": "Move up: ", "o-down": "Move down: ", "o-remove": "Remove option: "};
+
+  // Each button names the row it acts on, in the words typed so far (kept current as they change).
+  function rename() {
+    for (const node of root.querySelectorAll("button[data-act]")) {
+      const row = node.closest("[data-q]");
+      const option = node.closest("[data-o]");
+      if (!row || !NAMES[node.dataset.act]) continue;
+      const qi = Number(row.dataset.q);
+      const q = model.questions[qi];
+      const what = option ? `${optionTitle(q.options[Number(option.dataset.o)], Number(option.dataset.o))} of ${title(q, qi)}`
+        : title(q, qi);
+      node.setAttribute("aria-label", NAMES[node.dataset.act] + what);
+    }
+  }
 
   function move(list, from, to) {
     if (to < 0 || to >= list.length) return false;
@@ -174,7 +191,6 @@
 
   function optionRow(q, qi, o, oi) {
     const count = q.options.length;
-    const name = () => `${optionTitle(o, oi)} of ${title(q, qi)}`;
     const means = select("Means", MEANS, o.means, (value) => {
       if (value) o.means = value; else delete o.means;
       changed();
@@ -191,9 +207,9 @@
         text("Help (markdown)", o, "help", {rows: 1}),
         examples(o)),
       el("div", {class: "rb-actions"},
-        button("Move up", `Move up: ${name()}`, "o-up", {disabled: oi === 0}),
-        button("Move down", `Move down: ${name()}`, "o-down", {disabled: oi === count - 1}),
-        button("Remove option", `Remove option: ${name()}`, "o-remove")));
+        button("Move up", "o-up", {disabled: oi === 0}),
+        button("Move down", "o-down", {disabled: oi === count - 1}),
+        button("Remove option", "o-remove")));
   }
 
   function questionRow(q, qi) {
@@ -224,16 +240,16 @@
         text("Help (markdown)", q, "help", {rows: 2}),
         examples(q)));
     if (CHOICE.includes(q.type)) {
-      const options = el("div", {class: "rb-options", role: "group", "aria-label": `Options of ${title(q, qi)}`},
+      const options = el("div", {class: "rb-options", role: "group", "aria-label": "Options"},
         el("p", {class: "small muted", text: "Options"}),
         ...(q.options || []).map((o, oi) => optionRow(q, qi, o, oi)),
-        button("Add option", `Add option to ${title(q, qi)}`, "o-add"));
+        button("Add option", "o-add"));
       fieldset.append(options);
     }
     fieldset.append(el("div", {class: "rb-actions"},
-      button("Move question up", `Move up: ${title(q, qi)}`, "q-up", {disabled: qi === 0}),
-      button("Move question down", `Move down: ${title(q, qi)}`, "q-down", {disabled: qi === count - 1}),
-      button("Remove question", `Remove ${title(q, qi)}`, "q-remove")));
+      button("Move question up", "q-up", {disabled: qi === 0}),
+      button("Move question down", "q-down", {disabled: qi === count - 1}),
+      button("Remove question", "q-remove")));
     return fieldset;
   }
 
@@ -244,8 +260,9 @@
       el("p", {class: "small muted", text: "Every rubric needs a single-choice question with key verdict: its options " +
         "are the verdicts that filters, exports and metrics use. Shortcuts are single keys, unique, not s, j, k or ?."}),
       ...model.questions.map(questionRow),
-      el("div", {class: "rb-actions"}, button("Add question", "Add question", "q-add")),
+      el("div", {class: "rb-actions"}, button("Add question", "q-add")),
       status);
+    rename();
   }
 
   root.addEventListener("click", (event) => {
