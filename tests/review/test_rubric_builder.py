@@ -143,3 +143,14 @@ def test_reviewers_may_neither_build_nor_preview(client, project_a, alice):
     assert client.post(reverse("reviewapp:rubric-preview", args=["support"]),
                        {"definition": built(DEFAULT_RUBRIC)}).status_code == 403
     assert LabelSchema.objects.filter(project=project_a).count() == 1
+
+
+def test_an_unsaved_rubric_gets_the_form_a_stored_version_gets(project_a):
+    from django.template.loader import render_to_string
+
+    from reviewapp.review.guidance import form_questions_of, guidance_for
+    from reviewapp.review.rubric import Rubric
+
+    stored = render_to_string("review/_rubric_form.html", {"questions": guidance_for(LabelSchema.current(project_a)).form_questions})
+    unsaved = render_to_string("review/_rubric_form.html", {"questions": form_questions_of(Rubric.parse(DEFAULT_RUBRIC))})
+    assert unsaved == stored and 'name="errors" value="tone"' in unsaved
