@@ -9,6 +9,7 @@ import pytest
 
 from reviewapp.api.api import api
 from reviewapp.exports import actions as exports
+from reviewapp.exports.models import Snapshot
 from reviewapp.projects.models import ApiToken, UserToken
 from reviewapp.review import actions
 from tests.helpers import drawn_run, make_user, record
@@ -30,7 +31,7 @@ def world(project_a, project_b, alice, charlie):
     drawn_run(project_a)
     claim = actions.claim_next(user=alice, project=project_a)
     lead = make_user("api-lead", project_a, role="qa_lead")
-    snapshot = exports.build(exports.create(project=project_a, filters={}, formats=["jsonl"], queue=False))
+    snapshot = exports.build(Snapshot.create_next(project=project_a, formats=["jsonl"]))  # empty: create refuses it
     return {"item": claim.item_id, "version": snapshot.version,
             "project token A": ApiToken.issue(project=project_a, name="a")[1],
             "project token B": ApiToken.issue(project=project_b, name="b")[1],

@@ -16,6 +16,7 @@ import uuid
 import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import orjson
@@ -27,10 +28,14 @@ from reviewapp.review.models import LabelSchema
 from .formats import FORMATS, Context, dumps
 from .models import Snapshot
 from .rows import SCHEMA_VERSION, ExportRow
-from .selection import Filters, SelectionError, design, rows, scope
+from .selection import EmptySelection, Filters, SelectionError, any_row, design, rows, scope
 
 logger = logging.getLogger("reviewapp.exports")
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed, so archives of the same files are byte-identical
+
+
+EMPTY = ("filters: they select no item with a final label, so there is nothing to export; "
+         "widen the weeks, strata, verdicts or agreement")
 
 
 def check_formats(formats: list[str]) -> list[str]:
@@ -42,10 +47,16 @@ def check_formats(formats: list[str]) -> list[str]:
 
 def create(*, project, filters: dict, formats: list[str], user=None, queue: bool = True) -> Snapshot:
     """A new snapshot version; queued for building (a job with a worker, right away without)
-    unless `queue` is false (the CLI builds it itself, with a progress bar)."""
+    unless `queue` is false (the CLI builds it itself, with a progress bar). Filters that select no
+    row as of now raise EmptySelection: an empty snapshot is never cut (the moment checked is the
+    snapshot's `as_of`, so its build reads the rows that were found)."""
     parsed = Filters.parse(filters, verdicts=LabelSchema.current(project).rubric.verdict_values)
     formats = check_formats(formats or list(FORMATS))
-    snapshot = Snapshot.create_next(project=project, filters=parsed.as_dict(), formats=formats, created_by=user)
+    as_of = timezone.now()
+    if not any_row(project, parsed, as_of):
+        raise EmptySelection(EMPTY)
+    snapshot = Snapshot.create_next(project=project, filters=parsed.as_dict(), formats=formats, created_by=user,
+                                    as_of=as_of)
     if queue:
         jobs.enqueue(build_job, snapshot.pk, queue="default")
     return snapshot
@@ -195,3 +206,36 @@ def download_path(snapshot: Snapshot, name: str) -> Path:
         return snapshot.directory / "manifest.json"
     files = sorted(p for p in (snapshot.directory / name).iterdir() if p.is_file())
     return files[0]
+
+
+@dataclass(frozen=True)
+class Download:
+    """One file of a built snapshot as its pages offer it."""
+
+    name: str           # the format's key, or "manifest"
+    label: str
+    size: int | None    # bytes, None when unknown
+
+
+MANIFEST_LABEL = "Manifest (filters, counts, SHA-256 of every file)"
+
+
+def _manifest_path(name: str, files: dict) -> str | None:
+    """The manifest's key of the file `download_path` hands out for a format."""
+    if name == "hf":
+        return "hf.zip"
+    inside = sorted(p for p in files if p.startswith(f"{name}/") and "/" not in p[len(name) + 1:])
+    return inside[0] if inside else None
+
+
+def downloads(snapshot: Snapshot) -> list[Download]:
+    """The snapshot's files with their sizes, read from its manifest (no file opened; the manifest's own
+    size from disk), so the list page can show them for fifty snapshots."""
+    files = (snapshot.manifest or {}).get("files", {})
+    found = []
+    for name in snapshot.formats:
+        path = _manifest_path(name, files)
+        found.append(Download(name, FORMATS[name][0], files[path]["bytes"] if path in files else None))
+    manifest = snapshot.directory / "manifest.json"
+    found.append(Download("manifest", MANIFEST_LABEL, manifest.stat().st_size if manifest.exists() else None))
+    return found

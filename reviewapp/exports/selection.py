@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from collections import Counter
+from collections.abc import Generator, Iterator
+from contextlib import closing, contextmanager
+from dataclasses import asdict, dataclass, field, replace
 from functools import cache, reduce
 from operator import or_
 from typing import Any
@@ -44,6 +45,10 @@ AGREEMENT = ("any", "settled")  # settled: the reviewers agreed, or a QA lead ad
 
 class SelectionError(ValueError):
     """A filter that cannot be applied; the message names it."""
+
+
+class EmptySelection(SelectionError):
+    """Filters that select no row: a snapshot of nothing is refused, not cut."""
 
 
 @dataclass(frozen=True)
@@ -267,7 +272,7 @@ def _sort_memory():
 
 
 def rows(project, filters: Filters, as_of, weeks: dict[tuple[int, int], Week] | None = None
-         ) -> Iterator[ExportRow]:
+         ) -> Generator[ExportRow]:
     """The snapshot's canonical rows (rows.py), in order. Three sorted streams (items, gold revisions, label
     revisions), merged item by item: no per-item queries, no id lists, memory bounded by the chunk.
     `weeks`: the design as of the same moment (`design`), if the caller already has it."""
@@ -366,3 +371,39 @@ def _keep(filters: Filters, row: ExportRow) -> bool:
     if filters.min_agreement is not None and (share is None or share < filters.min_agreement):
         return False
     return not (filters.corrected_only and row.corrected_output is None)
+
+
+@dataclass(frozen=True)
+class Tally:
+    """What a snapshot cut now with these filters would hold: its rows in all and per ISO week (every
+    chosen week with a run, even at 0), and `labelled`, the rows the same filters keep with agreement
+    'any' (so `labelled - rows` is what 'settled' leaves out)."""
+
+    rows: int
+    by_week: dict[str, int]
+    labelled: int
+    settled: bool        # the filters keep settled items only
+
+    @property
+    def left_out(self) -> int:
+        return self.labelled - self.rows
+
+
+def tally(project, filters: Filters, as_of) -> Tally:
+    """The count the export form shows, read off `rows` itself (one pass with agreement 'any', each
+    row kept or not by `_keep` with the filters as asked): it is the snapshot's row count by
+    construction, never a second reading of the rules."""
+    weeks = design(project, filters, as_of)
+    by_week: Counter[str] = Counter({week.name: 0 for week in weeks.values()})
+    labelled = 0
+    for row in rows(project, replace(filters, agreement="any"), as_of, weeks):
+        labelled += 1
+        if _keep(filters, row):
+            by_week[row.sampling.run] += 1
+    return Tally(sum(by_week.values()), dict(sorted(by_week.items())), labelled, filters.agreement == "settled")
+
+
+def any_row(project, filters: Filters, as_of) -> bool:
+    """Whether the filters select at least one row: the first row `rows` yields, the streams then closed."""
+    with closing(rows(project, filters, as_of)) as found:
+        return next(found, None) is not None

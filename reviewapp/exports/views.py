@@ -4,16 +4,24 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from reviewapp.lib.http import AuthenticatedHttpRequest
 from reviewapp.projects.access import lead_project_for
+from reviewapp.review.models import LabelSchema
 
 from . import actions
-from .formats import FORMATS
 from .forms import ExportForm
 from .models import Snapshot
-from .selection import SelectionError
+from .selection import SelectionError, Tally, tally
+from .wording import in_words
+
+
+def _tally(project, form: ExportForm) -> Tally | None:
+    """What the form's filters select as of now (None while a filter is wrong): the same rows a cut makes."""
+    filters = form.selection()
+    return None if filters is None else tally(project, filters, timezone.now())
 
 
 @require_http_methods(["GET", "POST"])
@@ -32,17 +40,29 @@ def export_list(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
                           + ("is ready." if snapshot.status == Snapshot.Status.DONE else "is being built."))
             return redirect("reviewapp:export-detail", project.slug, snapshot.version)
     snapshots = Snapshot.objects.filter(project=project).select_related("created_by")[:50]
+    rubric = LabelSchema.current(project).rubric
+    listed = [(s, in_words(s.filters, rubric), actions.downloads(s) if s.status == Snapshot.Status.DONE else [])
+              for s in snapshots]
     return render(request, "exports/list.html", {"project": project, "can_lead": True, "form": form,
-                                                 "snapshots": snapshots})
+                                                 "snapshots": listed, "tally": _tally(project, form)})
+
+
+@require_GET
+def export_count(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
+    """The export form's count, asked again by htmx as its filters change (lead-only, like the form)."""
+    project = lead_project_for(request, slug)
+    form = ExportForm(request.GET or None, project=project)
+    return render(request, "exports/_count_response.html", {"project": project, "tally": _tally(project, form)})
 
 
 @require_GET
 def export_detail(request: AuthenticatedHttpRequest, slug: str, version: int) -> HttpResponse:
     project = lead_project_for(request, slug)
     snapshot = get_object_or_404(Snapshot, project=project, version=version)
-    files = [(name, FORMATS[name][0]) for name in snapshot.formats]
+    files = actions.downloads(snapshot) if snapshot.status == Snapshot.Status.DONE else []
     template = "exports/_status.html" if request.htmx else "exports/detail.html"
-    return render(request, template, {"project": project, "can_lead": True, "snapshot": snapshot, "files": files})
+    return render(request, template, {"project": project, "can_lead": True, "snapshot": snapshot, "files": files,
+                                      "filters": in_words(snapshot.filters, LabelSchema.current(project).rubric)})
 
 
 @require_GET

@@ -12,7 +12,6 @@ import pytest
 from django.db import IntegrityError
 
 from reviewapp.audits.models import SamplingPlan
-from reviewapp.exports import actions as exports
 from reviewapp.exports.models import Snapshot
 from reviewapp.lib.versioning import Versioned
 from reviewapp.review import actions as review
@@ -128,7 +127,7 @@ def test_two_rubrics_saved_at_once_get_distinct_versions(postgres, project_a):
 @pytest.mark.django_db(transaction=True)
 def test_two_snapshots_cut_at_once_get_distinct_versions(postgres, project_a):
     numbers, first_reads = saved_at_once(
-        lambda i: exports.create(project=project_a, filters={}, formats=["jsonl"], queue=False).version)
+        lambda i: Snapshot.create_next(project=project_a, formats=["jsonl"]).version)
     assert numbers == [1, 2] and first_reads == [1, 1]
 
 
