@@ -228,22 +228,25 @@ class SamplingPlanForm(forms.ModelForm):
     goal = forms.ChoiceField(label=LABELS["goal"], choices=SamplingPlan.Goal.choices,
                              error_messages={"required": "Choose a goal.",
                                              "invalid_choice": "Choose one of the goals listed."})
-    confidence = PercentField("confidence", low="50", high="99.9", required=True)
-    margin = PercentField("margin", low="0.01", high="99.99")
-    expected_rate = PercentField("expected_rate", low="0.01", high="99.99")
-    max_rate = PercentField("max_rate", low="0.01", high="99.99")
+    confidence = PercentField("confidence", low="50", high="99.9", required=True,
+                              help_text="How sure each verdict must be: 95 means wrong at most 1 time in 20.")
+    margin = PercentField("margin", low="0.01", high="99.99", help_text="The error rate known within ± this much.")
+    expected_rate = PercentField("expected_rate", low="0.01", high="99.99",
+                                 help_text="The error rate you expect (50 is the safest guess).")
+    max_rate = PercentField("max_rate", low="0.01", high="99.99", help_text="The error rate a week must be shown under.")
     good_rate = PercentField("good_rate", low="0", high="99.99",
                              help_text="A week at this rate or less must be shown under budget with the stated "
                                        "chance (empty: a quarter of the budget).")
     power = PercentField("power", low="50", high="99.9",
                          help_text="Of showing a good week under budget, or of catching the rise.")
-    baseline_rate = PercentField("baseline_rate", low="0.01", high="99.99")
+    baseline_rate = PercentField("baseline_rate", low="0.01", high="99.99", help_text="The error rate of a normal week.")
     alert_rate = PercentField("alert_rate", low="0.01", high="99.99", help_text="The rate you must not miss.")
     allocation_method = forms.ChoiceField(
         label=LABELS["allocation_method"], choices=SamplingPlan.Method.choices,
         help_text=SamplingPlan._meta.get_field("allocation_method").help_text,
         error_messages={"required": "Choose an allocation.", "invalid_choice": "Choose one of the allocations listed."})
-    overlap_share = PercentField("overlap_share", low="0", high="100", required=True)
+    overlap_share = PercentField("overlap_share", low="0", high="100", required=True,
+                                 help_text="Items reviewed blind by several reviewers, to measure agreement.")
     overlap_reviewers = _int_field("overlap_reviewers", 2, 10, "The reviewers per blind item",
                                    "a whole number from 2 to 10")
     capacity = _int_field("capacity", 0, None, "The reviews the team can do per week",

@@ -23,6 +23,7 @@
 
   // A move is a change of the plan: the preview follows it ("strata-moved" is in hx-trigger).
   function moved(focus) {
+    relabel();
     form.dispatchEvent(new Event("strata-moved", { bubbles: true }));
     if (focus) focus.focus();
   }
@@ -31,8 +32,25 @@
     row.querySelector(".row-moves").hidden = false;
   }
 
+  // Each button says which stratum it moves, by position and name, as the rows stand now.
+  const verbs = { up: "Move up", down: "Move down", remove: "Remove" };
+  function relabel() {
+    if (!rows) return;
+    rows.querySelectorAll(".stratum-row").forEach((row, i) => {
+      const name = row.querySelector("input[name='row-name']").value.trim();
+      const which = `stratum ${i + 1}${name ? ` (${name})` : ""}`;
+      row.querySelectorAll("button[data-move]").forEach((button) => {
+        button.setAttribute("aria-label", `${verbs[button.dataset.move]}: ${which}`);
+      });
+    });
+  }
+
   if (rows) {
     rows.querySelectorAll(".stratum-row").forEach(wire);
+    relabel();
+    rows.addEventListener("input", (event) => {
+      if (event.target.name === "row-name") relabel();
+    });
     rows.addEventListener("click", (event) => {
       const button = event.target.closest("button[data-move]");
       if (!button) return;
@@ -57,6 +75,7 @@
       const row = template.content.firstElementChild.cloneNode(true);
       rows.appendChild(row);
       wire(row);
+      relabel();
       row.querySelector("input").focus();
     });
   }
