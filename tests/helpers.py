@@ -3,6 +3,7 @@ data, in one module (fixtures that use them live in the conftest.py files)."""
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import orjson
@@ -220,5 +221,22 @@ def kwargs_for(name: str, ctx) -> dict:
         kwargs["name"] = "jsonl"
     if "<id:year>" in route:
         kwargs["year"], kwargs["week"] = ctx["run"].iso_year, ctx["run"].iso_week
+    if "<id:membership_id>" in route:
+        kwargs["membership_id"] = ctx["reviewer"].memberships.get(project__slug="support").pk
+    if "<id:token_id>" in route:
+        from reviewapp.projects.models import ApiToken, Project
+
+        project = Project.objects.get(slug="support")
+        kwargs["token_id"] = (project.api_tokens.first() or ApiToken.issue(project=project, name="matrix")[0]).pk
+    if "<id:invitation_id>" in route:
+        from django.utils import timezone
+
+        from reviewapp.projects.models import Invitation, Project
+
+        kwargs["invitation_id"] = Invitation.objects.create(
+            project=Project.objects.get(slug="support"), email="matrix@example.org", token_hash=uuid.uuid4().hex,
+            expires_at=timezone.now() + Invitation.TTL).pk
+    if "<str:secret>" in route:
+        kwargs["secret"] = "spi_not-a-real-invitation"
     return kwargs
 

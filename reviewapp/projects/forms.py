@@ -72,7 +72,7 @@ class SignUpForm(forms.Form):
     password_again = forms.CharField(widget=forms.PasswordInput, label="Password, again")
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("password") and data.get("password") != data.get("password_again"):
             raise forms.ValidationError("The two passwords differ; type the same password twice.")
         return data

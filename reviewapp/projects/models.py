@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import timedelta
+from typing import Self
 
 from django.conf import settings
 from django.db import models
@@ -126,10 +127,11 @@ class HashedToken(models.Model):
         abstract = True
 
     @classmethod
-    def issue(cls, **fields) -> tuple[HashedToken, str]:
+    def issue(cls, **fields) -> tuple[Self, str]:
         """Create a token and return it with its plaintext, which is shown once and never stored."""
         plaintext = cls.PREFIX + secrets.token_urlsafe(32)
-        token = cls.objects.create(prefix=plaintext[:12], token_hash=hash_token(plaintext), **fields)
+        token = cls(prefix=plaintext[:12], token_hash=hash_token(plaintext), **fields)
+        token.save(force_insert=True)
         return token, plaintext
 
     @classmethod

@@ -29,7 +29,9 @@ SHIPPED_MEANING = {"accepted": "success", "failure": "failure"}
 # The shipped rubric's questions that the export's fixed columns read; a rubric without one leaves
 # its column empty.
 ERRORS, HARM, ESCALATE, NOTES, CORRECTION = "errors", "harm", "escalate", "notes", "corrected_output"
-RESERVED_KEYS = "sjk?"  # the queue's own shortcuts: skip, next, previous, help
+RESERVED_KEYS = "sjk?uh"  # the item page's own keys: skip, next, previous, the shortcut list, undo, guidelines
+# u and h came later: a version stored before keeps a u or h shortcut (on its page the rubric's key wins).
+RESERVED_BEFORE = "sjk?"
 
 DEFAULT_RUBRIC: dict[str, Any] = {
     "questions": [
@@ -189,9 +191,11 @@ class Rubric(BaseModel):
             for meaning in MEANINGS:
                 if sum(o.means == meaning for o in q.options) > 1:
                     raise ValueError(f"{where}: only one option may mean {meaning!r}")
+            reserved = RESERVED_BEFORE if (info.context or {}).get("stored") else RESERVED_KEYS
             for mark in q.shortcuts:
-                if len(mark) != 1 or mark in shortcuts or mark in RESERVED_KEYS:
-                    raise ValueError(f"{where}: shortcut {mark!r} must be one key, unique, and not s, j, k or ?")
+                if len(mark) != 1 or mark in shortcuts or mark in reserved:
+                    raise ValueError(f"{where}: shortcut {mark!r} must be one key, unique, and not "
+                                     + ", ".join(reserved[:-1]) + f" or {reserved[-1]} (the page's own keys)")
                 shortcuts.add(mark)
         verdict = next((q for q in self.questions if q.key == VERDICT), None)
         if (info.context or {}).get("stored"):
@@ -377,7 +381,7 @@ def _message(exc: ValidationError, questions: list[Any]) -> str:
     key = raw.get("key") if isinstance(raw, dict) else None
     where = f"question {i + 1}" + (f" ({key})" if isinstance(key, str) and key.isidentifier() else "")
     if loc[-1] == "shortcut":
-        return f"{where}: shortcut {error['input']!r} must be one key, unique, and not s, j, k or ?"
+        return f"{where}: shortcut {error['input']!r} must be one key, unique, and not s, j, k, ?, u or h (the page's own keys)"
     if len(loc) == 2:
         return f"{where}: {text}"
     # A field of the right shape but the wrong kind: help texts and option labels are text.

@@ -1,7 +1,8 @@
 // Keyboard-only labelling with nothing lost. Each choice's shortcut key sets it without moving focus
 // (so arrows, Space and PageDown keep scrolling the page), j/k step through the questions, "?" lists
 // the keys, Ctrl+Enter submits after checking every required answer at once, "s" jumps to the skip
-// reason, "u" undoes the submit just made, "g" opens the guidelines. Keys typed into text fields stay
+// reason, "u" undoes the submit just made, "h" opens the guidelines (a rubric stored with its own "u" or
+// "h" shortcut keeps it: the rubric's keys win). Keys typed into text fields stay
 // text. The answers are kept as a draft in localStorage until a submit succeeds; a label already
 // submitted shows read-only (also when Back brings the page from the cache) until "Revise".
 (function () {
@@ -38,8 +39,9 @@
     if (event.key === "Escape" && typing(active)) { active.blur(); return; }
     if (typing(active) || event.ctrlKey || event.metaKey || event.altKey) return;
     if (event.key === "?") { event.preventDefault(); if (dialog) dialog.showModal(); return; }
-    if (event.key === "u" && undo) { event.preventDefault(); undo.requestSubmit(); return; }
-    if (event.key === "g") {
+    const rubricKey = form && form.querySelector(`[data-shortcut="${CSS.escape(event.key)}"]`);
+    if (event.key === "u" && undo && !rubricKey) { event.preventDefault(); undo.requestSubmit(); return; }
+    if (event.key === "h" && !rubricKey) {
       const panel = document.getElementById("guidelines-panel");
       if (panel) { event.preventDefault(); panel.open = !panel.open; if (panel.open) panel.scrollIntoView({block: "start"}); }
       return;

@@ -258,7 +258,7 @@
   function render() {
     root.replaceChildren(
       el("p", {class: "small muted", text: "Every rubric needs a single-choice question with key verdict: its options " +
-        "are the verdicts that filters, exports and metrics use. Shortcuts are single keys, unique, not s, j, k or ?."}),
+        "are the verdicts that filters, exports and metrics use. Shortcuts are single keys, unique, not s, j, k, ?, u or h (the item page's own keys)."}),
       ...model.questions.map(questionRow),
       el("div", {class: "rb-actions"}, button("Add question", "q-add")),
       status);
