@@ -91,6 +91,16 @@ def test_a_reviewer_labels_ten_demo_items_by_keyboard_and_loses_nothing(live_ser
     assert checked(page, "verdict") == ["success"] and checked(page, "errors") == ["factual_error"]
     assert page.input_value("textarea[name=corrected_output]") == "The fixed answer"
 
+    # g is the rubric's (Ungrounded claim), h the page's (guidelines): neither takes the other's key.
+    page.keyboard.press("g")
+    assert checked(page, "errors") == ["factual_error", "ungrounded_claim"]
+    assert not page.evaluate("document.getElementById('guidelines-panel').open")
+    page.keyboard.press("g")
+    page.keyboard.press("h")
+    assert page.evaluate("document.getElementById('guidelines-panel').open")
+    assert checked(page, "errors") == ["factual_error"]
+    page.keyboard.press("h")
+
     # ? lists the shortcuts; Escape closes the list.
     page.keyboard.press("?")
     assert page.is_visible("#shortcuts")
