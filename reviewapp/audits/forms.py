@@ -315,7 +315,8 @@ class SamplingPlanForm(forms.ModelForm):
         return DEFAULT_GRACE_HOURS if value is None else value
 
     def clean(self) -> dict:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         goal = data.get("goal")
         needed = GOAL_FIELDS.get(goal or "", ())
         for names in GOAL_FIELDS.values():
@@ -328,14 +329,16 @@ class SamplingPlanForm(forms.ModelForm):
                     data[name] = getattr(self.instance, name)
         return data
 
-    def _post_clean(self) -> None:
-        super()._post_clean()
-        self._errors = forms.utils.ErrorDict(
-            {name: self.error_class([ValidationError(_words(name, str(e))) for e in errors])
-             for name, errors in self._errors.items()}) if self._errors else self._errors
+    def full_clean(self) -> None:
+        """Validate as Django does, then put every message in the page's words (SamplingPlan.clean
+        and Django's defaults name no label)."""
+        super().full_clean()  # sets the errors, bound or not: reading self.errors below does not clean again
+        found = self.errors
+        for name, errors in found.items():
+            found[name] = self.error_class([ValidationError(_words(name, str(e))) for e in errors])
 
     def messages(self) -> list[str]:
-        """Every error as the sentence the page shows, non-field errors first."""
+        """Every error as the sentence the page shows."""
         return [str(e) for errors in self.errors.values() for e in errors]
 
     def goal_fields(self) -> list[dict]:

@@ -171,7 +171,8 @@ def figures(plan, populations: dict[str, int], *, claims: bool = True) -> PlanFi
         if size > limit:
             size, capped = limit, True
             if limit < floors:
-                problems.append(f"the capacity of {plan.capacity} reviews is below the strata minimums ({floors} items)")
+                problems.append(f"The team's capacity of {plan.capacity} reviews a week is below the strata minimums "
+                                f"({floors} items): the minimums are drawn anyway.")
                 size = floors
     method, confidence = plan.allocation_method, plan.confidence
     allocation = sampling.allocate(size, strata, method=method)
@@ -221,9 +222,9 @@ def figures(plan, populations: dict[str, int], *, claims: bool = True) -> PlanFi
 
 def _short_of_goal(plan, sized: sampling.DesignSize) -> str:
     if plan.goal == "margin":
-        return f"even reviewing the whole week gives a margin of only ±{sized.achieved:.2%}"
+        return f"Even reviewing the whole week gives a margin of only ±{sized.achieved:.2%}."
     what = "show a good week under budget" if plan.goal == "budget" else "catch the rise"
-    return f"even reviewing the whole week gives only a {sized.achieved:.0%} chance to {what}"
+    return f"Even reviewing the whole week gives only a {sized.achieved:.0%} chance to {what}."
 
 
 def overlap_counts(share: float, allocation: dict[str, int]) -> dict[str, int]:
@@ -269,7 +270,8 @@ def plain_words(plan, fig: PlanFigures) -> list[str]:
     """The figures as sentences a QA lead can repeat in a meeting, each true of the sample that
     will be drawn (risk-allocated, capped or not) under the scorecard's own verdict rules."""
     if not fig.population:
-        return ["There are no outputs in this week yet, so there is nothing to size."]
+        return ["There are no outputs in this week yet, so there is nothing to size: type a weekly volume "
+                "to see what the plan would need."]
     lines = [f"{fig.size} of {fig.population:,} outputs will be reviewed ({fig.reviews} reviews with the blind overlap)."]
     conf = f"{plan.confidence:.0%}"
     if not fig.size:
