@@ -273,13 +273,12 @@ class SamplingPlanForm(forms.ModelForm):
             "time_zone", "grace_hours",
         ]
 
-    def __init__(self, *args, volume: int | None = None, **kwargs) -> None:
+    def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         # Django's own words for this one are kept after ours: pages and tests quote them.
         self.fields["grace_hours"].error_messages["max_value"] = (
             "The grace period for late arrivals is too long (at most a week). "
             f"Ensure this value is less than or equal to {MAX_GRACE_HOURS}.")
-        self.fields["weekly_volume"].initial = volume
         self.strata_initial = (self.data.get("strata_initial", self.data.get("strata", "")) if self.is_bound
                                else json.dumps(self.instance.strata, indent=2))
         self.rows = rows_from_rules(self._shown_rules())
@@ -300,6 +299,7 @@ class SamplingPlanForm(forms.ModelForm):
         A changed JSON box is an import and wins."""
         if not self.is_bound or f"{ROW_PREFIX}name" not in self.data:
             return False
+
         def text(name: str) -> str:
             return self.data.get(name, "").replace("\r\n", "\n").strip()
 

@@ -1,8 +1,9 @@
 """The sampling plan page in headless Chromium (issue 15, item 3): only the chosen goal's fields show,
-a stratum row moves by keyboard and the counts each row caught follow (first match wins), the
-result panel stays in view while the lead scrolls, and the rows are saved in their order."""
+a stratum row moves by keyboard (and by drag) and the counts each row caught follow (first match
+wins), the result panel stays in view while the lead scrolls, and the rows are saved in their order."""
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -47,6 +48,8 @@ def test_a_lead_edits_the_plan_in_percent_and_rows(live_server, browser, project
     assert page.get_by_role("button", name="Move up: stratum 1 (medical)").evaluate("el => el === document.activeElement")
     page.wait_for_function("() => document.querySelector('.stratum-row .row-caught').textContent === '10 caught'")
     assert caught.all_inner_texts()[:2] == ["10 caught", "5 caught"]  # medical now wins its 6 high ones
+    exported = page.locator("textarea[name=strata]").input_value()  # the JSON export follows the rows
+    assert [s["name"] for s in json.loads(exported)] == ["medical", "risky"]
 
     # The result panel stays beside the fields as the lead scrolls down to the rows.
     page.evaluate("window.scrollTo(0, document.querySelector('.plan-form').offsetTop + 400)")
@@ -54,9 +57,15 @@ def test_a_lead_edits_the_plan_in_percent_and_rows(live_server, browser, project
     assert box is not None and form is not None and form["y"] < -300
     assert 0 <= box["y"] <= 20  # stuck at the top of the window (top: 1rem)
 
+    # Dragging by the handle does the same: risky back on top, its counts with it.
+    page.locator(".stratum-row").nth(1).locator(".drag-handle").drag_to(
+        page.locator(".stratum-row").nth(0), target_position={"x": 20, "y": 5})
+    page.wait_for_function("() => document.querySelector('.stratum-row .row-caught').textContent === '11 caught'")
+    assert page.locator(".stratum-row input[name=row-name]").first.input_value() == "risky"
+
     page.get_by_role("button", name="Save as a new version").click()
     page.wait_for_selector("text=Saved as plan version 2")
     plan = SamplingPlan.current(project_a)
     assert (plan.goal, plan.margin) == ("margin", 0.03)
-    assert [s["name"] for s in plan.strata] == ["medical", "risky"]
+    assert [s["name"] for s in plan.strata] == ["risky", "medical"]
     page.close()

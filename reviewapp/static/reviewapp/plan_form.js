@@ -30,6 +30,7 @@
 
   function wire(row) {
     row.querySelector(".row-moves").hidden = false;
+    row.querySelector(".drag-handle").hidden = false;
   }
 
   // Each button says which stratum it moves, by position and name, as the rows stand now.
@@ -69,6 +70,33 @@
       }
     });
   }
+  // Dragging a row by its handle: the mouse's way to do what Move up and Move down do.
+  let dragging = null;
+  if (rows) {
+    rows.addEventListener("dragstart", (event) => {
+      if (!event.target.classList || !event.target.classList.contains("drag-handle")) return;
+      dragging = event.target.closest(".stratum-row");
+      event.dataTransfer.effectAllowed = "move";
+      event.dataTransfer.setData("text/plain", "");
+      dragging.classList.add("dragging");
+    });
+    rows.addEventListener("dragover", (event) => {
+      if (!dragging) return;
+      event.preventDefault();
+      const over = event.target.closest(".stratum-row");
+      if (!over || over === dragging) return;
+      const box = over.getBoundingClientRect();
+      rows.insertBefore(dragging, event.clientY > box.top + box.height / 2 ? over.nextElementSibling : over);
+    });
+    rows.addEventListener("drop", (event) => { if (dragging) event.preventDefault(); });
+    rows.addEventListener("dragend", () => {
+      if (!dragging) return;
+      dragging.classList.remove("dragging");
+      dragging = null;
+      moved();
+    });
+  }
+
   if (add && template && rows) {
     add.hidden = false;
     add.addEventListener("click", () => {
