@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Collection
 from contextlib import contextmanager
 from datetime import datetime
 
@@ -36,7 +37,7 @@ from sampling.draws import KEY_BITS
 
 from . import lifecycle, planning
 from .lifecycle import DrawRefused, NoPlan  # noqa: F401 (callers catch them from here)
-from .models import AuditItem, AuditRun, SamplingPlan
+from .models import AuditItem, AuditRun, SamplingPlan, StratumClosure
 from .strata import stratum_expression
 
 logger = logging.getLogger("reviewapp.audits")
@@ -181,3 +182,29 @@ def _items(run, plan, chosen, allocation, counts, weights):
 def previous_week(plan_or_zone, now: datetime | None = None) -> IsoWeek:
     zone = plan_or_zone if isinstance(plan_or_zone, str) else plan_or_zone.time_zone
     return IsoWeek.containing(now or timezone.now(), zone).shift(-1)
+
+
+class CloseRefused(Exception):
+    """The stratum cannot be closed; the message says why, in words."""
+
+
+def close_stratum(*, run: AuditRun, stratum: str, by, verdict: str, reviewed: int,
+                  keep: Collection[int] = ()) -> StratumClosure:
+    """Stop a stratum's audit: its items nobody has reviewed leave the queue and the run records who
+    closed it, when, and the verdict that allowed it. The caller (metrics.progress.close_stratum)
+    decides that the verdict is final; this only keeps the books. `keep`: items someone is working
+    on right now (an active claim), left open so their reviewer can finish; items with a label
+    stay too (their second review makes them final). Either way the stratum's sample is then the
+    items not closed, and the estimate uses the ones with a final label (docs/sampling.md)."""
+    if stratum not in run.allocation:
+        raise CloseRefused(f"the run of {run.week} has no stratum {stratum!r}")
+    with transaction.atomic():
+        AuditRun.objects.select_for_update().get(pk=run.pk)  # one closing at a time per run
+        if run.closures.filter(stratum=stratum).exists():
+            raise CloseRefused(f"{stratum} was already closed")
+        closed = (run.items.filter(stratum=stratum, status=AuditItem.Status.OPEN, labels_count=0)
+                  .exclude(pk__in=list(keep)).update(status=AuditItem.Status.CLOSED))
+        closure = StratumClosure.objects.create(run=run, stratum=stratum, closed_by=by, verdict=verdict,
+                                                reviewed=reviewed, items_closed=closed)
+    logger.info("closed %s %s early: %d items left the queue (%s)", run, stratum, closed, verdict)
+    return closure

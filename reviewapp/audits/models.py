@@ -190,6 +190,7 @@ class AuditItem(models.Model):
         LABELLED = "labelled", "Labelled"
         DISPUTED = "disputed", "Reviewers disagree"
         ADJUDICATED = "adjudicated", "Adjudicated"
+        CLOSED = "closed", "Left out: its stratum was closed early"
 
     run = models.ForeignKey(AuditRun, on_delete=models.CASCADE, related_name="items")
     # Copied from the run so the queue's next-item query walks one index.
@@ -220,3 +221,24 @@ class AuditItem(models.Model):
     @property
     def weight(self) -> float:
         return 1.0 / self.inclusion_probability
+
+
+class StratumClosure(models.Model):
+    """A lead stopped a stratum's audit early because its sequential test decided (docs/sampling.md,
+    "Stopping a stratum early"): its unreviewed items left the queue (status closed) and its sample
+    is the items that were not. Kept so the run says who stopped it, when, and on what evidence."""
+
+    run = models.ForeignKey(AuditRun, on_delete=models.CASCADE, related_name="closures")
+    stratum = models.CharField(max_length=64)
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    closed_at = models.DateTimeField(default=timezone.now)
+    verdict = models.TextField(help_text="The sequential verdict in words when the stratum was closed")
+    reviewed = models.PositiveIntegerField(help_text="Items with a final label when the stratum was closed")
+    items_closed = models.PositiveIntegerField(help_text="Unreviewed items that left the queue")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["run", "stratum"], name="a_stratum_closed_once")]
+        ordering = ["closed_at"]
+
+    def __str__(self) -> str:
+        return f"{self.run} {self.stratum} closed"
