@@ -41,10 +41,12 @@ from dataclasses import dataclass, field
 from typing import Any, TypedDict
 
 import sampling
+from reviewapp.audits.models import AuditRun
 from reviewapp.review.models import LabelSchema
 
+from . import actions
 from .catalogue import NAMES, default_scorecard
-from .models import ScorecardMetric
+from .models import RunMetrics, ScorecardMetric
 from .report import Proportion, RateReport, RunReport, StratumRow, WeightedEstimate
 
 SIGNIFICANCE = 0.05
@@ -205,6 +207,68 @@ class Line:
     @property
     def reasons(self) -> list[str]:
         return [f"{s.direction}: {s.text}" for s in self.signals]
+
+
+@dataclass(frozen=True)
+class Scorecard:
+    """A project's scorecard as the page, its CSV and the API show it: one code path, one set of numbers."""
+
+    judged: Judged | None
+    lines: list[Line]
+    runs: list[tuple[Any, RunMetrics, RunReport | None]]  # every run, oldest week first, with its metrics
+    with_data: RunsWithReports  # the runs with a final label, with their reports
+
+    @property
+    def other_weeks(self) -> list[str]:
+        return [str(run.week) for run, _ in self.with_data if not self.judged or str(run.week) != self.judged.week]
+
+
+def for_project(project, week: str | None = None) -> Scorecard:
+    """The scorecard judging `week` (default, or when it has no final label: the latest week that has one).
+    Stale metrics are recomputed on the way (actions.metrics_for) where no worker does it."""
+    found = list(AuditRun.objects.filter(project=project).select_related("plan").order_by("week_start"))
+    rows = [actions.metrics_for(run) for run in found]
+    runs = [(run, row, row.report) for run, row in zip(found, rows, strict=True)]
+    with_data = [(run, report) for run, _, report in runs if report is not None and report.has_labels]
+    judged = pick_week(with_data, week)
+    risk = {s.name: s.risk_weight for _, report in with_data for s in report.strata}
+    return Scorecard(judged, lines(project, with_data, risk, week=judged.week if judged else None), runs, with_data)
+
+
+class LineFigures(TypedDict):
+    """A line's judged week in plain values: what the API returns and the CSV lists (rates as shares, 0 to 1)."""
+
+    metric: str
+    label: str
+    higher_is_better: bool
+    threshold: float
+    guardrail: float | None
+    baseline: float | None
+    status: str  # critical, within, unshown, nodata
+    verdict: str  # the status in words
+    finality: str
+    reason: str
+    signals: list[str]
+    estimate: float | None
+    lower: float | None
+    upper: float | None
+    confidence: float | None
+    n_eff: float | None
+    n: int | None
+    positives: int | None
+    unweighted: float | None
+
+
+def figures(line: Line) -> LineFigures:
+    week = line.current
+    e = week.estimate if week else None
+    return LineFigures(
+        metric=line.metric, label=line.label, higher_is_better=line.higher_is_better, threshold=line.threshold,
+        guardrail=line.guardrail, baseline=line.baseline, status=line.status, verdict=line.verdict,
+        finality=line.finality, reason=line.explanation, signals=line.reasons,
+        estimate=e.value if e else None, lower=e.lower if e else None, upper=e.upper if e else None,
+        confidence=e.confidence if e else None, n_eff=e.n_eff if e else None, n=e.n if e else None,
+        positives=e.positives if e else None, unweighted=week.naive.value if week and week.naive else None)
 
 
 def configured(project) -> list[ScorecardMetric]:

@@ -7,9 +7,9 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from reviewapp.audits.models import AuditRun
 from reviewapp.lib.charts import trend_chart
 from reviewapp.lib.http import AuthenticatedHttpRequest
+from reviewapp.lib.tables import export_response
 from reviewapp.projects.access import lead_project_for
 from reviewapp.review.models import LabelSchema
 
@@ -17,32 +17,27 @@ from . import actions, scorecard
 from .catalogue import rates
 from .early_stopping import early_stopping
 from .forms import ScorecardLineForm, ScorecardLines
-from .models import RunMetrics, ScorecardMetric
-from .report import RunReport
-
-
-def _runs_with_metrics(project) -> list[tuple[AuditRun, RunMetrics, RunReport | None]]:
-    runs = list(AuditRun.objects.filter(project=project).select_related("plan").order_by("week_start"))
-    rows = [actions.metrics_for(run) for run in runs]
-    return [(run, row, row.report) for run, row in zip(runs, rows, strict=True)]
+from .models import ScorecardMetric
+from .tables import RatesTable, ScorecardTable
 
 
 @require_GET
 def scorecard_page(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
-    """One week judged (?week=2026-W47, default the latest with a final label); every number is that week's."""
+    """One week judged (?week=2026-W47, default the latest with a final label); every number is that week's.
+    ?_export=csv: the judged week's lines as CSV."""
     project = lead_project_for(request, slug)
-    runs = _runs_with_metrics(project)
-    with_data = [(run, report) for run, _, report in runs if report is not None and report.has_labels]
-    judged = scorecard.pick_week(with_data, request.GET.get("week"))
-    risk = {s.name: s.risk_weight for _, report in with_data for s in report.strata}
-    lines = scorecard.lines(project, with_data, risk, week=judged.week if judged else None)
+    card = scorecard.for_project(project, request.GET.get("week"))
+    if response := export_response(request, ScorecardTable.of(card), f"scorecard-{project.slug}-"
+                                   f"{card.judged.week if card.judged else 'none'}"):
+        return response
+    judged, lines = card.judged, card.lines
     return render(request, "metrics/scorecard.html", {
         "project": project, "can_lead": True, "lines": lines, "charts": [_trend(line) for line in lines],
-        "judged": judged, "other_weeks": [str(run.week) for run, _ in with_data if not judged or str(run.week) != judged.week],
+        "judged": judged, "other_weeks": card.other_weeks,
         "small_stratum": scorecard.SMALL_STRATUM, "configured": ScorecardMetric.objects.filter(project=project).exists(),
         "breakdown": [(line, [line.current.strata.get(name) if line.current else None for name in judged.strata])
                       for line in lines] if judged else [],
-        "runs": [(run, row, report, scorecard.review_state(report)) for run, row, report in runs],
+        "runs": [(run, row, report, scorecard.review_state(report)) for run, row, report in card.runs],
     })
 
 
@@ -63,6 +58,9 @@ def run_metrics(request: AuthenticatedHttpRequest, slug: str, year: int, week: i
     run = get_object_or_404(project.audit_runs.of_week((year, week)))
     row = actions.metrics_for(run)
     report = row.report
+    if report is not None and (response := export_response(request, RatesTable.of(report, str(run.week)),
+                                                            f"metrics-{project.slug}-{run.week}")):
+        return response
     return render(request, "metrics/run.html", {
         "project": project, "can_lead": True, "run": run, "row": row, "report": report,
         "sprt": early_stopping(project, report) if report else None,
