@@ -260,7 +260,11 @@ def times_in(power: float) -> str:
 
 
 def _pct(rate: float) -> str:
-    """A rate as people read it: 0.50%, 5.8%, 12%."""
+    """A rate as people read it: 0%, 0.025%, 0.50%, 5.8%, 12% (a tiny rate keeps two significant digits)."""
+    if rate == 0:
+        return "0%"
+    if rate < 0.001:
+        return f"{rate * 100:.2g}%"
     if rate < 0.1:
         return f"{rate:.2%}" if rate < 0.01 else f"{rate:.1%}"
     return f"{rate:.0%}"
