@@ -1,5 +1,5 @@
 """Spotcheck's statistics: sample sizing, risk-weighted allocation, reproducible draws,
-design-weighted estimation, agreement and monitoring.
+design-weighted estimation, agreement, monitoring and alerts.
 
 Pure Python over numpy, scipy and statsmodels; it never imports Django, so the product's
 statistics can be used, tested and audited on their own. Inputs are ids, counts, weights and
@@ -37,6 +37,9 @@ _EXPORTS = {
     "estimate_upper_bound": "estimation",
     "proportion_interval": "estimation",
     "upper_bound": "estimation",
+    "SequentialRise": "alerts",
+    "StratumRise": "alerts",
+    "sequential_rise": "alerts",
     "SPRT": "monitoring",
     "Change": "monitoring",
     "CusumResult": "monitoring",
@@ -79,6 +82,7 @@ __all__ = [
     "sample_size_for_change", "sample_size_for_margin", "upper_bound",
     "DesignSize", "budget_chance", "clean_week_bound", "rise_power", "size_for_budget", "size_for_clean_week",
     "size_for_margin", "size_for_rise", "spread_rates",
+    "SequentialRise", "StratumRise", "sequential_rise",
     "VERDICTS", "budget_bound", "budget_verdict", "rise_bound", "rise_verdict", "verdict_chance",
 ]
 
@@ -111,6 +115,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
         percent_agreement,
         percent_agreement_interval,
     )
+    from .alerts import SequentialRise, StratumRise, sequential_rise
     from .allocation import METHODS, allocate
     from .design import (
         DesignSize,
