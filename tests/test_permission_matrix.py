@@ -12,7 +12,7 @@ from reviewapp.review import actions
 from tests.helpers import drawn_run, kwargs_for, make_user, reviewapp_urls
 
 LEAD_ONLY = {"plan-edit", "plan-preview", "run-draw", "adjudication", "adjudicate", "rubric", "rubric-preview", "labels", "scorecard",
-             "scorecard-settings", "run-metrics", "run-metrics-recompute", "run-metrics-status", "exports",
+             "scorecard-settings", "run-metrics", "run-metrics-recompute", "run-metrics-status", "run-stratum-close", "exports",
              "export-count", "export-detail", "export-download", "review-flags", "review-flag-resolve",
              "project-people", "project-member-add", "project-member-invite", "project-member-role", "project-member-remove",
              "project-invitation-withdraw", "project-tokens", "project-token-new", "project-token-rotate",
