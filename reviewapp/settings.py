@@ -218,3 +218,7 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", "True")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Spotcheck <spotcheck@localhost>")
+
+# --- Alerts -----------------------------------------------------------------------------------
+# Alerts link to the week's metrics page with an absolute URL built on this address.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")

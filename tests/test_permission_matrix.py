@@ -16,7 +16,8 @@ LEAD_ONLY = {"plan-edit", "plan-preview", "run-draw", "adjudication", "adjudicat
              "export-count", "export-detail", "export-download", "review-flags", "review-flag-resolve",
              "project-people", "project-member-add", "project-member-invite", "project-member-role", "project-member-remove",
              "project-invitation-withdraw", "project-tokens", "project-token-new", "project-token-rotate",
-             "project-token-revoke", "project-activity"}
+             "project-token-revoke", "project-activity", "alerts", "alert-channels", "alert-channel-remove",
+             "alert-channel-test"}
 PUBLIC = {"healthz", "login", "logout"}
 
 

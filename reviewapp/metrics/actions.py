@@ -40,7 +40,19 @@ def refresh(run: AuditRun) -> RunMetrics:
     RunMetrics.objects.filter(pk=row.pk).update(data=data, computed_at=started, duration_ms=duration)
     logger.info("metrics of %s: %d labels in %d ms", run, data["labels"], duration)
     row.refresh_from_db()
+    _alert(run, row)
     return row
+
+
+def _alert(run: AuditRun, row: RunMetrics) -> None:
+    """A changed scorecard status or a mid-week decision: one alert, sent after the commit. The
+    numbers are stored either way: an alert that cannot be worked out is logged, never a lost recompute."""
+    from . import alerts  # here: it loads the scorecard's statistics, which a label submit never needs
+
+    try:
+        alerts.check(run, row.report)
+    except Exception:
+        logger.exception("could not work out the alerts of %s", run)
 
 
 def refresh_job(run_id: int) -> None:

@@ -3,9 +3,11 @@ from __future__ import annotations
 from typing import cast
 
 from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 
 from .catalogue import HIGHER_IS_BETTER
-from .models import ScorecardMetric
+from .models import NotificationChannel, ScorecardMetric
 
 
 class ScorecardLineForm(forms.ModelForm):
@@ -58,3 +60,45 @@ class ScorecardLines(forms.BaseModelFormSet):
         for position, form in enumerate(self.forms):
             form.instance.position = position
         return super().save(commit)
+
+
+class ChannelForm(forms.ModelForm):
+    """A notification channel: e-mail addresses, or a webhook's URL and the secret it is signed with."""
+
+    url = forms.URLField(max_length=500, required=False, assume_scheme="https", label="Webhook URL",
+                         help_text="http(s); a Slack incoming webhook works as is")
+
+    class Meta:
+        model = NotificationChannel
+        fields = ["kind", "addresses", "url", "secret"]
+        labels = {"kind": "Kind", "addresses": "E-mail addresses", "secret": "Webhook secret"}
+        help_texts = {"addresses": "one per line or comma-separated",
+                      "secret": "the receiver checks X-Spotcheck-Signature: sha256=HMAC-SHA256 of the body with it"}
+        widgets = {"addresses": forms.Textarea(attrs={"rows": 2}), "secret": forms.PasswordInput(render_value=True)}
+
+    def __init__(self, *args, project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.project = project
+
+    def clean(self):
+        super().clean()
+        data = self.cleaned_data
+        kind = data.get("kind")
+        if kind == NotificationChannel.Kind.EMAIL:
+            addresses = [a.strip() for a in (data.get("addresses") or "").replace(",", "\n").splitlines() if a.strip()]
+            if not addresses:
+                self.add_error("addresses", "an e-mail channel needs at least one address")
+            for address in addresses:
+                try:
+                    validate_email(address)
+                except ValidationError:
+                    self.add_error("addresses", f"{address!s} is not an e-mail address")
+            data["addresses"] = "\n".join(addresses)
+            data["url"], data["secret"] = "", ""
+        elif kind == NotificationChannel.Kind.WEBHOOK:
+            if not data.get("url") and "url" not in self.errors:
+                self.add_error("url", "a webhook channel needs its URL")
+            if not data.get("secret"):
+                self.add_error("secret", "a webhook channel needs a secret to sign its messages with")
+            data["addresses"] = ""
+        return data

@@ -67,3 +67,88 @@ class ScorecardMetric(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project.slug}: {self.metric}"
+
+
+class NotificationChannel(models.Model):
+    """Where a project's alerts go, set by its leads: e-mail addresses (Django's mail backend) or a
+    webhook (URL + secret: the JSON body is signed with HMAC-SHA256, see alerts.py). The secret is
+    kept as typed because signing needs it; pages never show it back."""
+
+    class Kind(models.TextChoices):
+        EMAIL = "email", "E-mail"
+        WEBHOOK = "webhook", "Webhook"
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="notification_channels")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    addresses = models.TextField(blank=True, default="", help_text="E-mail: addresses, one per line or comma-separated")
+    url = models.URLField(max_length=500, blank=True, default="")
+    secret = models.CharField(max_length=200, blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.target
+
+    @property
+    def recipients(self) -> list[str]:
+        return [a.strip() for a in self.addresses.replace(",", "\n").splitlines() if a.strip()]
+
+    @property
+    def target(self) -> str:
+        """The channel in words for the pages: its addresses or its URL."""
+        return ", ".join(self.recipients) if self.kind == self.Kind.EMAIL else self.url
+
+
+class Alert(models.Model):
+    """One alert of a project for a (week, metric, state): created with get_or_create on that key,
+    so a recompute that finds the same state again never repeats it. A test alert (is_test, from
+    the channels page) is outside the key: each press sends one."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="alerts")
+    week = models.CharField(max_length=10, help_text="ISO week, e.g. 2026-W47")
+    metric = models.CharField(max_length=120, blank=True, default="")
+    state = models.CharField(max_length=80, help_text="critical, worse, within-resolved, midweek-<stratum>, test")
+    text = models.TextField()
+    label = models.CharField(max_length=200, blank=True, default="", help_text="The metric in words")
+    estimate = models.FloatField(null=True, blank=True)
+    lower = models.FloatField(null=True, blank=True)
+    upper = models.FloatField(null=True, blank=True)
+    rule = models.TextField(blank=True, default="")
+    is_test = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["project", "week", "metric", "state"],
+                                               condition=models.Q(is_test=False), name="an_alert_once_per_state")]
+
+    def __str__(self) -> str:
+        return f"{self.project.slug} {self.week} {self.metric} {self.state}"
+
+
+class AlertAttempt(models.Model):
+    """One try at delivering an alert to one channel: the webhook's HTTP status code, or the error."""
+
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="attempts")
+    channel = models.ForeignKey(NotificationChannel, on_delete=models.SET_NULL, null=True, related_name="attempts")
+    target = models.CharField(max_length=500, help_text="The channel as it was, kept if it is removed")
+    attempt = models.PositiveSmallIntegerField(default=1)
+    ok = models.BooleanField(default=False)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True, default="")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.alert} -> {self.target}: {self.outcome}"
+
+    @property
+    def outcome(self) -> str:
+        """"HTTP 200", "sent" (e-mail), or the error in words."""
+        if self.status_code is not None:
+            return f"HTTP {self.status_code}" + (f": {self.error}" if self.error else "")
+        return "sent" if self.ok else (self.error or "failed")

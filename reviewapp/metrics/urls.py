@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import progress_views, views
+from . import alert_views, progress_views, views
 
 urlpatterns = [
     path("p/<slug:slug>/scorecard/", views.scorecard_page, name="scorecard"),
@@ -9,4 +9,8 @@ urlpatterns = [
     path("p/<slug:slug>/metrics/<id:year>-W<id:week>/recompute", views.recompute, name="run-metrics-recompute"),
     path("p/<slug:slug>/metrics/<id:year>-W<id:week>/status", views.run_status, name="run-metrics-status"),
     path("p/<slug:slug>/metrics/<id:year>-W<id:week>/close-stratum", progress_views.stratum_close, name="run-stratum-close"),
+    path("p/<slug:slug>/alerts/", alert_views.alert_list, name="alerts"),
+    path("p/<slug:slug>/alerts/channels/", alert_views.channels, name="alert-channels"),
+    path("p/<slug:slug>/alerts/channels/remove", alert_views.channel_remove, name="alert-channel-remove"),
+    path("p/<slug:slug>/alerts/channels/test", alert_views.channel_test, name="alert-channel-test"),
 ]
