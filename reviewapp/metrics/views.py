@@ -15,7 +15,6 @@ from reviewapp.review.models import LabelSchema
 
 from . import actions, scorecard
 from .catalogue import rates
-from .early_stopping import early_stopping
 from .forms import ScorecardLineForm, ScorecardLines
 from .models import ScorecardMetric
 from .tables import RatesTable, ScorecardTable
@@ -61,9 +60,9 @@ def run_metrics(request: AuthenticatedHttpRequest, slug: str, year: int, week: i
     if report is not None and (response := export_response(request, RatesTable.of(report, str(run.week)),
                                                             f"metrics-{project.slug}-{run.week}")):
         return response
+    # The progress and stopping verdicts come from the template's {% audit_progress run %}.
     return render(request, "metrics/run.html", {
         "project": project, "can_lead": True, "run": run, "row": row, "report": report,
-        "sprt": early_stopping(project, report) if report else None,
     })
 
 
