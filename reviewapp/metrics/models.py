@@ -127,6 +127,15 @@ class Alert(models.Model):
     def __str__(self) -> str:
         return f"{self.project.slug} {self.week} {self.metric} {self.state}"
 
+    @property
+    def tone(self) -> str:
+        """The scorecard's status colour for the state (app.css .status.<tone>)."""
+        if self.state == "within-resolved":
+            return "within"
+        if self.state == "worse":
+            return "watch"
+        return "nodata" if self.is_test else "critical"
+
 
 class AlertAttempt(models.Model):
     """One try at delivering an alert to one channel: the webhook's HTTP status code, or the error."""
