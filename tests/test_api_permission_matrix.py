@@ -1,7 +1,8 @@
 """Every API operation, for every caller, generated from the OpenAPI schema: a new endpoint cannot
 escape it. No token: 401. A token of another project, or a person outside the project: 403 or
-404, never data. A reviewer on an export or audit-drawing endpoint (leads only): 403. A QA lead of the project:
-through the door (whatever the operation then says about the request itself)."""
+404, never data. A reviewer on a lead-only endpoint (exports, audits, flags, the scorecard, metrics,
+alerts): 403. A QA lead of the project, an admin of it, and a superuser who is no member (acting as
+admin everywhere): through the door (whatever the operation then says about the request itself)."""
 from __future__ import annotations
 
 import orjson
@@ -14,7 +15,7 @@ from reviewapp.projects.models import ApiToken, UserToken
 from reviewapp.review import actions
 from tests.helpers import drawn_run, make_user, record
 
-LEAD_ONLY = ("/exports", "/audits", "/review/flags", "/flags/resolve")
+LEAD_ONLY = ("/exports", "/audits", "/review/flags", "/flags/resolve", "/scorecard", "/metrics", "/alerts")
 
 
 def operations() -> list[tuple[str, str]]:
@@ -31,18 +32,24 @@ def world(project_a, project_b, alice, charlie):
     drawn_run(project_a)
     claim = actions.claim_next(user=alice, project=project_a)
     lead = make_user("api-lead", project_a, role="qa_lead")
+    admin = make_user("api-admin", project_a, role="admin")
+    superuser = make_user("api-root")  # a member of no project
+    superuser.is_superuser = True
+    superuser.save()
     snapshot = exports.build(Snapshot.create_next(project=project_a, formats=["jsonl"]))  # empty: create refuses it
     return {"item": claim.item_id, "version": snapshot.version,
             "project token A": ApiToken.issue(project=project_a, name="a")[1],
             "project token B": ApiToken.issue(project=project_b, name="b")[1],
             "reviewer": UserToken.issue(user=alice, name="a")[1],
             "lead": UserToken.issue(user=lead, name="l")[1],
+            "admin": UserToken.issue(user=admin, name="ad")[1],
+            "superuser": UserToken.issue(user=superuser, name="su")[1],
             "outsider": UserToken.issue(user=charlie, name="c")[1]}
 
 
 def request(client, method: str, path: str, world, token: str | None):
     url = (path.replace("{project}", "support").replace("{item_id}", str(world["item"]))
-           .replace("{version}", str(world["version"])).replace("{name}", "jsonl"))
+           .replace("{version}", str(world["version"])).replace("{name}", "jsonl").replace("{week}", "2026-W47"))
     headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
     if path.endswith("/outputs"):
         body = orjson.dumps([record("matrix-1")])
@@ -79,5 +86,6 @@ def test_every_operation_checks_its_caller(client, world, method, path):
             assert status not in (401, 403), (method, path, who, status)
         else:
             assert status in allowed, (method, path, who, status)
-    status = request(client, method, path, world, own).status_code
-    assert status not in (401, 403, 404) or (status == 404 and "{item_id}" in path), (method, path, status)
+    for who in ["lead"] if ingest else ["lead", "admin", "superuser"]:
+        status = request(client, method, path, world, own if who == "lead" else world[who]).status_code
+        assert status not in (401, 403, 404) or (status == 404 and "{item_id}" in path), (method, path, who, status)

@@ -8,6 +8,7 @@ from ninja.errors import AuthenticationError, ValidationError
 from .audits import router as audits_router
 from .discussion import router as discussion_router
 from .exports import router as exports_router
+from .metrics import router as metrics_router
 from .outputs import router as outputs_router
 from .review import router as review_router
 
@@ -22,6 +23,7 @@ api.add_router("/", review_router)
 api.add_router("/", discussion_router)
 api.add_router("/", exports_router)
 api.add_router("/", audits_router)
+api.add_router("/", metrics_router)
 
 
 @api.exception_handler(AuthenticationError)

@@ -1,21 +1,23 @@
 """Weekly audits over HTTP, for QA leads and admins: draw a week (for pipelines that know when
-their outputs are all in). Same rules as the Weekly audits page and `manage.py draw_audit`."""
+their outputs are all in), and read the weeks drawn with their review progress. Same rules as the
+Weekly audits page and `manage.py draw_audit`."""
 from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Count, Q, Sum
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from ninja.security import django_auth
 from pydantic import Field
 
 from reviewapp.audits import actions, lifecycle
-from reviewapp.audits.models import AuditRun
+from reviewapp.audits.models import AuditItem, AuditRun
 from reviewapp.lib.weeks import IsoWeek
 from reviewapp.projects.access import lead_project_for
 
 from .auth import PersonalToken
-from .schemas import ErrorOut
+from .schemas import ErrorOut, Week
 
 router = Router(tags=["audits"], auth=[PersonalToken(), django_auth])
 
@@ -77,3 +79,78 @@ def draw_week(request: HttpRequest, project: str, body: DrawIn):
         return Status(409, {"detail": f"{refused}{hint}", "reason": str(status.state),
                             "drawable_from": None if status.state == lifecycle.State.EMPTY else status.ready_at.isoformat()})
     return Status(201 if created else 200, _out(run, created=created))
+
+
+class StratumProgressOut(Schema):
+    name: str
+    population: int = Field(description="The stratum's outputs in the week's frame")
+    drawn: int = Field(description="Items drawn from it")
+    final: int = Field(description="Drawn items with a final label (labelled, or adjudicated by a lead)")
+    reviews_needed: int = Field(description="Reviews its drawn items need in all (overlap items need several)")
+    reviews_done: int
+
+
+class AuditOut(Schema):
+    week: str
+    plan_version: int = Field(description="The sampling plan version the week was drawn under")
+    population: int = Field(description="Outputs of the week the draw saw (its frame)")
+    size: int = Field(description="Outputs drawn for review")
+    required: int = Field(description="Sample size the plan's goal asks for")
+    capped: bool = Field(description="The reviewer capacity cut the sample")
+    drawn_early: bool
+    created_at: str = Field(description="The draw time, which closes the run's frame")
+    items_final: int = Field(description="Drawn items with a final label")
+    reviews_needed: int
+    reviews_done: int
+    progress: float = Field(description="reviews_done / reviews_needed, from 0 to 1")
+    url: str
+
+
+class AuditDetailOut(AuditOut):
+    late_arrivals: int = Field(description="Outputs of the week stored after the draw: outside its frame, not audited")
+    strata: list[StratumProgressOut]
+
+
+_TALLY = {"drawn": Count("id"), "reviews_needed": Sum("required_reviews"), "reviews_done": Sum("labels_count"),
+          "final": Count("id", filter=Q(status__in=[AuditItem.Status.LABELLED, AuditItem.Status.ADJUDICATED]))}
+
+
+def _summary(run: AuditRun, tally: dict[str, Any]) -> dict[str, Any]:
+    needed, done = tally.get("reviews_needed") or run.reviews_needed, tally.get("reviews_done") or 0
+    return {"week": str(run.week), "plan_version": run.plan.version, "population": run.population, "size": run.size,
+            "required": run.required, "capped": run.capped, "drawn_early": run.drawn_early,
+            "created_at": run.created_at.isoformat(), "items_final": tally.get("final") or 0,
+            "reviews_needed": needed, "reviews_done": done, "progress": min(1.0, done / needed) if needed else 1.0,
+            "url": f"/p/{run.project.slug}/audits/{run.iso_year}-W{run.iso_week}/"}
+
+
+@router.get("/projects/{project}/audits", response={200: list[AuditOut], 403: ErrorOut, 404: ErrorOut},
+            summary="List the weeks drawn, with their review progress")
+def list_audits(request: HttpRequest, project: str):
+    """Newest week first. Reviews count one per reviewer and item (an overlap item needs several)."""
+    target = lead_project_for(request, project, doing="read audits")
+    runs = list(target.audit_runs.select_related("plan", "project").order_by("-week_start"))
+    tallies = {row.pop("run_id"): row for row in
+               AuditItem.objects.filter(run__in=runs).values("run_id").annotate(**_TALLY).order_by()}
+    return Status(200, [_summary(run, tallies.get(run.pk, {})) for run in runs])
+
+
+@router.get("/projects/{project}/audits/{week}", response={200: AuditDetailOut, 400: ErrorOut, 403: ErrorOut,
+                                                           404: ErrorOut},
+            summary="Read a week's audit: its plan, sizes and progress per stratum")
+def read_audit(request: HttpRequest, project: str, week: Week):
+    target = lead_project_for(request, project, doing="read audits")
+    try:
+        asked = IsoWeek.parse(week)
+    except ValueError as exc:
+        return Status(400, {"detail": f"week: {exc}"})
+    run = target.audit_runs.of_week(asked).select_related("plan", "project").first()
+    if run is None:
+        return Status(404, {"detail": f"no audit drawn for {asked}"})
+    by_stratum = {row.pop("stratum"): row for row in
+                  run.items.values("stratum").annotate(**_TALLY).order_by()}
+    strata = [{"name": name, "population": run.populations.get(name, 0), "drawn": 0, "final": 0,
+               "reviews_needed": 0, "reviews_done": 0} | {k: v or 0 for k, v in by_stratum.get(name, {}).items()}
+              for name in run.allocation]
+    total = {key: sum(s[key] for s in strata) for key in ("final", "reviews_needed", "reviews_done")}
+    return Status(200, _summary(run, total) | {"late_arrivals": lifecycle.late_arrivals(run), "strata": strata})

@@ -32,3 +32,7 @@ class IngestOut(Schema):
     stored: bool = Field(description="False when atomic=true rolled the whole request back")
     errors: list[RejectionOut]
     errors_truncated: bool
+
+
+# An ISO week in a path, as the pages and the draw endpoint spell it; a week that does not exist is a 400.
+Week = Annotated[str, Path(pattern=r"^\d{4}-W\d{2}$", description="ISO week, e.g. 2026-W47", examples=["2026-W47"])]

@@ -1,0 +1,246 @@
+"""The scorecard and a week's metrics over HTTP, for dashboards of QA leads and admins: the very
+numbers the Scorecard and Metrics pages show (metrics.scorecard.for_project, the run's stored
+RunReport), recomputed on read when stale and no worker does it, as the pages do."""
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Query, Router, Schema, Status
+from ninja.security import django_auth
+from pydantic import Field
+
+from reviewapp.lib.weeks import IsoWeek
+from reviewapp.metrics import actions, scorecard
+from reviewapp.metrics.report import RunReport
+from reviewapp.projects.access import lead_project_for
+
+from .auth import PersonalToken
+from .schemas import ErrorOut, Week
+
+router = Router(tags=["metrics"], auth=[PersonalToken(), django_auth])
+
+RATE = "A share from 0 to 1"
+
+
+class IntervalOut(Schema):
+    lower: float
+    upper: float
+    confidence: float | None = Field(description="The interval's confidence level (0.95 for 95 %)")
+
+
+class LineOut(Schema):
+    metric: str = Field(description="The rate's key, e.g. verdict:failure")
+    label: str = Field(description="The rate in words, as the page names it")
+    higher_is_better: bool
+    threshold: float = Field(description=f"The budget (or minimum, where higher is better). {RATE}")
+    guardrail: float | None = Field(description=f"The watch level. {RATE}")
+    baseline: float | None = Field(description="The lead's baseline, else the mean of the first four complete weeks")
+    status: str = Field(description="critical | within | unshown | nodata")
+    verdict: str = Field(description="The status in words, e.g. \"over budget\" or \"within budget (shown)\"")
+    finality: str = Field(description="final | certain already | waiting for the review to finish (empty: no data)")
+    reason: str = Field(description="The limit behind the verdict, or what is missing")
+    signals: list[str] = Field(description="Guardrail, change and CUSUM signals of a complete week, worded worse or better")
+    estimate: float | None = Field(description=f"The design-weighted rate of the week. {RATE}")
+    interval: IntervalOut | None
+    n_eff: float | None = Field(description="Effective sample size (Korn-Graubard)")
+    n: int | None = Field(description="Items with a final label behind the estimate")
+    positives: int | None
+    unweighted: float | None = Field(description="The naive rate over the reviewed items")
+
+
+class ScorecardOut(Schema):
+    week: str | None = Field(description="The judged week; none until a week has a final label")
+    complete: bool = Field(description="Every drawn item of the week has a final label")
+    progress: str | None = Field(description="The week's review progress in words")
+    items_final: int
+    drawn: int
+    confidence: float | None = Field(description="The plan's confidence, at which the verdicts are reached")
+    weeks: list[str] = Field(description="Weeks with a final label, oldest first (each can be asked for with ?week=)")
+    lines: list[LineOut]
+    url: str
+
+
+def _line(figures: scorecard.LineFigures) -> dict[str, Any]:
+    interval = None
+    if figures["lower"] is not None and figures["upper"] is not None:
+        interval = {"lower": figures["lower"], "upper": figures["upper"], "confidence": figures["confidence"]}
+    return dict(figures) | {"interval": interval}
+
+
+@router.get("/projects/{project}/scorecard", response={200: ScorecardOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+            summary="Read the scorecard")
+def read_scorecard(request: HttpRequest, project: str,
+                   week: str | None = Query(None, description="ISO week, e.g. 2026-W47 (default: the latest with a "
+                                                               "final label)", examples=["2026-W47"])):
+    """The scorecard's lines for one week, as the Scorecard page judges it: by default the latest
+    week with a final label, which may still be in progress (`complete` says). A week asked for
+    that has no final label is a 404."""
+    target = lead_project_for(request, project, doing="read the scorecard")
+    asked = None
+    if week is not None:
+        try:
+            asked = str(IsoWeek.parse(week))
+        except ValueError as exc:
+            return Status(400, {"detail": f"week: {exc}"})
+    card = scorecard.for_project(target, asked)
+    judged = card.judged
+    if asked is not None and (judged is None or judged.week != asked):
+        return Status(404, {"detail": f"week {asked} has no audit with a final label"})
+    return Status(200, {
+        "week": judged.week if judged else None, "complete": bool(judged and judged.complete),
+        "progress": judged.progress if judged else None, "items_final": judged.items if judged else 0,
+        "drawn": judged.drawn if judged else 0, "confidence": judged.confidence if judged else None,
+        "weeks": [str(run.week) for run, _ in card.with_data],
+        "lines": [_line(scorecard.figures(line)) for line in card.lines],
+        "url": f"/p/{target.slug}/scorecard/" + (f"?week={judged.week}" if judged else ""),
+    })
+
+
+# A week's metrics: report.py's dataclasses, field for field (tests/api/test_read_api.py checks they agree).
+
+class EstimateOut(Schema):
+    """The design-weighted rate (sampling.Estimate as stored)."""
+
+    value: float
+    se: float | None
+    lower: float
+    upper: float
+    n_eff: float | None = Field(description="Effective sample size (Korn-Graubard)")
+    confidence: float
+    n: int
+    positives: int
+    method: str
+    df: int | None
+    population: int | None
+    upper_one_sided: float | None = Field(description="One-sided upper bound at the same confidence")
+
+
+class ProportionOut(Schema):
+    """An unweighted rate, positives of n, with its Wilson interval."""
+
+    value: float
+    lower: float
+    upper: float
+    positives: int
+    n: int
+
+
+class StratumRateOut(ProportionOut):
+    stratum: str
+
+
+class RateOut(Schema):
+    metric: str = Field(description="The rate's key, e.g. verdict:failure")
+    label: str
+    higher_is_better: bool
+    weighted: EstimateOut | None = Field(description="None until a stratum has a final label")
+    naive: ProportionOut | None
+    strata: list[StratumRateOut] = Field(description="Per stratum, unweighted (one stratum is one simple random sample)")
+
+
+class StratumOut(Schema):
+    name: str
+    population: int = Field(description="The stratum's outputs that week")
+    drawn: int
+    final: int = Field(description="Drawn items with a final label")
+    risk_weight: float
+
+
+class AlphaOut(Schema):
+    value: float | None
+    lower: float | None
+    upper: float | None
+    enough: bool = Field(description="False below the minimum rule: no interval, `note` says why")
+    one_sided: bool = Field(description="No disagreement: read as \"at least lower\"")
+    note: str
+    min_items: int
+
+
+class PairOut(Schema):
+    a: str
+    b: str
+    n: int
+    percent: float
+    kappa: float | None = Field(description="Cohen's kappa")
+
+
+class AgreementOut(Schema):
+    question: str = Field(description="The rubric question's key")
+    label: str
+    level: str
+    items: int
+    reviewers: int
+    percent: float | None
+    fleiss: float | None
+    alpha: AlphaOut | None = Field(description="Krippendorff's alpha; none until an item was rated by two reviewers")
+    pairs: list[PairOut]
+
+
+class ReviewerOut(Schema):
+    name: str
+    labels: int
+    gold_n: int
+    gold_agree: int
+    median_seconds: float | None
+    per_hour: float | None
+    gold_rate: float | None
+
+
+class MetricsOut(Schema):
+    week: str
+    computed_at: str | None
+    stale: bool = Field(description="Labels changed since; a recompute is queued")
+    complete: bool = Field(description="Every drawn item has a final label")
+    population: int
+    covered_population: int = Field(description="Outputs of the strata with a final label: what the weighted rates are about")
+    items: dict[str, int] = Field(description="Drawn items by review status")
+    items_final: int
+    drawn: int
+    labels: int
+    strata: list[StratumOut]
+    rates: list[RateOut]
+    agreement: list[AgreementOut]
+    reviewers: list[ReviewerOut]
+    url: str
+
+
+def _metrics_out(report: RunReport) -> dict[str, Any]:
+    return {
+        "week": report.week, "population": report.population, "covered_population": report.covered_population,
+        "items": dict(report.items), "items_final": report.items_final, "drawn": report.drawn,
+        "labels": report.labels, "complete": report.complete, "strata": list(report.strata),
+        "rates": [{"metric": key, "label": rate.label, "higher_is_better": rate.higher_is_better,
+                   "weighted": rate.weighted, "naive": rate.naive,
+                   "strata": [{"stratum": name, "value": cell.value, "lower": cell.lower, "upper": cell.upper,
+                               "positives": cell.positives, "n": cell.n} for name, cell in rate.strata.items()]}
+                  for key, rate in report.rates.items()],
+        "agreement": [{"question": key, "label": entry.label, "level": entry.level, "items": entry.items,
+                       "reviewers": entry.reviewers, "percent": entry.percent, "fleiss": entry.fleiss,
+                       "alpha": entry.alpha, "pairs": list(entry.pairs)} for key, entry in report.agreement.items()],
+        "reviewers": list(report.reviewers),
+    }
+
+
+@router.get("/projects/{project}/metrics/{week}", response={200: MetricsOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut,
+                                                            409: ErrorOut},
+            summary="Read a week's metrics")
+def read_metrics(request: HttpRequest, project: str, week: Week):
+    """Every rate of the week's audit with its interval, n_eff and per-stratum rows, agreement and
+    reviewers, as the week's Metrics page shows them. 404 when the week was not drawn; 409 while
+    its first computation is still queued (ask again shortly)."""
+    target = lead_project_for(request, project, doing="read the metrics")
+    try:
+        asked = IsoWeek.parse(week)
+    except ValueError as exc:
+        return Status(400, {"detail": f"week: {exc}"})
+    run = target.audit_runs.of_week(asked).first()
+    if run is None:
+        return Status(404, {"detail": f"no audit drawn for {asked}"})
+    row = actions.metrics_for(run)
+    report = row.report
+    if report is None:
+        return Status(409, {"detail": f"the metrics of {asked} are being computed: ask again shortly"})
+    return Status(200, _metrics_out(report) | {
+        "week": str(run.week), "computed_at": row.computed_at.isoformat() if row.computed_at else None,
+        "stale": row.stale, "url": f"/p/{target.slug}/metrics/{run.week}/"})
