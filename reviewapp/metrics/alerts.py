@@ -252,10 +252,19 @@ def attempt_delivery(alert_id: int, channel_id: int) -> AlertAttempt | None:
             attempt.status_code, attempt.error = post_webhook(channel.url, channel.secret, payload(alert))
             attempt.ok = 200 <= attempt.status_code < 300
     except Exception as exc:  # recorded on the alerts page: an unreachable host, a refused SMTP login...
-        attempt.error = f"{type(exc).__name__}: {exc}"[:1000]
+        attempt.error = failure_in_words(exc)[:1000]
     attempt.at = timezone.now()
     attempt.save()
     return attempt
+
+
+def failure_in_words(exc: Exception) -> str:
+    """"could not connect: [Errno 111] Connection refused", "no answer within 10 s", or the error's own words."""
+    if isinstance(exc, TimeoutError) or (isinstance(exc, urllib.error.URLError) and isinstance(exc.reason, TimeoutError)):
+        return f"no answer within {TIMEOUT} s"
+    if isinstance(exc, urllib.error.URLError):
+        return f"could not connect: {exc.reason}"
+    return f"{type(exc).__name__}: {exc}"
 
 
 def payload(alert: Alert) -> dict[str, Any]:

@@ -79,6 +79,9 @@ class ChannelForm(forms.ModelForm):
     def __init__(self, *args, project, **kwargs):
         super().__init__(*args, **kwargs)
         self.instance.project = project
+        kind = cast(forms.ChoiceField, self.fields["kind"])  # a model field's choices: a ChoiceField
+        kind.choices = NotificationChannel.Kind.choices  # no blank "---------": one of the two
+        kind.initial = NotificationChannel.Kind.EMAIL
 
     def clean(self):
         super().clean()
