@@ -52,7 +52,7 @@ MIDWEEK = "midweek-"
 RETRIES = 3
 RETRY_INTERVALS = [10, 60, 300]  # seconds before each django-rq retry
 INLINE_WAITS = (1.0, 2.0, 4.0)  # in-process: short waits before each retry (the request waits for them)
-TIMEOUT = 10  # seconds for a webhook to answer
+TIMEOUT = 5  # seconds for a webhook to answer (in-process, the page that recomputed waits for it)
 SIGNATURE_HEADER = "X-Spotcheck-Signature"
 
 
@@ -259,7 +259,7 @@ def attempt_delivery(alert_id: int, channel_id: int) -> AlertAttempt | None:
 
 
 def failure_in_words(exc: Exception) -> str:
-    """"could not connect: [Errno 111] Connection refused", "no answer within 10 s", or the error's own words."""
+    """"could not connect: [Errno 111] Connection refused", "no answer within 5 s", or the error's own words."""
     if isinstance(exc, TimeoutError) or (isinstance(exc, urllib.error.URLError) and isinstance(exc.reason, TimeoutError)):
         return f"no answer within {TIMEOUT} s"
     if isinstance(exc, urllib.error.URLError):

@@ -263,3 +263,36 @@ def test_reviewers_get_403_on_the_alert_pages(client, project_a, alice, channels
         response = client.post(reverse(f"reviewapp:{name}", args=["support"]), {"channel": channels[0].pk})
         assert response.status_code == 403
     assert NotificationChannel.objects.count() == 2 and not Alert.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_django_rq_a_failed_delivery_is_retried_later_by_the_worker(settings, redis_url, project_a):
+    import django_rq
+    from rq import SimpleWorker
+
+    settings.JOBS_MODE = "rq"
+    settings.RQ_QUEUES = {"default": {"URL": redis_url, "DEFAULT_TIMEOUT": 60}}
+    queue = django_rq.get_queue("default")
+    flaky = Receiver(statuses=(502, 200))
+    try:
+        channel = NotificationChannel.objects.create(project=project_a, kind="webhook", url=flaky.url, secret=SECRET)
+        ScorecardMetric.objects.create(project=project_a, metric=LINE, threshold=0.05)
+        run = drawn_run(project_a)
+        data = week(CRITICAL, LINE)
+        RunMetrics.objects.create(run=run, data=data, computed_at=timezone.now())
+        [alert] = alerts.check(run, RunReport.from_json(data))  # no transaction open: queued at once
+        assert queue.count == 1
+        SimpleWorker([queue], connection=queue.connection).work(burst=True)
+        # The first try failed: rq keeps the job for a retry RETRY_INTERVALS[0] seconds later.
+        [job_id] = queue.scheduled_job_registry.get_job_ids()
+        job = queue.fetch_job(job_id)
+        assert job.retries_left == alerts.RETRIES - 1
+        queue.enqueue_job(job)  # what the worker's scheduler does when the retry is due
+        queue.scheduled_job_registry.remove(job)
+        SimpleWorker([queue], connection=queue.connection).work(burst=True)
+    finally:
+        flaky.close()
+    assert [(a.attempt, a.status_code, a.ok) for a in AlertAttempt.objects.filter(channel=channel)] == [
+        (1, 502, False), (2, 200, True)]
+    assert [r["signed"] for r in flaky.received] == [True, True] and alert.attempts.count() == 2
+    assert queue.failed_job_registry.count == 0 and queue.scheduled_job_registry.count == 0
