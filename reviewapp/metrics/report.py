@@ -267,8 +267,9 @@ class RunReport:
 
     @property
     def complete(self) -> bool:
-        """Every drawn item has a final label (nothing open, nothing disputed)."""
-        return self.drawn > 0 and self.items_final >= self.drawn
+        """Every drawn item has a final label (nothing open, nothing disputed) or left the queue with its
+        stratum, closed early (docs/sampling.md §4.1: the stratum's sample is then its reviewed items)."""
+        return self.drawn > 0 and self.items_final + self.items.get("closed", 0) >= self.drawn
 
     @property
     def covered_share(self) -> float | None:
