@@ -202,8 +202,11 @@ def close_stratum(*, run: AuditRun, stratum: str, by, verdict: str, reviewed: in
         AuditRun.objects.select_for_update().get(pk=run.pk)  # one closing at a time per run
         if run.closures.filter(stratum=stratum).exists():
             raise CloseRefused(f"{stratum} was already closed")
-        closed = (run.items.filter(stratum=stratum, status=AuditItem.Status.OPEN, labels_count=0)
-                  .exclude(pk__in=list(keep)).update(status=AuditItem.Status.CLOSED))
+        leaving = run.items.filter(stratum=stratum, status=AuditItem.Status.OPEN, labels_count=0).exclude(pk__in=list(keep))
+        spared = leaving.aggregate(n=Coalesce(Sum("required_reviews"), 0))["n"]
+        closed = leaving.update(status=AuditItem.Status.CLOSED)
+        # The queue's progress bars read the reviews still needed from the run: closed items need none.
+        AuditRun.objects.filter(pk=run.pk).update(reviews_needed=F("reviews_needed") - spared)
         closure = StratumClosure.objects.create(run=run, stratum=stratum, closed_by=by, verdict=verdict,
                                                 reviewed=reviewed, items_closed=closed)
     logger.info("closed %s %s early: %d items left the queue (%s)", run, stratum, closed, verdict)

@@ -104,6 +104,9 @@ def test_closing_a_stratum_empties_it_from_every_queue_and_is_recorded(run, clie
     assert closure.verdict == f"enough evidence after 35 of {drawn} items: the rate is below 8% (0 errors in 35)"
     assert f"{drawn - 36} unreviewed items left the queue" in response.content.decode()
     assert run.items.filter(stratum="medical", status=AuditItem.Status.CLOSED).count() == drawn - 36
+    needed = run.reviews_needed
+    run.refresh_from_db()
+    assert run.reviews_needed == needed - (drawn - 36)  # the queue's "reviews left" no longer counts them
     for reviewer in (alice, bob, lead):
         left = review_actions.open_items_for(reviewer, [run.project.pk]).filter(stratum="medical")
         assert list(left.values_list("pk", flat=True)) == ([held.item_id] if reviewer == bob else [])
