@@ -1,10 +1,12 @@
-"""The scorecard and a week's metrics over HTTP, for dashboards of QA leads and admins: the very
-numbers the Scorecard and Metrics pages show (metrics.scorecard.for_project, the run's stored
-RunReport), recomputed on read when stale and no worker does it, as the pages do."""
+"""The scorecard, a week's metrics and the alerts over HTTP, for dashboards of QA leads and admins:
+the very numbers the Scorecard and Metrics pages show (metrics.scorecard.for_project, the run's
+stored RunReport), recomputed on read when stale and no worker does it, as the pages do; and the
+alerts the Alerts page lists."""
 from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Count, Q
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 from ninja.security import django_auth
@@ -12,6 +14,7 @@ from pydantic import Field
 
 from reviewapp.lib.weeks import IsoWeek
 from reviewapp.metrics import actions, scorecard
+from reviewapp.metrics.models import Alert
 from reviewapp.metrics.report import RunReport
 from reviewapp.projects.access import lead_project_for
 
@@ -244,3 +247,45 @@ def read_metrics(request: HttpRequest, project: str, week: Week):
     return Status(200, _metrics_out(report) | {
         "week": str(run.week), "computed_at": row.computed_at.isoformat() if row.computed_at else None,
         "stale": row.stale, "url": f"/p/{target.slug}/metrics/{run.week}/"})
+
+
+class AlertOut(Schema):
+    id: int
+    week: str
+    metric: str = Field(description="The rate's key; empty for a test alert")
+    label: str = Field(description="The metric in words")
+    state: str = Field(description="critical | worse | within-resolved | midweek-<stratum> | test (and the rules' "
+                                   "other states, see the Alerts page)")
+    text: str = Field(description="The alert as sent: metric, week, estimate with its interval, the rule, a link")
+    estimate: float | None
+    interval: IntervalOut | None
+    rule: str
+    is_test: bool
+    created_at: str
+    attempts: int = Field(description="Delivery attempts, over every channel (retries included)")
+    delivered: int = Field(description="Attempts that succeeded")
+
+
+@router.get("/projects/{project}/alerts", response={200: list[AlertOut], 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+            summary="List the alerts sent")
+def list_alerts(request: HttpRequest, project: str,
+                week: str | None = Query(None, description="Only this ISO week's, e.g. 2026-W47", examples=["2026-W47"]),
+                limit: int = Query(100, ge=1, le=1000, description="At most this many, newest first")):
+    """Newest first, with how many delivery attempts each had and how many succeeded (the
+    attempts themselves, status codes and errors, are on the Alerts page)."""
+    target = lead_project_for(request, project, doing="see the alerts")
+    found = Alert.objects.filter(project=target)
+    if week is not None:
+        try:
+            found = found.filter(week=str(IsoWeek.parse(week)))
+        except ValueError as exc:
+            return Status(400, {"detail": f"week: {exc}"})
+    found = found.annotate(n_attempts=Count("attempts"), n_delivered=Count("attempts", filter=Q(attempts__ok=True))
+                           ).order_by("-created_at", "-id")  # as the Alerts page
+    return Status(200, [
+        {"id": a.pk, "week": a.week, "metric": a.metric, "label": a.label, "state": a.state, "text": a.text,
+         "estimate": a.estimate, "rule": a.rule, "is_test": a.is_test, "created_at": a.created_at.isoformat(),
+         "interval": {"lower": a.lower, "upper": a.upper, "confidence": None}
+         if a.lower is not None and a.upper is not None else None,
+         "attempts": a.n_attempts, "delivered": a.n_delivered}
+        for a in found[:limit]])

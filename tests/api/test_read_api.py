@@ -1,5 +1,5 @@
-"""The read API (issue 16, item 4): the scorecard, a week's metrics and the audits as JSON for
-leads and admins, with the same numbers as the pages; and the pages' CSV downloads."""
+"""The read API (issue 16, item 4): the scorecard, a week's metrics, the audits and the alerts as
+JSON for leads and admins, with the same numbers as the pages; and the pages' CSV downloads."""
 from __future__ import annotations
 
 import csv
@@ -153,7 +153,7 @@ def test_reviewers_are_refused_outsiders_not_found_admins_and_superusers_let_in(
     root = make_user("root")
     root.is_superuser = True
     root.save()
-    paths = ["/scorecard", "/metrics/2026-W47", "/audits", "/audits/2026-W47"]
+    paths = ["/scorecard", "/metrics/2026-W47", "/audits", "/audits/2026-W47", "/alerts"]
     for path in paths:
         reviewer = client.get(BASE + path, **bearer(alice))
         assert reviewer.status_code == 403 and "QA leads and admins" in reviewer.json()["detail"], path
@@ -213,3 +213,39 @@ def test_reviewers_cannot_download_the_csv(client, alice, labelled):
     client.force_login(alice)
     assert client.get(reverse("reviewapp:scorecard", args=["support"]), {"_export": "csv"}).status_code == 403
     assert client.get(reverse("reviewapp:run-metrics", args=["support", 2026, 47]), {"_export": "csv"}).status_code == 403
+
+
+@pytest.mark.django_db
+def test_the_alerts_endpoint_lists_the_alerts_page_with_attempt_counts(client, lead, project_a):
+    from reviewapp.metrics.models import Alert, AlertAttempt
+
+    older = Alert.objects.create(project=project_a, week="2026-W46", metric="verdict:failure", label="Error rate",
+                                 state="critical", text="Error rate over budget in 2026-W46", estimate=0.08,
+                                 lower=0.06, upper=0.1, rule="rise_verdict at 95 %")
+    newer = Alert.objects.create(project=project_a, week="2026-W47", metric="verdict:failure", label="Error rate",
+                                 state="within-resolved", text="Error rate back within budget in 2026-W47")
+    for attempt, ok in ((1, False), (2, False), (3, True)):
+        AlertAttempt.objects.create(alert=older, target="https://hooks.example.org/x", attempt=attempt, ok=ok,
+                                    status_code=200 if ok else 503)
+    headers = bearer(lead)
+    response = client.get(f"{BASE}/alerts", **headers)
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert [a["id"] for a in body] == [newer.pk, older.pk]  # newest first, as the page
+    first = body[1]
+    assert first["week"] == "2026-W46" and first["metric"] == "verdict:failure" and first["state"] == "critical"
+    assert first["text"] == older.text and first["attempts"] == 3 and first["delivered"] == 1
+    assert first["estimate"] == 0.08 and first["interval"] == {"lower": 0.06, "upper": 0.1, "confidence": None}
+    assert body[0]["attempts"] == 0 and body[0]["interval"] is None
+    client.force_login(lead)
+    shown = client.get(reverse("reviewapp:alerts", args=["support"])).context["alerts"]
+    assert [a.pk for a in shown] == [a["id"] for a in body]
+    assert [a["id"] for a in client.get(f"{BASE}/alerts?week=2026-W46", **headers).json()] == [older.pk]
+    assert client.get(f"{BASE}/alerts?week=W46", **headers).status_code == 400
+    assert len(client.get(f"{BASE}/alerts?limit=1", **headers).json()) == 1
+
+
+@pytest.mark.django_db
+def test_reviewers_cannot_read_the_alerts(client, alice, charlie, project_a):
+    assert client.get(f"{BASE}/alerts", **bearer(alice)).status_code == 403
+    assert client.get(f"{BASE}/alerts", **bearer(charlie)).status_code == 404
