@@ -39,7 +39,7 @@ def _figures_context(project, plan, volume: int | None = None) -> dict:
                        marker=plan.alert_rate) if fig.power_curve and fig.detection else ""
     rows = planning.row_counts(plan, counts)
     return {"plan": plan, "fig": fig, "words": planning.plain_words(plan, fig), "week": week, "power_chart": chart,
-            "last_total": last, "volume": volume, "volume_text": f"{volume:,}", "what_if": volume != last, "row_counts": rows,
+            "last_total": last, "volume": volume, "what_if": volume != last, "row_counts": rows,
             "caught": {r.name: r.outputs for r in rows}}
 
 

@@ -114,7 +114,7 @@ def test_what_if_sizing_with_no_outputs_matches_sampling(lead_client, project_a)
         confidence=0.95, method="risk").total
     assert 0 < expected < 10_000
     assert f"{expected} of 10,000 outputs will be reviewed" in html
-    assert "what-if week of 10,000 outputs" in html
+    assert "what-if week of 10000 outputs" in html
     assert not SamplingPlan.objects.exists()
 
 
