@@ -137,7 +137,7 @@ def _midweek_alerts(run: AuditRun, report: RunReport) -> list[Alert]:
     for found in alert_rules.midweek_alerts(project, report):
         rate = report.rates.get(found.metric)
         cell = rate.strata.get(found.stratum) if rate else None
-        wanted.append((found.metric, f"{MIDWEEK}{found.stratum}", _fields(
+        wanted.append((found.metric, f"{MIDWEEK}{found.stratum}"[:80], _fields(  # state: max_length 80
             project, week, rate.label if rate else found.metric,
             f"mid-week alert, {found.stratum} already shown above the baseline {_pct(found.baseline)}",
             cell.value if cell else found.errors / max(found.n, 1), cell.lower if cell else None,
