@@ -86,7 +86,10 @@ class StratumProgressOut(Schema):
     population: int = Field(description="The stratum's outputs in the week's frame")
     drawn: int = Field(description="Items drawn from it")
     final: int = Field(description="Drawn items with a final label (labelled, or adjudicated by a lead)")
-    reviews_needed: int = Field(description="Reviews its drawn items need in all (overlap items need several)")
+    closed: int = Field(description="Items that left the queue unreviewed when a lead closed the stratum early")
+    closed_verdict: str | None = Field(description="The sequential verdict that allowed closing it early, if it was")
+    reviews_needed: int = Field(description="Reviews its items still in the sample need in all (overlap items need "
+                                            "several; closed items none)")
     reviews_done: int
 
 
@@ -111,7 +114,9 @@ class AuditDetailOut(AuditOut):
     strata: list[StratumProgressOut]
 
 
-_TALLY = {"drawn": Count("id"), "reviews_needed": Sum("required_reviews"), "reviews_done": Sum("labels_count"),
+_CLOSED = Q(status=AuditItem.Status.CLOSED)
+_TALLY = {"drawn": Count("id"), "closed": Count("id", filter=_CLOSED),
+          "reviews_needed": Sum("required_reviews", filter=~_CLOSED), "reviews_done": Sum("labels_count"),
           "final": Count("id", filter=Q(status__in=[AuditItem.Status.LABELLED, AuditItem.Status.ADJUDICATED]))}
 
 
@@ -149,8 +154,9 @@ def read_audit(request: HttpRequest, project: str, week: Week):
         return Status(404, {"detail": f"no audit drawn for {asked}"})
     by_stratum = {row.pop("stratum"): row for row in
                   run.items.values("stratum").annotate(**_TALLY).order_by()}
-    strata = [{"name": name, "population": run.populations.get(name, 0), "drawn": 0, "final": 0,
-               "reviews_needed": 0, "reviews_done": 0} | {k: v or 0 for k, v in by_stratum.get(name, {}).items()}
-              for name in run.allocation]
+    verdicts = dict(run.closures.values_list("stratum", "verdict"))
+    strata = [{"name": name, "population": run.populations.get(name, 0), "drawn": 0, "closed": 0, "final": 0,
+               "reviews_needed": 0, "reviews_done": 0, "closed_verdict": verdicts.get(name)}
+              | {k: v or 0 for k, v in by_stratum.get(name, {}).items()} for name in run.allocation]
     total = {key: sum(s[key] for s in strata) for key in ("final", "reviews_needed", "reviews_done")}
     return Status(200, _summary(run, total) | {"late_arrivals": lifecycle.late_arrivals(run), "strata": strata})

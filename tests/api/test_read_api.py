@@ -249,3 +249,21 @@ def test_the_alerts_endpoint_lists_the_alerts_page_with_attempt_counts(client, l
 def test_reviewers_cannot_read_the_alerts(client, alice, charlie, project_a):
     assert client.get(f"{BASE}/alerts", **bearer(alice)).status_code == 403
     assert client.get(f"{BASE}/alerts", **bearer(charlie)).status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_stratum_closed_early_says_so_and_needs_no_more_reviews(client, lead, project_a):
+    from reviewapp.audits import actions as audit_actions
+
+    run = drawn_run(project_a, outputs=40)
+    audit_actions.close_stratum(run=run, stratum="medical", by=lead, verdict="enough evidence", reviewed=0)
+    run.refresh_from_db()
+    detail = client.get(f"{BASE}/audits/2026-W47", **bearer(lead)).json()
+    strata = {s["name"]: s for s in detail["strata"]}
+    medical = strata["medical"]
+    assert medical["closed"] == medical["drawn"] == run.allocation["medical"] > 0
+    assert medical["reviews_needed"] == 0 and medical["closed_verdict"] == "enough evidence"
+    assert strata["billing"]["closed"] == 0 and strata["billing"]["closed_verdict"] is None
+    assert detail["reviews_needed"] == run.reviews_needed == strata["billing"]["reviews_needed"]
+    [listed] = client.get(f"{BASE}/audits", **bearer(lead)).json()
+    assert listed["reviews_needed"] == run.reviews_needed
