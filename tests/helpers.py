@@ -236,7 +236,15 @@ def kwargs_for(name: str, ctx) -> dict:
         kwargs["invitation_id"] = Invitation.objects.create(
             project=Project.objects.get(slug="support"), email="matrix@example.org", token_hash=uuid.uuid4().hex,
             expires_at=timezone.now() + Invitation.TTL).pk
-    if "<str:secret>" in route:
-        kwargs["secret"] = "spi_not-a-real-invitation"
+    if "<str:secret>" in route:  # a pending invitation's link, so its page renders for everyone
+        from django.utils import timezone
+
+        from reviewapp.projects.actions import INVITE_PREFIX
+        from reviewapp.projects.models import Invitation, Project, hash_token
+
+        secret = INVITE_PREFIX + uuid.uuid4().hex
+        Invitation.objects.create(project=Project.objects.get(slug="support"), email="matrix@example.org",
+                                  token_hash=hash_token(secret), expires_at=timezone.now() + Invitation.TTL)
+        kwargs["secret"] = secret
     return kwargs
 
