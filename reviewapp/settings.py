@@ -222,3 +222,6 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Spotcheck <spotcheck@
 # --- Alerts -----------------------------------------------------------------------------------
 # Alerts link to the week's metrics page with an absolute URL built on this address.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+# Webhooks go to public addresses only (a lead's URL must not reach internal services from the
+# server); True allows loopback and private addresses, for a receiver on the same network on purpose.
+ALERT_WEBHOOK_PRIVATE = envbool("ALERT_WEBHOOK_PRIVATE", "False")

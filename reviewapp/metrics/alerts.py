@@ -22,10 +22,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import json
 import logging
+import socket
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterable
 from typing import Any
@@ -220,7 +223,7 @@ def send(alert: Alert, channels: Iterable[NotificationChannel] | None = None) ->
 def deliver(alert_id: int, channel_id: int) -> None:
     """The django-rq job: one try, recorded; a failure raises so that rq retries it with backoff."""
     attempt = attempt_delivery(alert_id, channel_id)
-    if attempt is not None and not attempt.ok:
+    if attempt is not None and not attempt.ok and not refused(attempt):
         raise DeliveryFailed(f"alert {alert_id} to {attempt.target}: {attempt.outcome}")
 
 
@@ -230,9 +233,14 @@ def deliver_inline(alert_id: int, channel_id: int) -> None:
         if wait:
             time.sleep(wait)
         attempt = attempt_delivery(alert_id, channel_id)
-        if attempt is None or attempt.ok:
+        if attempt is None or attempt.ok or refused(attempt):
             return
     logger.warning("alert %s to channel %s failed after %d tries", alert_id, channel_id, RETRIES + 1)
+
+
+def refused(attempt: AlertAttempt) -> bool:
+    """A refused address is not a passing failure: trying again would be refused again."""
+    return attempt.error.startswith(REFUSED)
 
 
 def attempt_delivery(alert_id: int, channel_id: int) -> AlertAttempt | None:
@@ -264,6 +272,8 @@ def failure_in_words(exc: Exception) -> str:
         return f"no answer within {TIMEOUT} s"
     if isinstance(exc, urllib.error.URLError):
         return f"could not connect: {exc.reason}"
+    if isinstance(exc, TargetRefused):
+        return f"{REFUSED}{exc}"
     return f"{type(exc).__name__}: {exc}"
 
 
@@ -280,8 +290,41 @@ def signature(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
+REFUSED = "not sent: "
+
+
+class TargetRefused(Exception):
+    """A webhook URL that resolves to an address Spotcheck does not post to (see refused_target)."""
+
+
+def refused_target(url: str) -> str | None:
+    """Why Spotcheck will not POST to this URL, or None. A lead types the URL, and the server posts
+    from inside the network: a loopback, private, link-local or reserved address would let a
+    channel reach internal services (server-side request forgery). ALERT_WEBHOOK_PRIVATE=True
+    allows them, for a receiver on the same network on purpose."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "a webhook URL must be http(s)://host/…"
+    if settings.ALERT_WEBHOOK_PRIVATE:
+        return None
+    try:
+        found = {info[4][0] for info in socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)}
+    except (OSError, UnicodeError):
+        return f"the host {parts.hostname} cannot be resolved"
+    for address in sorted(found):
+        ip = ipaddress.ip_address(str(address).split("%")[0])
+        if ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved or ip.is_multicast or ip.is_unspecified:
+            return (f"{parts.hostname} resolves to {ip}, a private or local address: Spotcheck posts only to public "
+                    "addresses unless ALERT_WEBHOOK_PRIVATE=True")
+    return None
+
+
 def post_webhook(url: str, secret: str, data: dict[str, Any]) -> tuple[int, str]:
-    """POST the signed JSON; (status code, "" or the reason of a non-2xx answer)."""
+    """POST the signed JSON; (status code, "" or the reason of a non-2xx answer). The address is
+    checked again at sending, since a name may resolve elsewhere than when the channel was saved."""
+    refused = refused_target(url)
+    if refused:
+        raise TargetRefused(refused)
     body = json.dumps(data).encode()
     request = urllib.request.Request(url, data=body, method="POST", headers={
         "Content-Type": "application/json", "User-Agent": "Spotcheck alerts", SIGNATURE_HEADER: signature(secret, body)})

@@ -6,6 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
+from .alerts import refused_target
 from .catalogue import HIGHER_IS_BETTER
 from .models import NotificationChannel, ScorecardMetric
 
@@ -103,5 +104,7 @@ class ChannelForm(forms.ModelForm):
                 self.add_error("url", "a webhook channel needs its URL")
             if not data.get("secret"):
                 self.add_error("secret", "a webhook channel needs a secret to sign its messages with")
+            if data.get("url") and (refused := refused_target(data["url"])):
+                self.add_error("url", refused)
             data["addresses"] = ""
         return data

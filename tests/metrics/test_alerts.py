@@ -72,6 +72,7 @@ def no_waits(monkeypatch, settings):
     monkeypatch.setattr(alerts, "INLINE_WAITS", (0.0, 0.0, 0.0))
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.SITE_URL = "https://spotcheck.example.org"
+    settings.ALERT_WEBHOOK_PRIVATE = True  # the receivers listen on loopback (the default refuses it: see below)
 
 
 @pytest.fixture
@@ -296,3 +297,24 @@ def test_on_django_rq_a_failed_delivery_is_retried_later_by_the_worker(settings,
         (1, 502, False), (2, 200, True)]
     assert [r["signed"] for r in flaky.received] == [True, True] and alert.attempts.count() == 2
     assert queue.failed_job_registry.count == 0 and queue.scheduled_job_registry.count == 0
+
+
+@pytest.mark.django_db
+def test_webhooks_to_private_or_loopback_addresses_are_refused_by_default(
+        client, project_a, lead, receiver, settings, django_capture_on_commit_callbacks):
+    """A lead's URL must not make the server reach internal services (server-side request forgery):
+    refused when the channel is saved, and again when sending (a name may resolve elsewhere later)."""
+    settings.ALERT_WEBHOOK_PRIVATE = False
+    client.force_login(lead)
+    url = reverse("reviewapp:alert-channels", args=["support"])
+    for target in ("http://127.0.0.1:6379/", "http://10.0.0.5/hook", "http://169.254.169.254/latest/meta-data",
+                   "http://localhost:8000/x"):
+        page = client.post(url, {"kind": "webhook", "url": target, "secret": SECRET}).content.decode()
+        assert "a private or local address" in page, target
+    assert not NotificationChannel.objects.exists()
+    channel = NotificationChannel.objects.create(project=project_a, kind="webhook", url=receiver.url, secret=SECRET)
+    with django_capture_on_commit_callbacks(execute=True):
+        alerts.test_alert(channel)
+    assert receiver.received == []
+    attempt = AlertAttempt.objects.get()
+    assert not attempt.ok and "not sent" in attempt.error and "private or local address" in attempt.error
