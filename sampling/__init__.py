@@ -33,6 +33,10 @@ _EXPORTS = {
     "INTERVAL_METHODS": "estimation",
     "Estimate": "estimation",
     "StratumCount": "estimation",
+    "JudgeAgreement": "judge",
+    "JudgedStratum": "judge",
+    "estimate_with_judge": "judge",
+    "judge_agreement": "judge",
     "estimate_proportion": "estimation",
     "estimate_upper_bound": "estimation",
     "proportion_interval": "estimation",
@@ -84,6 +88,7 @@ __all__ = [
     "size_for_margin", "size_for_rise", "spread_rates",
     "SequentialRise", "StratumRise", "sequential_rise",
     "VERDICTS", "budget_bound", "budget_verdict", "rise_bound", "rise_verdict", "verdict_chance",
+    "JudgeAgreement", "JudgedStratum", "estimate_with_judge", "judge_agreement",
 ]
 
 
@@ -138,6 +143,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
         proportion_interval,
         upper_bound,
     )
+    from .judge import JudgeAgreement, JudgedStratum, estimate_with_judge, judge_agreement
     from .monitoring import SPRT, Change, CusumResult, PChart, binomial_cusum, change_test, p_chart
     from .sizing import (
         margin_of_allocation,
