@@ -27,13 +27,16 @@ Guards, each where intervals of this kind break (tests/sampling/test_judge_estim
 coverage with and without the judge):
 
 1. lambda = 0 is always a candidate: a stratum uses its tuned lambda only when the estimated
-   variance with it is below the human-only variance of that stratum. So V <= V_human stratum by
-   stratum, and an uninformative judge leaves the estimate and interval (nearly) the human-only ones.
+   variance with it, times (t_df / z)^2 for its degrees of freedom (guard 3), is below the
+   human-only variance times (t_{n_h - 1} / z)^2. So V <= V_human stratum by stratum, and with no
+   stratum tuned the result is exactly estimate_proportion's on the same items.
 2. Few reviews: a stratum with fewer than ``MIN_TUNING_REVIEWS`` (10) reviewed items, or whose
    reviewed items show fewer than ``MIN_TUNING_MINORITY`` (2) human positives or negatives (sum of
    y, or of 1 - y, for scores), uses lambda = 0. Its covariance would rest on one or two items.
-3. Tuning costs a degree of freedom: S^2(y - lambda j) divides the residual sum of squares by
-   n_h - 2 (not n_h - 1), and the t adjustment's df loses one per tuned stratum.
+3. Tuning costs degrees of freedom: S^2(y - lambda j) divides the residual sum of squares by
+   n_h - 2, and its degrees of freedom are 2 n m2^2 / (m4 - m2^2) (at most n_h - 2), about twice
+   the judge-human disagreements; the strata's are combined by Satterthwaite (1946) for the t
+   adjustment.
 4. A judge perfect on the sample: the residual sum of squares is floored at ``RESIDUAL_FLOOR``
    (1/2, half of one full disagreement unseen in the sample; a Wilson-type pseudo-count). Without
    it a judge that happened to agree on all n_h items would give V_h = 0 and a zero-width interval;
@@ -85,8 +88,8 @@ class JudgedStratum:
     judge: Sequence[float]
 
     def __post_init__(self) -> None:
-        if isinstance(self.population, bool) or int(self.population) != self.population or self.population < 1:
-            raise ValueError(f"stratum {self.name!r}: population must be a whole number >= 1, not {self.population}")
+        if isinstance(self.population, bool) or int(self.population) != self.population or self.population < 0:
+            raise ValueError(f"stratum {self.name!r}: population must be a whole number >= 0, not {self.population}")
         mean = self.population_judge_mean
         if not (isinstance(mean, int | float) and math.isfinite(mean) and 0 <= mean <= 1):
             raise ValueError(f"stratum {self.name!r}: population_judge_mean must be in [0, 1], not {mean!r}")
@@ -149,14 +152,20 @@ def _stratum(weight: float, s: JudgedStratum) -> _Part:
     centred = residual - residual.mean()
     ss_e = max(float((centred**2).sum()), RESIDUAL_FLOOR)
     variance = weight**2 * fpc * ss_e / (n - 2) / n
-    if variance >= human_variance:
-        return keep
-    value = lam * s.population_judge_mean + float(residual.mean())
     # Few disagreements carry the residual variance: its degrees of freedom are 2 n m2^2 / (m4 - m2^2)
     # (the variance of a sample variance), about twice the number of disagreements, not n - 2.
     m2, m4 = ss_e / n, float((centred**4).sum()) / n
     df = n - 2.0 if m4 <= m2**2 else min(n - 2.0, max(1.0, 2 * n * m2**2 / (m4 - m2**2)))
+    # Tune only if it pays once its t quantile is counted (the human-only variance has n - 1 df).
+    if variance * _t_factor(df) >= human_variance * _t_factor(n - 1.0):
+        return keep
+    value = lam * s.population_judge_mean + float(residual.mean())
     return _Part(weight, n, human_value, human_variance, value, variance, lam, df)
+
+
+def _t_factor(df: float) -> float:
+    """(t_{0.975, df} / z_{0.975})^2: how much a variance on df degrees of freedom widens the interval."""
+    return float((stats.t.isf(0.025, df) / stats.norm.isf(0.025)) ** 2)
 
 
 def _satterthwaite(parts: list[_Part]) -> int | None:
@@ -191,7 +200,7 @@ def estimate_with_judge(strata: Sequence[JudgedStratum], *, confidence: float = 
     and below 10 reviews or 2 human positives (negatives) in a stratum; n_h - 2 degrees of freedom
     for a tuned stratum; a floor of 1/2 on its residual sum of squares (a judge perfect on the
     sample); the Kish floor on n_eff. Every stratum needs at least one reviewed item (ValueError),
-    as in estimate_proportion.
+    as in estimate_proportion; a stratum with population 0 (no outputs this week) is left out.
     """
     strata = list(strata)
     _check_probability("confidence", confidence)
@@ -203,6 +212,9 @@ def estimate_with_judge(strata: Sequence[JudgedStratum], *, confidence: float = 
     names = [s.name for s in strata]
     if len(set(names)) != len(names):
         raise ValueError("stratum names must be unique")
+    strata = [s for s in strata if s.population > 0]  # a stratum with no outputs this week weighs nothing
+    if not strata:
+        raise ValueError("strata hold no outputs (every population is 0)")
     for s in strata:
         if s.sampled == 0:
             raise ValueError(

@@ -95,6 +95,14 @@ def test_a_judge_perfect_on_the_sample_still_gives_an_honest_interval():
     assert estimate.lower < 0.2 < estimate.upper
 
 
+def test_a_stratum_without_outputs_weighs_nothing():
+    rng = np.random.default_rng(5)
+    y, j = _population(rng, 400, 0.2, 0.7)
+    alone = estimate_with_judge([JudgedStratum("a", 2000, 0.21, y[:40], j[:40])])
+    with_empty = estimate_with_judge([JudgedStratum("a", 2000, 0.21, y[:40], j[:40]), JudgedStratum("b", 0, 0.0, [], [])])
+    assert (with_empty.value, with_empty.lower, with_empty.upper) == (alone.value, alone.lower, alone.upper)
+
+
 def test_a_census_has_no_sampling_error():
     estimate = estimate_with_judge([JudgedStratum("a", 3, 1 / 3, [1, 0, 0], [1, 0, 0])])
     assert estimate.value == pytest.approx(1 / 3) and estimate.lower == estimate.upper == estimate.value
@@ -106,7 +114,8 @@ def test_a_census_has_no_sampling_error():
     (lambda: JudgedStratum("a", 10, 0.5, [1, 0], [1, -0.1]), "judge must be a number in [0, 1]"),
     (lambda: JudgedStratum("a", 10, 1.5, [1, 0], [1, 0]), "population_judge_mean"),
     (lambda: JudgedStratum("a", 1, 0.5, [1, 0], [1, 0]), "exceed its population"),
-    (lambda: JudgedStratum("a", 0, 0.5, [], []), "population must be"),
+    (lambda: JudgedStratum("a", -1, 0.5, [], []), "population must be"),
+    (lambda: estimate_with_judge([JudgedStratum("a", 0, 0.5, [], [])]), "no outputs"),
     (lambda: estimate_with_judge([]), "at least one stratum"),
     (lambda: estimate_with_judge([JudgedStratum("a", 10, 0.5, [], [])]), "no items were reviewed"),
     (lambda: estimate_with_judge([JudgedStratum("a", 10, 0.5, [1], [1])] * 2), "unique"),
