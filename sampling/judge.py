@@ -60,7 +60,7 @@ from .sizing import _check_probability
 MIN_TUNING_REVIEWS = 10  # reviewed items in a stratum below which lambda = 0
 MIN_TUNING_MINORITY = 2  # human positives (and negatives) below which lambda = 0
 RESIDUAL_FLOOR = 0.5  # least residual sum of squares credited to a tuned stratum
-NORMAL_COUNTS = 100  # effective positives and negatives from which the interval is value +- t se
+NORMAL_COUNTS = 40  # effective positives and negatives from which the interval is value +- t se
 _METHOD = "clopper-pearson"  # estimate_proportion's default, so both intervals read alike
 
 
