@@ -11,17 +11,21 @@ value j_i):
 
     p_h(lambda) = lambda m_h + mean_i (y_i - lambda j_i),
     V_h(lambda) = (1 - f_h) S^2(y - lambda j) / n_h,   f_h = n_h / N_h,
-    lambda_h = Cov(y, j) / S^2(j), clipped to [0, 1]: the covariance on the reviewed items, the
-               judge's variance over the whole stratum when its values are 0/1 (m_h (1 - m_h),
-               known exactly), else on the reviewed items,
+    lambda_h = Cov(y, j) / S^2(j) on the reviewed items (the regression slope), clipped to [0, 1],
     p = sum_h W_h p_h,   V = sum_h W_h^2 V_h,   W_h = N_h / N.
 
 m_h is known exactly (the judge scored every output), so it adds no variance; lambda = 0 is the
-human-only estimate and lambda = 1 the plain difference estimator. The interval is the package's
-Korn-Graubard interval (sampling/estimation.py) on effective counts: the human-only estimate's
-n_eff (estimate_proportion on the same items, the same design) times the variance gain
-V_human / V, so the judge's interval is the human-only one made narrower by exactly what the judge
-buys, and keeps that interval's behaviour near 0 (Clopper-Pearson, never below 0, never zero-width).
+human-only estimate and lambda = 1 the plain difference estimator. The slope's denominator is the
+sample's variance of j even for a 0/1 judge whose variance over the week is known: the known one
+ties lambda to the sample's judge mean and biased the estimate by a fifth of its standard error at
+100-140 reviews per stratum (ppi_py uses it; hence small differences from ppi_mean_ci at a few
+hundred reviews, docs/judge.md).
+
+The interval is the package's Korn-Graubard interval (sampling/estimation.py) on effective counts,
+n_eff = min(p (1 - p) / V, n g, n_Kish g) with g = V_human / V the variance gain over the
+human-only estimate on the same items: Clopper-Pearson (never below 0, never zero-width) with the
+t adjustment, or, once a stratum is tuned and both effective counts reach ``NORMAL_COUNTS`` (40),
+the t interval p +- t_df sqrt(p (1 - p) / n_eff), which is PPI++'s.
 
 Guards, each where intervals of this kind break (tests/sampling/test_judge_estimator.py measures
 coverage with and without the judge):
@@ -41,7 +45,7 @@ coverage with and without the judge):
    (1/2, half of one full disagreement unseen in the sample; a Wilson-type pseudo-count). Without
    it a judge that happened to agree on all n_h items would give V_h = 0 and a zero-width interval;
    with it the gain of a stratum is at most about its human sum of squares times 2.
-5. The Korn-Graubard floor: n_eff is also at most the human-only n_eff's Kish floor times the gain
+5. The Kish floor: n_eff is also at most the Kish effective sample size times the gain
    (estimate_proportion's ``conservative`` rule) and at most n times the gain; where the
    human-only variance is 0 (no positive anywhere, or a census) the gain is 1.
 """
