@@ -158,7 +158,7 @@ class Week:
     name: str
     population: int
     strata: dict[str, Stratum]
-    drawn: int           # items the run drew
+    drawn: int           # items the run drew, less those of strata closed early
     final: int           # of which with a final label as of the snapshot
 
     @property
@@ -189,8 +189,11 @@ def design(project, filters: Filters, as_of) -> dict[tuple[int, int], Week]:
         chosen = chosen.filter(reduce(or_, (Q(iso_year=w.year, iso_week=w.week) for w in weeks)))
     runs = list(chosen.values_list("pk", "iso_year", "iso_week", "populations"))
     ids = [pk for pk, *_ in runs]
+    # Items of a stratum closed early left the sample (docs/sampling.md §4.1): the stratum's sample
+    # is its reviewed items, so they count neither as drawn nor against the week being complete.
     drawn: dict[tuple[int, str], int] = {
         (run, stratum): n for run, stratum, n in AuditItem.objects.filter(run_id__in=ids)
+        .exclude(status=AuditItem.Status.CLOSED)
         .values("run_id", "stratum").annotate(n=Count("pk")).values_list("run_id", "stratum", "n")}
     final: dict[tuple[int, str], int] = {
         (run, stratum): n for run, stratum, n in GoldRevision.objects

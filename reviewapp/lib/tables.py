@@ -11,10 +11,36 @@ def exporting(request: HttpRequest) -> bool:
     return request.GET.get("_export") == "csv"
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert_cell(value):
+    """A cell a spreadsheet will not run: text that starts like a formula (=, +, -, @, tab, CR) gets a
+    leading apostrophe (OWASP's CSV-injection advice). Users type rubric labels, notes and names, and
+    model outputs are untrusted; numbers, including negative ones, are left as they are."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        try:
+            float(value)
+        except ValueError:
+            return "'" + value
+    return value
+
+
+class InertTableExport(TableExport):
+    """django-tables2's export with every cell through inert_cell."""
+
+    def table_to_dataset(self, table, exclude_columns, dataset_kwargs=None):
+        dataset = super().table_to_dataset(table, exclude_columns, dataset_kwargs)
+        for i, row in enumerate(list(dataset)):
+            dataset[i] = tuple(inert_cell(cell) for cell in row)
+        return dataset
+
+
 def export_response(request: HttpRequest, table, name: str) -> HttpResponse | None:
-    """CSV export of a table when ?_export=csv is asked for (the whole filtered list, not a page)."""
+    """CSV export of a table when ?_export=csv is asked for (the whole filtered list, not a page),
+    with formula-like text made inert."""
     if exporting(request):
-        return TableExport("csv", table).response(f"{name}.csv")
+        return InertTableExport("csv", table).response(f"{name}.csv")
     return None
 
 

@@ -167,3 +167,15 @@ def test_the_estimate_after_closing_is_the_one_of_the_reviewed_items(run, alice,
     assert report.complete  # every item has a final label or left with its closed stratum: the week can close
     assert (weighted.value, weighted.lower, weighted.upper) == pytest.approx((direct.value, direct.lower, direct.upper))
     assert run_progress(run).estimate == weighted
+
+
+@pytest.mark.django_db
+def test_an_export_calls_a_week_with_a_closed_stratum_complete_like_the_metrics(run, alice, lead):
+    from reviewapp.exports.selection import Filters, design
+
+    review(run, "medical", alice, [GOOD] * 35)
+    review(run, "billing", alice, [BAD] * 4 + [GOOD] * 6)
+    close_stratum(run=run, stratum="medical", user=lead)
+    close_stratum(run=run, stratum="billing", user=lead)
+    [week] = design(run.project, Filters(), timezone.now()).values()
+    assert week.complete and week.drawn == week.final == 45 and run_report(run).complete
