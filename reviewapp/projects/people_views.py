@@ -2,6 +2,9 @@
 its activity. Thin views over projects/actions.py, which records every change."""
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth.decorators import login_not_required
@@ -19,7 +22,20 @@ from .access import lead_project_for
 from .forms import AddMemberForm, InviteForm, ProjectForm, RoleForm, SignUpForm, TokenForm, time_zones
 from .models import Activity, ApiToken, Invitation, Membership, Project
 
+T = TypeVar("T")
 SHOW_ONCE = "spotcheck:token-once"  # a new token's plaintext, shown on the next page and then gone
+
+
+def _tell(request: HttpRequest, act: Callable[[], T], said: Callable[[T], str]) -> T | None:
+    """Run one change of projects/actions.py and tell the person how it went: the refusal's reason
+    (PeopleError) or `said(result)`. Returns the result, None when refused."""
+    try:
+        result = act()
+    except actions.PeopleError as exc:
+        messages.error(request, str(exc))
+        return None
+    messages.success(request, said(result))
+    return result
 
 
 def _show_once(request: HttpRequest, project: Project, token: ApiToken, plaintext: str) -> None:
@@ -77,25 +93,18 @@ def _token(request: AuthenticatedHttpRequest, slug: str, token_id: int) -> ApiTo
 @require_POST
 def token_rotate(request: AuthenticatedHttpRequest, slug: str, token_id: int) -> HttpResponse:
     token = _token(request, slug, token_id)
-    try:
-        new, plaintext = actions.rotate_token(token=token, by=request.user)
-    except actions.PeopleError as exc:
-        messages.error(request, str(exc))
-    else:
-        _show_once(request, token.project, new, plaintext)
-        messages.success(request, f"Token {token.prefix}… no longer works; its successor is below.")
+    rotated = _tell(request, lambda: actions.rotate_token(token=token, by=request.user),
+                    lambda _: f"Token {token.prefix}… no longer works; its successor is below.")
+    if rotated:
+        _show_once(request, token.project, *rotated)
     return redirect("reviewapp:project-tokens", slug)
 
 
 @require_POST
 def token_revoke(request: AuthenticatedHttpRequest, slug: str, token_id: int) -> HttpResponse:
     token = _token(request, slug, token_id)
-    try:
-        actions.revoke_token(token=token, by=request.user)
-    except actions.PeopleError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, f"Token {token.prefix}… revoked: requests with it are refused from now on.")
+    _tell(request, lambda: actions.revoke_token(token=token, by=request.user),
+          lambda _: f"Token {token.prefix}… revoked: requests with it are refused from now on.")
     return redirect("reviewapp:project-tokens", slug)
 
 
@@ -138,12 +147,8 @@ def member_add(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     if user is None:
         messages.error(request, f"Nobody called {who} has a Spotcheck login: invite them by e-mail instead.")
         return _back_to_people(slug)
-    try:
-        actions.add_member(project=project, user=user, role=form.cleaned_data["role"], by=request.user)
-    except actions.PeopleError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, f"{user.get_username()} is now a member of {project.name}.")
+    _tell(request, lambda: actions.add_member(project=project, user=user, role=form.cleaned_data["role"], by=request.user),
+          lambda _: f"{user.get_username()} is now a member of {project.name}.")
     return _back_to_people(slug)
 
 
@@ -154,14 +159,10 @@ def member_invite(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, "Give a valid e-mail address and a role.")
         return _back_to_people(slug)
-    try:
-        invitation = actions.invite(project=project, email=form.cleaned_data["email"], role=form.cleaned_data["role"],
-                                    by=request.user,
-                                    link_for=lambda secret: request.build_absolute_uri(reverse("reviewapp:invitation", args=[secret])))
-    except actions.PeopleError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, f"Invitation e-mailed to {invitation.email}; the link works once, for 7 days.")
+    _tell(request, lambda: actions.invite(
+              project=project, email=form.cleaned_data["email"], role=form.cleaned_data["role"], by=request.user,
+              link_for=lambda secret: request.build_absolute_uri(reverse("reviewapp:invitation", args=[secret]))),
+          lambda invitation: f"Invitation e-mailed to {invitation.email}; the link works once, for 7 days.")
     return _back_to_people(slug)
 
 
@@ -179,24 +180,16 @@ def member_role(request: AuthenticatedHttpRequest, slug: str, membership_id: int
     if not form.is_valid():
         messages.error(request, "Choose one of the roles offered.")
         return _back_to_people(slug)
-    try:
-        actions.change_role(membership=membership, role=form.cleaned_data["role"], by=request.user)
-    except actions.PeopleError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, f"{membership.user.get_username()} is now {membership.get_role_display()}.")
+    _tell(request, lambda: actions.change_role(membership=membership, role=form.cleaned_data["role"], by=request.user),
+          lambda changed: f"{changed.user.get_username()} is now {changed.get_role_display()}.")
     return _back_to_people(slug)
 
 
 @require_POST
 def member_remove(request: AuthenticatedHttpRequest, slug: str, membership_id: int) -> HttpResponse:
     membership = _membership(request, slug, membership_id)
-    try:
-        actions.remove_member(membership=membership, by=request.user)
-    except actions.PeopleError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, f"{membership.user.get_username()} was removed; their labels stay.")
+    _tell(request, lambda: actions.remove_member(membership=membership, by=request.user),
+          lambda _: f"{membership.user.get_username()} was removed; their labels stay.")
     return _back_to_people(slug)
 
 
@@ -205,12 +198,8 @@ def invitation_withdraw(request: AuthenticatedHttpRequest, slug: str, invitation
     project = lead_project_for(request, slug, doing="manage its people")
     invitation = get_object_or_404(Invitation, project=project, pk=invitation_id)
     invitation.project = project
-    try:
-        actions.withdraw(invitation=invitation, by=request.user)
-    except actions.PeopleError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, f"The invitation to {invitation.email} no longer works.")
+    _tell(request, lambda: actions.withdraw(invitation=invitation, by=request.user),
+          lambda _: f"The invitation to {invitation.email} no longer works.")
     return _back_to_people(slug)
 
 
