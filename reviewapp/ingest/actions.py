@@ -24,7 +24,8 @@ from django.utils import timezone
 from reviewapp.projects.models import Project
 
 from .formats import FormatError, SourceRecord
-from .records import RecordError, to_row, validate_record
+from .evaluation_writer import store_evaluations
+from .records import EvaluationIn, RecordError, to_row, validate_record
 from .writer import insert_outputs
 
 MAX_REPORTED_ERRORS = 1000
@@ -49,6 +50,8 @@ class IngestReport:
     errors: list[Rejection] = field(default_factory=list)
     errors_truncated: bool = False
     format_error: str | None = None
+    evaluations_created: int = 0  # evaluations carried by the records (judge scores), stored or already there
+    evaluations_already_present: int = 0
 
     def reject(self, item: SourceRecord, error: RecordError) -> None:
         self.rejected += 1
@@ -71,6 +74,7 @@ class IngestReport:
                 for e in self.errors
             ],
             "errors_truncated": self.errors_truncated,
+            "evaluations": {"created": self.evaluations_created, "already_present": self.evaluations_already_present},
         }
 
 
@@ -118,11 +122,21 @@ def _mark_rolled_back(report: IngestReport) -> None:
     report.stored = False
     report.created = 0
     report.already_present = 0
+    report.evaluations_created = 0
+    report.evaluations_already_present = 0
 
 
-def _validated_chunks(project, records, report, chunk_size) -> Iterator[list[tuple]]:
+@dataclass
+class _Chunk:
+    """Output rows ready to write, and the evaluations their records carried."""
+
+    rows: list[tuple] = field(default_factory=list)
+    evaluations: list[tuple[str, EvaluationIn]] = field(default_factory=list)
+
+
+def _validated_chunks(project, records, report, chunk_size) -> Iterator[_Chunk]:
     """Rows ready to write, chunk by chunk; rejections and in-chunk duplicates go to the report."""
-    rows: list[tuple] = []
+    chunk = _Chunk()
     seen: set[str] = set()
     now = timezone.now()
     for item in records:
@@ -135,35 +149,47 @@ def _validated_chunks(project, records, report, chunk_size) -> Iterator[list[tup
             if record.external_id in seen:  # the same id twice in one chunk: the first one wins
                 report.already_present += 1
                 continue
-            rows.append(to_row(record, project_id=project.pk, raw=item.raw,
-                               sample_key=project.sample_key(record.external_id), ingested_at=now))
+            chunk.rows.append(to_row(record, project_id=project.pk, raw=item.raw,
+                                     sample_key=project.sample_key(record.external_id), ingested_at=now))
         except RecordError as exc:
             report.reject(item, exc)
             continue
+        chunk.evaluations.extend((record.external_id, evaluation) for evaluation in record.evaluations)
         seen.add(record.external_id)
-        if len(rows) >= chunk_size:
-            yield rows
-            rows, seen = [], set()
-    yield rows
+        if len(chunk.rows) >= chunk_size:
+            yield chunk
+            chunk, seen = _Chunk(), set()
+    yield chunk
 
 
 def _write(chunks, report, on_chunk, *, per_chunk_transaction: bool) -> None:
-    for rows in chunks:
+    for chunk in chunks:
         if per_chunk_transaction:
             with transaction.atomic():
-                created = insert_outputs(rows)
+                created, judged = _write_chunk(chunk)
         else:
-            created = insert_outputs(rows)
+            created, judged = _write_chunk(chunk)
         report.created += created
-        report.already_present += len(rows) - created
+        report.already_present += len(chunk.rows) - created
+        report.evaluations_created += judged
+        report.evaluations_already_present += len(chunk.evaluations) - judged
         if on_chunk:
             on_chunk(report)
+
+
+def _write_chunk(chunk: _Chunk) -> tuple[int, int]:
+    """Outputs, then their evaluations, in the caller's transaction: (outputs created, evaluations created)."""
+    created = insert_outputs(chunk.rows)
+    if not chunk.evaluations:
+        return created, 0
+    judged, _ = store_evaluations(chunk.rows[0][0], chunk.evaluations)  # every output of the chunk is stored now
+    return created, judged
 
 
 _DONE = object()
 
 
-def _prefetched(chunks: Iterator[list[tuple]], depth: int = 2) -> Iterator[list[tuple]]:
+def _prefetched(chunks: Iterator[_Chunk], depth: int = 2) -> Iterator[_Chunk]:
     """Run a chunk generator in a thread, at most `depth` chunks ahead; re-raise its errors here."""
     ahead: queue.Queue = queue.Queue(maxsize=depth)
     stop = threading.Event()

@@ -71,13 +71,13 @@ def read_json_array(body: bytes, *, max_record_bytes: int) -> Iterator[SourceRec
             yield SourceRecord(index, data=data)
 
 
-_CSV_JSON_COLUMNS = ("context", "metadata")
+_CSV_JSON_COLUMNS = ("context", "metadata", "evaluations")
 
 
 def read_csv(text: Iterable[str], *, max_record_bytes: int) -> Iterator[SourceRecord]:
     """CSV with the canonical field names as its header. Empty cells mean "absent".
 
-    ``context`` and ``metadata`` cells hold JSON; an ``input`` cell that is a JSON array is a
+    ``context``, ``metadata`` and ``evaluations`` cells hold JSON; an ``input`` cell that is a JSON array is a
     list of chat messages, anything else is plain text; ``risk_score`` is a number.
     """
     reader = csv.reader(text)

@@ -58,3 +58,47 @@ class Output(models.Model):
         """The input as (role, text) turns, whatever form it was sent in, for display."""
         return conversation(self.input)
 
+
+
+class Evaluator(models.Model):
+    """An automatic judge or classifier that scores a project's outputs: one name at one version.
+
+    A new version is a new evaluator: its agreement with the reviewers is certified afresh, and a
+    judge-assisted estimate never mixes two versions (docs/judge.md, "Assumptions")."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="evaluators")
+    name = models.CharField(max_length=100)
+    version = models.CharField(max_length=50, blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["project", "name", "version"], name="evaluator_name_version_unique"),
+        ]
+        ordering = ["name", "version"]
+
+    def __str__(self) -> str:
+        return f"{self.name} v{self.version}" if self.version else self.name
+
+
+class Evaluation(models.Model):
+    """One evaluator's verdict on one output: a number, a label, or both, as the producer sent it.
+
+    The first one stored wins (ingest is idempotent per output x evaluator x version); what it
+    means for a rubric rate is the lead's mapping (metrics.JudgeMapping), not stored here."""
+
+    output = models.ForeignKey(Output, on_delete=models.CASCADE, related_name="evaluations", db_index=False)
+    evaluator = models.ForeignKey(Evaluator, on_delete=models.CASCADE, related_name="evaluations")
+    value = models.FloatField(null=True, blank=True)
+    label = models.CharField(max_length=100, blank=True, default="")
+    metric = models.CharField(max_length=100, blank=True, default="",
+                              help_text="What the producer says the evaluator measures, e.g. failure")
+    ingested_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["output", "evaluator"], name="one_evaluation_per_output_and_evaluator"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.evaluator} on {self.output_id}: {self.label or self.value}"

@@ -9,13 +9,72 @@ from __future__ import annotations
 import math
 import re
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import orjson
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_core import ErrorDetails
 
 KINDS = ("llm_response", "agent_action", "classifier_decision")
+
+
+class EvaluationIn(BaseModel):
+    """An automatic evaluator's verdict on the output: a value, a label, or both (docs/judge.md)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1, max_length=100, description="The evaluator, e.g. groundedness-judge")
+    version: str = Field("", max_length=50, description="A new version is a new evaluator")
+    value: float | None = Field(None, description="A score; mapped to a rate only when it lies in [0, 1]")
+    label: str = Field("", max_length=100, description="A category, e.g. pass / fail")
+    metric: str = Field("", max_length=100, description="What it measures, e.g. failure (a hint for the mapping)")
+
+    @field_validator("version", mode="before")
+    @classmethod
+    def _version_may_be_a_number(cls, value: Any) -> Any:
+        if value is None:
+            return ""
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return str(value)
+        return value
+
+    @field_validator("label", "metric", mode="before")
+    @classmethod
+    def _null_is_empty(cls, value: Any) -> Any:
+        return "" if value is None else value
+
+    @field_validator("value", mode="before")
+    @classmethod
+    def _boolean_is_one_or_zero(cls, value: Any) -> Any:
+        return float(value) if isinstance(value, bool) else value
+
+    @field_validator("value")
+    @classmethod
+    def _finite_value(cls, value: float | None) -> float | None:
+        if value is not None and not math.isfinite(value):
+            raise ValueError("must be a finite number")
+        return value
+
+    @model_validator(mode="after")
+    def _says_something(self) -> EvaluationIn:
+        if self.value is None and not self.label:
+            raise ValueError("needs a value, a label, or both")
+        if any("\x00" in text for text in (self.name, self.version, self.label, self.metric)):
+            raise ValueError("must not contain NUL characters")
+        return self
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.name, self.version)
+
+
+def _distinct_evaluators(value: list[EvaluationIn]) -> list[EvaluationIn]:
+    seen: set[tuple[str, str]] = set()
+    for i, evaluation in enumerate(value):
+        if evaluation.key in seen:
+            raise ValueError(f"evaluation {i} repeats {evaluation.name!r} version {evaluation.version!r}")
+        seen.add(evaluation.key)
+    return value
 
 
 class CanonicalRecord(BaseModel):
@@ -37,6 +96,8 @@ class CanonicalRecord(BaseModel):
     trace_id: str = Field("", max_length=64)
     span_id: str = Field("", max_length=64)
     metadata: dict[str, Any] = Field(default_factory=dict)
+    evaluations: list[EvaluationIn] = Field(
+        default_factory=list, description="Automatic evaluators' scores of this output (judge-assisted audits)")
 
     @field_validator("external_id", mode="before")
     @classmethod
@@ -47,7 +108,7 @@ class CanonicalRecord(BaseModel):
 
     @field_validator(
         "kind", "model", "model_version", "category", "risk_tier", "trace_id", "span_id", "context", "metadata",
-        mode="before",
+        "evaluations", mode="before",
     )
     @classmethod
     def _null_means_absent(cls, value: Any, info) -> Any:
@@ -92,6 +153,11 @@ class CanonicalRecord(BaseModel):
                 raise ValueError(f"passage {i} must be a string or an object with a string 'content'")
         return value
 
+    @field_validator("evaluations", mode="after")
+    @classmethod
+    def _one_per_evaluator(cls, value: list[EvaluationIn]) -> list[EvaluationIn]:
+        return _distinct_evaluators(value)
+
     @field_validator("risk_score")
     @classmethod
     def _finite(cls, value: float | None) -> float | None:
@@ -100,6 +166,7 @@ class CanonicalRecord(BaseModel):
         return value
 
 
+_Model = TypeVar("_Model", bound=BaseModel)
 FIELDS = tuple(CanonicalRecord.model_fields)
 REQUIRED_FIELDS = tuple(name for name, f in CanonicalRecord.model_fields.items() if f.is_required())
 
@@ -135,12 +202,12 @@ def _reason(error: ErrorDetails) -> str:
     return message
 
 
-def validate_record(data: Any) -> CanonicalRecord:
-    """Validate one decoded record, or raise RecordError naming each bad field."""
+def problems_of(model: type[_Model], data: Any) -> _Model:
+    """Validate one decoded record against a model, or raise RecordError naming each bad field."""
     if not isinstance(data, dict):
         raise RecordError([("record", f"must be a JSON object, not {type(data).__name__}")])
     try:
-        return CanonicalRecord.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as exc:
         problems: list[tuple[str, str]] = []
         seen: set[str] = set()
@@ -151,6 +218,11 @@ def validate_record(data: Any) -> CanonicalRecord:
             seen.add(field)
             problems.append((field, _reason(error)))
         raise RecordError(problems) from None
+
+
+def validate_record(data: Any) -> CanonicalRecord:
+    """Validate one decoded record, or raise RecordError naming each bad field."""
+    return problems_of(CanonicalRecord, data)
 
 
 # An escaped NUL (\u0000) preceded by an even number of backslashes, i.e. a real one.

@@ -1,11 +1,13 @@
 """Cached per-run metrics and the QA lead's scorecard configuration."""
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
 from reviewapp.audits.models import AuditRun
+from reviewapp.ingest.models import Evaluator
 from reviewapp.projects.models import Project
 
 from .report import RunReport, is_current
@@ -161,3 +163,56 @@ class AlertAttempt(models.Model):
         if self.status_code is not None:
             return f"HTTP {self.status_code}" + (f": {self.error}" if self.error else "")
         return "sent" if self.ok else (self.error or "failed")
+
+
+class JudgeMappingQuerySet(models.QuerySet):
+    def of_project(self, project: Project) -> JudgeMappingQuerySet:
+        return self.filter(project=project).select_related("evaluator")
+
+
+class JudgeMapping(models.Model):
+    """A lead's reading of an evaluator as one of the rubric's rates (docs/judge.md, "Mapping").
+
+    label: the judge says "yes" (1) when its label is one of ``labels``, else "no" (0).
+    score: its value in [0, 1] is used as is (the probability of "yes"); inverted: 1 - value
+    (a groundedness score is high when the output is good). For the certification's yes/no a score
+    says "yes" at ``threshold`` or above. One evaluator assists a rate at a time: the scorecard
+    shows one judge-assisted figure per rate, never a choice made after seeing several."""
+
+    class Reading(models.TextChoices):
+        LABEL = "label", "Its label names the rate's event"
+        SCORE = "score", "Its score is the rate's probability"
+        INVERTED = "inverted", "1 - its score is the rate's probability"
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="judge_mappings")
+    rate = models.CharField(max_length=100, help_text="The catalogue rate, e.g. verdict:failure")
+    evaluator = models.ForeignKey(Evaluator, on_delete=models.CASCADE, related_name="mappings")
+    reading = models.CharField(max_length=16, choices=Reading.choices, default=Reading.LABEL)
+    labels = models.JSONField(default=list, blank=True, help_text="Judge labels that mean yes, e.g. [\"fail\"]")
+    threshold = models.FloatField(default=0.5, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)])
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = JudgeMappingQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["project", "rate"], name="one_judge_per_rate")]
+        ordering = ["rate"]
+
+    def __str__(self) -> str:
+        return f"{self.evaluator} as {self.rate}"
+
+    def value_of(self, value: float | None, label: str) -> float | None:
+        """The evaluation as the rate's judge value in [0, 1], or None when it cannot be read so."""
+        if self.reading == self.Reading.LABEL:
+            return (1.0 if label in self.labels else 0.0) if label else None
+        if value is None or not 0.0 <= value <= 1.0:
+            return None
+        return 1.0 - value if self.reading == self.Reading.INVERTED else value
+
+    def says_yes(self, value: float | None, label: str) -> int | None:
+        """The evaluation as a yes/no on the rate (the certification's judge), or None."""
+        judged = self.value_of(value, label)
+        if judged is None:
+            return None
+        return int(judged >= self.threshold) if self.reading != self.Reading.LABEL else int(judged)

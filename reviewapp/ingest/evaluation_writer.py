@@ -1,0 +1,80 @@
+"""Set-based writes of evaluations (judge scores) in the caller's transaction.
+
+Used by the outputs ingest (evaluations inside the canonical record, written with their chunk) and
+by the evaluations door (evaluations.py). Idempotent per output x evaluator: the first stored wins.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from django.db import connection
+from django.utils import timezone
+
+from .models import Evaluation, Evaluator, Output
+from .records import EvaluationIn
+
+_TABLE = Evaluation._meta.db_table
+_OUTPUTS = Output._meta.db_table
+
+
+def store_evaluations(project_id: int, pairs: Sequence[tuple[str, EvaluationIn]], *,
+                      now: datetime | None = None) -> tuple[int, set[str]]:
+    """Store (external_id, evaluation) pairs of one project in the caller's transaction.
+
+    Returns how many were created and the external_ids the project has no output for (nothing is
+    stored for those). An evaluation already stored for the output and evaluator is left as it is."""
+    if not pairs:
+        return 0, set()
+    now = now or timezone.now()
+    evaluators = _evaluator_ids(project_id, {evaluation.key for _, evaluation in pairs})
+    outputs = _output_ids(project_id, sorted({external_id for external_id, _ in pairs}))
+    missing = {external_id for external_id, _ in pairs if external_id not in outputs}
+    rows, seen = [], set()
+    for external_id, evaluation in pairs:
+        output_id = outputs.get(external_id)
+        key = (output_id, evaluators[evaluation.key])
+        if output_id is None or key in seen:
+            continue
+        seen.add(key)
+        rows.append((*key, evaluation.value, evaluation.label, evaluation.metric, now))
+    if not rows:
+        return 0, missing
+    placeholders = ", ".join(["%s"] * 6)
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {_TABLE} (output_id, evaluator_id, value, label, metric, ingested_at) "
+            f"VALUES ({placeholders}) ON CONFLICT (output_id, evaluator_id) DO NOTHING",
+            [(*row[:5], connection.ops.adapt_datetimefield_value(row[5])) for row in rows],
+        )
+        created = cursor.rowcount
+    return max(created, 0), missing
+
+
+def _evaluator_ids(project_id: int, keys: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    Evaluator.objects.bulk_create(
+        [Evaluator(project_id=project_id, name=name, version=version) for name, version in sorted(keys)],
+        ignore_conflicts=True)
+    names = {name for name, _ in keys}
+    return {(name, version): pk for pk, name, version in
+            Evaluator.objects.filter(project_id=project_id, name__in=names).values_list("pk", "name", "version")
+            if (name, version) in keys}
+
+
+def _output_ids(project_id: int, external_ids: list[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":  # one unique-index probe per id (writer._stored_ids says why)
+            cursor.execute(
+                f"SELECT u.id, hit.id FROM unnest(%s::text[]) AS u(id) CROSS JOIN LATERAL "
+                f"(SELECT o.id FROM {_OUTPUTS} o WHERE o.project_id = %s AND o.external_id = u.id LIMIT 1) AS hit",
+                [external_ids, project_id])
+            found.update(cursor.fetchall())
+            return found
+        for start in range(0, len(external_ids), 500):
+            part = external_ids[start:start + 500]
+            cursor.execute(
+                f"SELECT external_id, id FROM {_OUTPUTS} WHERE project_id = %s AND external_id IN "
+                f"({', '.join(['%s'] * len(part))})", [project_id, *part])
+            found.update(cursor.fetchall())
+    return found
