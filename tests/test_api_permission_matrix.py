@@ -69,7 +69,7 @@ def request(client, method: str, path: str, world, token: str | None):
 @pytest.mark.django_db
 @pytest.mark.parametrize(("method", "path"), operations())
 def test_every_operation_checks_its_caller(client, world, method, path):
-    ingest = path.endswith("/outputs")
+    ingest = path.endswith(("/outputs", "/evaluations"))
     own = world["project token A"] if ingest else world["lead"]
     for who, token, allowed in [
         ("nobody", None, {401}),

@@ -7,6 +7,7 @@ from ninja.errors import AuthenticationError, ValidationError
 
 from .audits import router as audits_router
 from .discussion import router as discussion_router
+from .evaluations import router as evaluations_router
 from .exports import router as exports_router
 from .metrics import router as metrics_router
 from .outputs import router as outputs_router
@@ -19,6 +20,7 @@ api = NinjaAPI(
     urls_namespace="api",
 )
 api.add_router("/", outputs_router)
+api.add_router("/", evaluations_router)
 api.add_router("/", review_router)
 api.add_router("/", discussion_router)
 api.add_router("/", exports_router)

@@ -43,7 +43,7 @@ def tokens(project_a):
 @schema.parametrize()
 @settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
 def test_no_operation_answers_5xx(case, tokens):
-    token = tokens["project"] if case.path.endswith("/outputs") else tokens["personal"]
+    token = tokens["project"] if case.path.endswith(("/outputs", "/evaluations")) else tokens["personal"]
     if "project" in (case.path_parameters or {}):
         case.path_parameters["project"] = "support"
     response = case.call(headers={"Authorization": f"Bearer {token}"})
