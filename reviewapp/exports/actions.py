@@ -129,11 +129,13 @@ def _write_canonical(snapshot, filters, weeks, path: Path, total: int, on_rows) 
     by_verdict: Counter[str] = Counter()
     by_stratum: Counter[str] = Counter()
     by_week: Counter[str] = Counter()
+    by_evaluator: Counter[tuple[str, str]] = Counter()
     n = corrected = 0
     with path.open("wb") as out:
         for row in rows(snapshot.project, filters, snapshot.as_of, weeks):
             out.write(dumps(row.to_json()) + b"\n")
             n += 1
+            by_evaluator.update((e["name"], e["version"]) for e in row.evaluations or [])
             by_verdict[str(row.verdict)] += 1
             by_stratum[row.sampling.stratum] += 1
             by_week[row.sampling.run] += 1
@@ -145,7 +147,10 @@ def _write_canonical(snapshot, filters, weeks, path: Path, total: int, on_rows) 
     if on_rows:
         on_rows(n, total)
     return {"rows": n, "by_verdict": dict(sorted(by_verdict.items())), "by_stratum": dict(sorted(by_stratum.items())),
-            "by_week": dict(sorted(by_week.items())), "with_corrected_output": corrected}
+            "by_week": dict(sorted(by_week.items())), "with_corrected_output": corrected,
+            # Every judge that scored an exported output, and on how many rows: the CSV's judge columns.
+            "evaluators": [{"name": name, "version": version, "rows": count}
+                           for (name, version), count in sorted(by_evaluator.items())]}
 
 
 def _read(path: Path) -> Iterator[ExportRow]:

@@ -17,7 +17,17 @@ from typing import Any
 
 from reviewapp.lib.messages import content_text
 
-from .rows import CSV_COLUMNS, ExportRow, csv_cells, dumps, flat_metadata, hf_record, hf_schema
+from .rows import (
+    CSV_COLUMNS,
+    ExportRow,
+    csv_cells,
+    dumps,
+    flat_metadata,
+    hf_record,
+    hf_schema,
+    judge_cells,
+    judge_columns,
+)
 
 
 @dataclass
@@ -29,6 +39,12 @@ class Context:
     version: int
     description: str = ""
     counts: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def evaluators(self) -> list[tuple[str, str]]:
+        """(name, version) of every judge that scored an exported output, sorted (the manifest's counts;
+        none for a snapshot cut before judge values were exported)."""
+        return [(e["name"], e["version"]) for e in self.counts.get("evaluators", [])]
 
 
 def _jsonl(path: Path, lines: Iterable[Any]) -> int:
@@ -52,9 +68,10 @@ def render_csv(rows: Iterable[ExportRow], out: Path, ctx: Context) -> list[Path]
     path = out / "evalset.csv"
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(CSV_COLUMNS)
+        judges = ctx.evaluators
+        writer.writerow(CSV_COLUMNS + judge_columns(judges))
         for row in rows:
-            writer.writerow(csv_cells(row))
+            writer.writerow(csv_cells(row) + judge_cells(row, judges))
     return [path]
 
 
@@ -181,6 +198,8 @@ One split per audited ISO week.
   over-represent the riskier strata, sampled more.
 - `source`: the output's ids (external id, trace and span) and model.
 - `reviewers`: who labelled it (pseudonyms if the export asked for them).
+- `evaluations`: the automatic judges' values on the output (`name`, `version`, `value`, `label`),
+  beside the experts' label, to score a judge against them; empty when no judge scored it.
 
 ## Annotations
 
@@ -210,6 +229,7 @@ def render_openai_evals(rows: Iterable[ExportRow], out: Path, ctx: Context) -> l
         "stratum": r.sampling.stratum, "run": r.sampling.run, "sampling_weight": r.sampling.weight,
         "inclusion_probability": r.sampling.inclusion_probability,
         "week_complete": r.sampling.week_complete,
+        **({} if r.evaluations is None else {"evaluations": r.evaluations}),
     }} for r in rows))
     return [path]
 

@@ -9,7 +9,8 @@ here (and the value selection._row gives it).
 
 The canonical JSONL holds `ExportRow.to_json()` with keys sorted (`dumps`), so field order is free
 to follow the formats. A snapshot cut under schema 1 has no design fields (DESIGN_FIELDS): they
-read as None and are written back absent, so it renders again as it was cut.
+read as None and are written back absent, so it renders again as it was cut; likewise a row cut
+before the judge values (`evaluations`, OPTIONAL) reads None there and writes it back absent.
 """
 from __future__ import annotations
 
@@ -59,6 +60,8 @@ def _messages(messages: list[dict[str, Any]]) -> list[dict[str, str]]:
 def _arrow(pa: Any, spec: str) -> Any:
     return {"string": pa.string, "bool": pa.bool_, "int32": pa.int32, "int64": pa.int64, "float64": pa.float64,
             "strings": lambda: pa.list_(pa.string()),
+            "judges": lambda: pa.list_(pa.struct([("name", pa.string()), ("version", pa.string()),
+                                                  ("value", pa.float64()), ("label", pa.string())])),
             "messages": lambda: pa.list_(pa.struct([("role", pa.string()), ("content", pa.string())]))}[spec]()
 
 
@@ -166,14 +169,22 @@ class ExportRow:
     reviewers: list[str] = field(metadata=col("strings", _joined, flat=True))
     answers: dict[str, Any] = field(metadata=col("string", None, hf=_json, hf_name="answers_json"))
     metadata: dict[str, Any] = field(metadata=col("string", _json, hf=_json, hf_name="metadata_json"))
+    # The judges' values on the output, beside the human gold: [{name, version, value, label}] sorted by
+    # name and version, [] when none scored it. Not a fixed CSV column: one per evaluator (judge_columns).
+    evaluations: list[dict[str, Any]] | None = field(default=None, metadata=col("judges", None, flat=True))
 
     def to_json(self) -> JSON:
-        return {**_shallow(self), **{name: getattr(self, name).to_json() for name in GROUPS}}
+        found = {**_shallow(self), **{name: getattr(self, name).to_json() for name in GROUPS}}
+        return {k: v for k, v in found.items() if v is not None or k not in OPTIONAL}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> ExportRow:
         return cls(**{**data, "agreement": Agreement(**data["agreement"]), "sampling": Sampling(**data["sampling"]),
                       "source": Source(**data["source"])})
+
+
+# Fields a row cut before them lacks: None there, written back absent (to_json, flat_metadata).
+OPTIONAL = ("evaluations",)
 
 
 # --- what the formats derive from the table ----------------------------------------------------
@@ -198,6 +209,22 @@ CSV_COLUMNS = [header for _, _, header, _ in CSV]
 
 def csv_cells(row: ExportRow) -> list[Any]:
     return [cell(getattr(getattr(row, outer) if outer else row, name)) for outer, name, _, cell in CSV]
+
+
+def judge_columns(evaluators: list[tuple[str, str]]) -> list[str]:
+    """Two CSV columns per evaluator of the snapshot, `judge:<name>@<version>:label` and `…:value`, so a
+    spreadsheet or pandas filters and compares them with the human verdict column by column."""
+    return [f"judge:{name}@{version}:{part}" for name, version in evaluators for part in ("label", "value")]
+
+
+def judge_cells(row: ExportRow, evaluators: list[tuple[str, str]]) -> list[Any]:
+    """The row's cells under judge_columns: blank where that evaluator did not score the output."""
+    found = {(e["name"], e["version"]): e for e in row.evaluations or []}
+    cells: list[Any] = []
+    for key in evaluators:
+        judged = found.get(key)
+        cells += ["", ""] if judged is None else [judged["label"], _blank(judged["value"])]
+    return cells
 
 
 def hf_schema() -> Any:
@@ -231,6 +258,8 @@ def flat_metadata(row: ExportRow) -> JSON:
     for name, column in TOP:
         if column.flat:
             value = getattr(row, name)
+            if value is None and name in OPTIONAL:
+                continue
             key = column.flat if isinstance(column.flat, str) else name
             found[key] = value.to_json() if name in GROUPS else value
     return found

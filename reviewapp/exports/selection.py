@@ -22,6 +22,7 @@ from collections.abc import Generator, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from functools import cache, reduce
+from itertools import islice
 from operator import or_
 from typing import Any
 
@@ -32,6 +33,7 @@ from django.db.models.functions import Cast
 from orjson import loads
 
 from reviewapp.audits.models import AuditItem, AuditRun
+from reviewapp.ingest.models import Evaluation
 from reviewapp.lib.messages import openai_messages
 from reviewapp.lib.weeks import IsoWeek
 from reviewapp.review.models import GoldLabel, GoldRevision, LabelRevision, LabelSchema
@@ -225,7 +227,29 @@ def _items(project, filters: Filters):
         "pk", "stratum", "inclusion_probability", "run__iso_year", "run__iso_week", "output__external_id",
         _text("output__input"), "output__output", _text("output__context"), _text("output__metadata"),
         "output__trace_id", "output__span_id", "output__model", "output__model_version", "output__category",
-        "output__risk_tier", "output__kind", "output__occurred_at")
+        "output__risk_tier", "output__kind", "output__occurred_at", "output_id")
+
+
+def _judged(output_ids: list[int], as_of) -> dict[int, list[dict[str, Any]]]:
+    """The judges' values on these outputs, ingested by `as_of` (so a retried build reads the same), each
+    output's sorted by evaluator name and version: one query for a chunk of items."""
+    found: dict[int, list[dict[str, Any]]] = {}
+    for output_id, name, version, value, label in (
+            Evaluation.objects.filter(output_id__in=output_ids, ingested_at__lte=as_of)
+            .order_by("output_id", "evaluator__name", "evaluator__version")
+            .values_list("output_id", "evaluator__name", "evaluator__version", "value", "label")):
+        found.setdefault(output_id, []).append({"name": name, "version": version, "value": value, "label": label})
+    return found
+
+
+def _with_judges(items, as_of) -> Iterator[tuple[tuple, list[dict[str, Any]]]]:
+    """(item, its output's judge values) in the items' order: a chunk of items at a time, so the
+    evaluations cost one query per chunk, never one per item."""
+    stream = items.iterator(chunk_size=CHUNK)
+    while chunk := list(islice(stream, CHUNK)):
+        judged = _judged(sorted({item[-1] for item in chunk}), as_of)
+        for item in chunk:
+            yield item, judged.get(item[-1], [])
 
 
 def _golds(project, filters: Filters, as_of):
@@ -291,7 +315,7 @@ def _merged(project, filters: Filters, as_of, weeks: dict[tuple[int, int], Week]
     gold, label = next(golds, none), next(labels, none)
     facts: dict[tuple, Sampling] = {}  # (year, week, stratum, probability) -> the rows' sampling facts
     rubric = LabelSchema.current(project).rubric  # what the answers' keys mean
-    for item in _items(project, filters).iterator(chunk_size=CHUNK):
+    for item, evaluations in _with_judges(_items(project, filters), as_of):
         pk = item[0]
         gold_rows: list[tuple] | None = None
         label_rows: list[tuple] = []
@@ -307,7 +331,7 @@ def _merged(project, filters: Filters, as_of, weeks: dict[tuple[int, int], Week]
         key = (item[3], item[4], item[1], item[2])
         if key not in facts:
             facts[key] = _sampling(weeks[key[:2]], *key)
-        row = _row(project, rubric, filters, item, loads(answers), method, reviews, facts[key])
+        row = _row(project, rubric, filters, item, loads(answers), method, reviews, facts[key], evaluations)
         if _keep(filters, row):
             yield row
 
@@ -330,9 +354,9 @@ def _sampling(run: Week, year: int, week: int, stratum: str, probability: float)
 
 
 def _row(project, rubric: Rubric, filters: Filters, item: tuple, answers: dict, method: str, reviews: list,
-         sampling: Sampling) -> ExportRow:
+         sampling: Sampling, evaluations: list[dict[str, Any]]) -> ExportRow:
     (pk, stratum, probability, year, week, external_id, input_, output, context, metadata, trace_id, span_id,
-     model, model_version, category, risk_tier, kind, occurred_at) = item
+     model, model_version, category, risk_tier, kind, occurred_at, _output_id) = item
     verdict = rubric.verdict_of(answers)
     corrected = rubric.correction_of(answers)
     expected = corrected if corrected else (output if rubric.accepts(answers) else None)
@@ -360,6 +384,7 @@ def _row(project, rubric: Rubric, filters: Filters, item: tuple, answers: dict, 
                       kind=kind, occurred_at=occurred_at.isoformat()),
         reviewers=[_pseudonym(project.pk, rid) if filters.pseudonymise else name for rid, name, _ in reviews],
         metadata=(loads(metadata) if metadata else None) or {},
+        evaluations=evaluations,
     )
 
 
