@@ -11,9 +11,11 @@ from reviewapp.audits.actions import draw_audit, previous_week
 from reviewapp.audits.models import SamplingPlan
 from reviewapp.ingest.actions import IngestReport, ingest
 from reviewapp.ingest.formats import SourceRecord
-from reviewapp.metrics.models import ScorecardMetric
+from reviewapp.ingest.models import Evaluator
+from reviewapp.metrics.models import JudgeMapping, ScorecardMetric
 from reviewapp.projects.models import Membership, Project
 
+from .judge import JUDGE_NAME, JUDGE_VERSION
 from .records import demo_records
 from .reviews import simulate
 
@@ -72,6 +74,7 @@ def seed_demo(*, seed: int, n: int, now: datetime, on_chunk=None) -> DemoSummary
                          max_rate=0.08, good_rate=0.045, baseline_rate=0.05, alert_rate=0.10).save_as_new_version()
     records = (SourceRecord(i, data=r) for i, r in enumerate(demo_records(seed=seed, n=n, end=now), start=1))
     report = ingest(project=project, records=records, on_chunk=on_chunk)
+    _map_judge(project)
     # The weeks before this one are drawn, so leads find history; reviewers find last week's queue
     # waiting, partly done, and leads can draw this week's. Only new runs get simulated reviews.
     # Seeded in the first hours of a Monday, last week is still in its grace period for late
@@ -83,6 +86,16 @@ def seed_demo(*, seed: int, n: int, now: datetime, on_chunk=None) -> DemoSummary
     simulate(project, new, [users[name] for name, role in DEMO_USERS if role == Membership.Role.REVIEWER],
              users["qalead"], seed=seed, latest_share=LATEST_LABELLED, now=now)
     return DemoSummary(project, report, logins)
+
+
+def _map_judge(project: Project) -> None:
+    """The lead's reading of the demo's judge: its "fail" label is the failure rate's event, so the
+    scorecard's judge-assisted estimate and the certification page have a judge to show. A mapping
+    the lead changed since is left as it is."""
+    evaluator = Evaluator.objects.filter(project=project, name=JUDGE_NAME, version=JUDGE_VERSION).first()
+    if evaluator is not None and not JudgeMapping.objects.filter(project=project, rate="verdict:failure").exists():
+        JudgeMapping.objects.create(project=project, rate="verdict:failure", evaluator=evaluator,
+                                    reading=JudgeMapping.Reading.LABEL, labels=["fail"])
 
 
 def _demo_user(project: Project, username: str, role: str) -> tuple[str, str, str]:

@@ -6,7 +6,9 @@ looks like to a reviewer instead of uniform noise: a skewed category mix, weekda
 working-hour traffic with mild growth, a model rollout half-way through, retrieved passages
 that usually (not always) support the answer, and a few percent of answers that are subtly
 wrong, over-permissive or refuse for no reason (more in medical and legal), so that human
-review has something real to find. Nothing is labelled: finding them is the reviewer's job.
+review has something real to find. Nothing is labelled: finding them is the reviewer's job. An
+automatic judge has scored every output (judge.py), well on billing, poorly on medical: what a
+reviewer finds, it sometimes saw coming.
 
 It is pure standard library and draws everything from one ``random.Random(seed)``, so the
 same ``seed`` and ``end`` always give the same records, and record *i* does not depend on
@@ -24,6 +26,8 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterator
 from itertools import accumulate
 from typing import Any, NamedTuple
+
+from .judge import judge_evaluation
 
 __all__ = ["DEMO_CATEGORIES", "demo_records"]
 
@@ -725,10 +729,15 @@ def demo_records(*, seed: int, n: int, end: dt.datetime) -> Iterator[dict]:
     clock = _Clock(end)
     width = max(6, len(str(n)))
     for i in range(1, n + 1):
-        yield _record(rng, clock, f"demo-{i:0{width}d}")
+        yield _record(rng, clock, f"demo-{i:0{width}d}", seed)
 
 
-def _record(rng: random.Random, clock: _Clock, external_id: str) -> dict[str, Any]:
+# The last week the demo's reviewers label (the week before the end's, seed_demo's latest audit):
+# its medical answers regress, and the judge's truth must be the reviewers' (judge.py).
+_REGRESSION_WEEK = 2
+
+
+def _record(rng: random.Random, clock: _Clock, external_id: str, seed: int) -> dict[str, Any]:
     ts = clock.sample(rng)
     week = (ts - clock.start) // _WEEK
     new_model = week == 3 or (week == 2 and rng.random() < 0.5)
@@ -793,6 +802,8 @@ def _record(rng: random.Random, clock: _Clock, external_id: str) -> dict[str, An
         "trace_id": f"{rng.getrandbits(128):032x}",
         "span_id": f"{rng.getrandbits(64):016x}",
         "metadata": {"channel": channel, "locale": locale, "latency_ms": latency, "prompt_version": PROMPT_VERSION},
+        # From its own seeded stream, so the records' other fields are those of a demo without it.
+        "evaluations": [judge_evaluation(seed, external_id, category, regression=week == _REGRESSION_WEEK)],
     }
 
 

@@ -2,10 +2,11 @@
 
 The demo reviewers label the older weeks in full and part of the latest, as a team would by
 mid-week. Every label goes through the real workflow (claim, submit, settle, adjudicate), so tallies, gold
-labels and agreement behave as with people. Each item gets a hidden true verdict from its
-category's error rate; reviewers report it most of the time and slip to a neighbouring verdict
-otherwise, so double-reviewed items sometimes disagree and the QA lead settles them. The latest
-week carries a regression in medical answers (a new model version, say), for the scorecard to flag.
+labels and agreement behave as with people. Each item has a hidden true verdict from its
+category's error rate (judge.true_verdict, per output, the one the demo's judge guesses at);
+reviewers report it most of the time and slip to a neighbouring verdict otherwise, so
+double-reviewed items sometimes disagree and the QA lead settles them. The latest week carries a
+regression in medical answers (a new model version, say), for the scorecard to flag.
 """
 from __future__ import annotations
 
@@ -19,17 +20,11 @@ from reviewapp.metrics.actions import refresh
 from reviewapp.review import actions
 from reviewapp.review.models import Claim, Label, LabelRevision
 
-FAILURE_RATE = {"billing": 0.04, "account": 0.04, "medical": 0.11, "legal": 0.10, "general": 0.03}
-REGRESSION = {"medical": 2.2}  # multiplier on the last simulated week
+from .judge import true_verdict
+
 VERDICTS = ("success", "partial", "failure")
 ERRORS = ("factual_error", "ungrounded_claim", "policy_violation", "tone", "sensitive_data", "format",
           "unwarranted_refusal", "over_permissive")
-
-
-def _truth(rng: random.Random, category: str, regression: bool) -> str:
-    failure = FAILURE_RATE.get(category, 0.04) * (REGRESSION.get(category, 1.0) if regression else 1.0)
-    roll = rng.random()
-    return "failure" if roll < failure else "partial" if roll < failure + 0.09 else "success"
 
 
 def _answers(rng: random.Random, verdict: str, category: str, output: str) -> dict:
@@ -81,7 +76,9 @@ def simulate(project, runs: list[AuditRun], reviewers: list, lead, *, seed: int,
         idle = 0
         item = claim.item
         output = item.output
-        truth = truths.setdefault(item.pk, _truth(rng, output.category, regression=item.run_id == last))
+        if item.pk not in truths:
+            truths[item.pk] = true_verdict(seed, output.external_id, output.category, regression=item.run_id == last)
+        truth = truths[item.pk]
         seen = _reviewed(rng, truth)
         actions.submit_label(claim=claim, user=reviewer, data=_answers(random.Random(f"{seed}:{item.pk}:{seen}"),
                              seen, output.category, output.output), time_on_task_ms=int(rng.lognormvariate(10.6, 0.5)))

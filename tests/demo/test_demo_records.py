@@ -17,7 +17,7 @@ END = datetime(2026, 11, 26, 11, 0, 30, 123456, tzinfo=UTC)  # a Thursday, mid-m
 WINDOW_START = datetime(2026, 11, 2, tzinfo=UTC)  # Monday of the ISO week three weeks earlier
 N = 3000
 KEYS = {"external_id", "occurred_at", "input", "output", "category", "risk_tier", "risk_score", "kind", "model",
-        "model_version", "context", "trace_id", "span_id", "metadata"}
+        "model_version", "context", "trace_id", "span_id", "metadata", "evaluations"}
 KINDS = {"llm_response", "agent_action", "classifier_decision"}
 OCCURRED = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 
