@@ -37,6 +37,9 @@ _EXPORTS = {
     "JudgedStratum": "judge",
     "estimate_with_judge": "judge",
     "judge_agreement": "judge",
+    "judge_variance_factor": "judge",
+    "margin_with_judge": "judge",
+    "size_for_margin_with_judge": "judge",
     "estimate_proportion": "estimation",
     "estimate_upper_bound": "estimation",
     "proportion_interval": "estimation",
@@ -88,7 +91,8 @@ __all__ = [
     "size_for_margin", "size_for_rise", "spread_rates",
     "SequentialRise", "StratumRise", "sequential_rise",
     "VERDICTS", "budget_bound", "budget_verdict", "rise_bound", "rise_verdict", "verdict_chance",
-    "JudgeAgreement", "JudgedStratum", "estimate_with_judge", "judge_agreement",
+    "JudgeAgreement", "JudgedStratum", "estimate_with_judge", "judge_agreement", "judge_variance_factor",
+    "margin_with_judge", "size_for_margin_with_judge",
 ]
 
 
@@ -143,7 +147,15 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
         proportion_interval,
         upper_bound,
     )
-    from .judge import JudgeAgreement, JudgedStratum, estimate_with_judge, judge_agreement
+    from .judge import (
+        JudgeAgreement,
+        JudgedStratum,
+        estimate_with_judge,
+        judge_agreement,
+        judge_variance_factor,
+        margin_with_judge,
+        size_for_margin_with_judge,
+    )
     from .monitoring import SPRT, Change, CusumResult, PChart, binomial_cusum, change_test, p_chart
     from .sizing import (
         margin_of_allocation,

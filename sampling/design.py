@@ -218,13 +218,22 @@ def size_for_margin(
     method: str = "risk",
 ) -> DesignSize:
     """Smallest total whose allocation estimates the week's rate within +/- margin at expected_rate."""
+    return _margin_size(strata, margin, expected_rate=expected_rate, confidence=confidence, method=method)
+
+
+def _margin_size(
+    strata: Iterable[Stratum], margin: float, *, expected_rate: float, confidence: float, method: str,
+    factors: Callable[[dict[str, int]], Mapping[str, float]] | None = None,
+) -> DesignSize:
+    """size_for_margin, each stratum's variance scaled by ``factors(sizes)`` (the judge's, judge.py)."""
     strata = _check_strata(strata, confidence)
     _check_probability("margin", margin)
     _check_probability("expected_rate", expected_rate)
     populations = _populations(strata)
 
     def reached(sizes: dict[str, int]) -> float:
-        return margin_of_allocation(sizes, populations, expected_rate=expected_rate, confidence=confidence)
+        return margin_of_allocation(sizes, populations, expected_rate=expected_rate, confidence=confidence,
+                                    variance_factors=factors(sizes) if factors else None)
 
     guess = math.ceil(stats.norm.isf((1 - confidence) / 2) ** 2 * expected_rate * (1 - expected_rate) / margin**2)
     found = _search(strata, method, lambda sizes: math.log(margin) - math.log(max(reached(sizes), 1e-300)), guess)

@@ -52,18 +52,21 @@ coverage with and without the judge):
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from scipy import stats
 
+from .design import DesignSize, _margin_size
 from .estimation import Estimate, _effective_bounds, proportion_interval
-from .sizing import _check_probability
+from .sizing import _check_probability, margin_of_allocation
+from .types import Stratum
 
 MIN_TUNING_REVIEWS = 10  # reviewed items in a stratum below which lambda = 0
 MIN_TUNING_MINORITY = 2  # human positives (and negatives) below which lambda = 0
 RESIDUAL_FLOOR = 0.5  # least residual sum of squares credited to a tuned stratum
+MIN_VARIANCE_FACTOR = 0.05  # the most a plan credits a judge with: a twentyfold variance gain
 NORMAL_COUNTS = 40  # effective positives and negatives from which the interval is value +- t se
 _METHOD = "clopper-pearson"  # estimate_proportion's default, so both intervals read alike
 
@@ -376,3 +379,75 @@ def _kappa(yb: np.ndarray, jb: np.ndarray, w: np.ndarray, n_eff: float, confiden
     variance = max(0.0, (a + b - c) / ((1 - chance) ** 2 * n_eff))
     half = float(stats.norm.isf((1 - confidence) / 2)) * math.sqrt(variance)
     return kappa, (max(-1.0, kappa - half), min(1.0, kappa + half))
+
+
+def judge_variance_factor(human: Sequence[float], judge: Sequence[float]) -> float:
+    """What a judge does to a stratum's variance, measured on reviewed items like these: V / V_human.
+
+    The estimator's own rule applied to past reviewed items (lambda the slope clipped to [0, 1],
+    the residual sum of squares floored at RESIDUAL_FLOOR, n - 2 degrees of freedom against
+    n - 1), so it is about 1 - rho^2 for a judge with correlation rho and never above 1. Fewer
+    than MIN_TUNING_REVIEWS items, or fewer than MIN_TUNING_MINORITY human positives (negatives),
+    say nothing: 1. The plan sizes with it (size_for_margin_with_judge); it is a planning figure,
+    the week's estimate tunes lambda again on its own items.
+    """
+    y = _unit_values("past", "human", human)
+    j = _unit_values("past", "judge", judge)
+    if y.size != j.size:
+        raise ValueError(f"human and judge must have the same length, not {y.size} and {j.size}")
+    n = y.size
+    if n < MIN_TUNING_REVIEWS or min(y.sum(), n - y.sum()) < MIN_TUNING_MINORITY:
+        return 1.0
+    y_centred, j_centred = y - y.mean(), j - j.mean()
+    ss_y, ss_j = float((y_centred**2).sum()), float((j_centred**2).sum())
+    if ss_y <= 0 or ss_j <= 0:
+        return 1.0
+    lam = min(1.0, max(0.0, float((y_centred * j_centred).sum()) / ss_j))
+    residual = y_centred - lam * j_centred
+    ss_e = max(float((residual**2).sum()), RESIDUAL_FLOOR)
+    return min(1.0, (ss_e / (n - 2)) / (ss_y / (n - 1)))
+
+
+def _tuned_factors(sizes: Mapping[str, int], variance_factors: Mapping[str, float],
+                   expected_rate: float) -> dict[str, float]:
+    """Each stratum's factor at these sizes: 1 where the estimator would not tune (guard 2), else
+    the measured factor clipped to [MIN_VARIANCE_FACTOR, 1]."""
+    found = {}
+    for name, n in sizes.items():
+        tuned = n >= MIN_TUNING_REVIEWS and min(expected_rate, 1 - expected_rate) * n >= MIN_TUNING_MINORITY
+        found[name] = min(1.0, max(MIN_VARIANCE_FACTOR, float(variance_factors.get(name, 1.0)))) if tuned else 1.0
+    return found
+
+
+def _check_factors(variance_factors: Mapping[str, float]) -> None:
+    for name, factor in variance_factors.items():
+        if isinstance(factor, bool) or not (isinstance(factor, int | float) and math.isfinite(factor) and factor >= 0):
+            raise ValueError(f"variance factor of {name!r} must be a number >= 0, not {factor!r}")
+
+
+def size_for_margin_with_judge(
+    strata: Sequence[Stratum], margin: float, variance_factors: Mapping[str, float], *,
+    expected_rate: float = 0.5, confidence: float = 0.95, method: str = "risk",
+) -> DesignSize:
+    """Smallest total whose allocation, estimated with the judge, is within +/- margin at expected_rate.
+
+    sampling.size_for_margin with each stratum's variance scaled by its factor (judge_variance_factor
+    on past reviewed items; a stratum absent from ``variance_factors`` has none: 1). A stratum whose
+    planned size is below MIN_TUNING_REVIEWS, or whose expected human positives (negatives) there
+    are below MIN_TUNING_MINORITY, gets no judge (the estimator would not tune it): its factor is 1.
+    Factors are clipped to [MIN_VARIANCE_FACTOR, 1]: no judge is credited with more than a
+    twentyfold gain. With every factor 1 the answer is size_for_margin's.
+    """
+    _check_factors(variance_factors)
+    return _margin_size(strata, margin, expected_rate=expected_rate, confidence=confidence, method=method,
+                        factors=lambda sizes: _tuned_factors(sizes, variance_factors, expected_rate))
+
+
+def margin_with_judge(
+    sizes: Mapping[str, int], populations: Mapping[str, int], variance_factors: Mapping[str, float], *,
+    expected_rate: float = 0.5, confidence: float = 0.95,
+) -> float:
+    """The +/- margin an allocation buys with the judge (size_for_margin_with_judge's rule): the cap's cost."""
+    _check_factors(variance_factors)
+    return margin_of_allocation(dict(sizes), dict(populations), expected_rate=expected_rate, confidence=confidence,
+                                variance_factors=_tuned_factors(sizes, variance_factors, expected_rate))

@@ -12,6 +12,7 @@ too small does not deliver what was asked.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 import numpy as np
 from scipy import stats
@@ -73,14 +74,16 @@ def margin_of_sample(
 
 
 def margin_of_allocation(
-    sizes: dict[str, int], populations: dict[str, int], *, expected_rate: float = 0.5, confidence: float = 0.95
+    sizes: dict[str, int], populations: dict[str, int], *, expected_rate: float = 0.5, confidence: float = 0.95,
+    variance_factors: Mapping[str, float] | None = None,
 ) -> float:
     """The +/- margin of the stratified estimate of a rate for a given allocation.
 
     V = sum_h W_h^2 (1 - f_h) p(1 - p) / n_h with W_h = N_h / N and f_h = n_h / N_h, margin
     z sqrt(V) (Cochran 1977, eq. 5.7 for proportions, with one planning rate p in every
     stratum). A stratum of the population with no items makes the estimate biased: the margin is
-    then infinite. A census stratum adds nothing.
+    then infinite. A census stratum adds nothing. ``variance_factors`` scale a stratum's variance
+    (a judge-assisted estimate's V_h / V_h,human, sampling.judge_variance_factor); absent is 1.
     """
     _check_probability("confidence", confidence)
     _check_probability("expected_rate", expected_rate, closed=True)
@@ -95,7 +98,8 @@ def margin_of_allocation(
         if n == 0:
             return math.inf
         weight = population / total
-        variance += weight**2 * (1 - n / population) * expected_rate * (1 - expected_rate) / n
+        factor = 1.0 if variance_factors is None else variance_factors.get(name, 1.0)
+        variance += factor * weight**2 * (1 - n / population) * expected_rate * (1 - expected_rate) / n
     return float(stats.norm.ppf(1 - (1 - confidence) / 2) * math.sqrt(variance))
 
 

@@ -190,6 +190,47 @@ class ReviewerOut(Schema):
     gold_rate: float | None
 
 
+class JudgedStratumOut(Schema):
+    name: str
+    population: int
+    scored: int = Field(description="The stratum's outputs the judge scored (usably, under the mapping)")
+    reviewed: int
+    judge_mean: float | None = Field(description="The judge's mean over the stratum; none where it was not used")
+    used: bool
+
+
+class JudgeAgreementOut(Schema):
+    tpr: float | None
+    tpr_interval: tuple[float | None, float | None]
+    tnr: float | None
+    tnr_interval: tuple[float | None, float | None]
+    precision: float | None
+    precision_interval: tuple[float | None, float | None]
+    kappa: float | None
+    kappa_interval: tuple[float | None, float | None]
+    n: int
+    n_eff: float
+    counts: list[list[int]] = Field(description="[[TN, FP], [FN, TP]]: human (rows) by judge (columns)")
+    shares: list[list[float]] = Field(description="The same table in design-weighted shares")
+
+
+class JudgedOut(Schema):
+    """A rate estimated with a mapped evaluator (docs/judge.md)."""
+
+    metric: str
+    evaluator: str
+    evaluator_id: int
+    estimate: EstimateOut | None = Field(description="The judge-assisted estimate over the same strata as `weighted`")
+    human_n_eff: float | None
+    gain: float | None = Field(description="Extra human reviews the judge is worth this week (n_eff difference)")
+    used: bool = Field(description="The judge was used in at least one stratum")
+    lower_one_sided: float | None
+    upper_one_sided: float | None
+    strata: list[JudgedStratumOut]
+    fallback: dict[str, str] = Field(description="Strata estimated from reviews alone, with the reason")
+    agreement: JudgeAgreementOut | None
+
+
 class MetricsOut(Schema):
     week: str
     computed_at: str | None
@@ -205,6 +246,7 @@ class MetricsOut(Schema):
     rates: list[RateOut]
     agreement: list[AgreementOut]
     reviewers: list[ReviewerOut]
+    judged: list[JudgedOut] = Field(description="Rates with a mapped evaluator: judge-assisted estimates")
     url: str
 
 
@@ -222,6 +264,12 @@ def _metrics_out(report: RunReport) -> dict[str, Any]:
                        "reviewers": entry.reviewers, "percent": entry.percent, "fleiss": entry.fleiss,
                        "alpha": entry.alpha, "pairs": list(entry.pairs)} for key, entry in report.agreement.items()],
         "reviewers": list(report.reviewers),
+        "judged": [{"metric": key, "evaluator": entry.evaluator, "evaluator_id": entry.evaluator_id,
+                    "estimate": entry.estimate, "human_n_eff": entry.human_n_eff, "gain": entry.gain,
+                    "used": entry.used, "lower_one_sided": entry.lower_one_sided,
+                    "upper_one_sided": entry.upper_one_sided, "strata": list(entry.strata),
+                    "fallback": dict(entry.fallback), "agreement": entry.agreement}
+                   for key, entry in report.judged.items()],
     }
 
 

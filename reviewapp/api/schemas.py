@@ -24,6 +24,11 @@ class RejectionOut(Schema):
     external_id: str | None = None
 
 
+class EvaluationCountsOut(Schema):
+    created: int
+    already_present: int = Field(description="Already stored for that output and evaluator version (first wins)")
+
+
 class IngestOut(Schema):
     received: int
     created: int
@@ -32,6 +37,8 @@ class IngestOut(Schema):
     stored: bool = Field(description="False when atomic=true rolled the whole request back")
     errors: list[RejectionOut]
     errors_truncated: bool
+    evaluations: EvaluationCountsOut | None = Field(
+        None, description="Outputs ingest only: the judge scores the records carried (evaluations field)")
 
 
 # An ISO week in a path, as the pages and the draw endpoint spell it; a week that does not exist is a 400.

@@ -23,8 +23,8 @@ from django.utils import timezone
 
 from reviewapp.projects.models import Project
 
-from .formats import FormatError, SourceRecord
 from .evaluation_writer import store_evaluations
+from .formats import FormatError, SourceRecord
 from .records import EvaluationIn, RecordError, to_row, validate_record
 from .writer import insert_outputs
 
@@ -52,6 +52,7 @@ class IngestReport:
     format_error: str | None = None
     evaluations_created: int = 0  # evaluations carried by the records (judge scores), stored or already there
     evaluations_already_present: int = 0
+    counts_outputs: bool = True  # False: the evaluations door, whose counts are evaluations already
 
     def reject(self, item: SourceRecord, error: RecordError) -> None:
         self.rejected += 1
@@ -74,7 +75,8 @@ class IngestReport:
                 for e in self.errors
             ],
             "errors_truncated": self.errors_truncated,
-            "evaluations": {"created": self.evaluations_created, "already_present": self.evaluations_already_present},
+            "evaluations": {"created": self.evaluations_created, "already_present": self.evaluations_already_present}
+            if self.counts_outputs else None,
         }
 
 

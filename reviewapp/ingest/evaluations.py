@@ -48,7 +48,7 @@ def validate_evaluation(data: Any) -> EvaluationRecord:
 def ingest_evaluations(*, project: Project, records: Iterable[SourceRecord], atomic: bool = False,
                        chunk_size: int = 5000, position_name: str = "line") -> IngestReport:
     """Validate and store evaluation lines; the report counts evaluations, as ingest's counts outputs."""
-    report = IngestReport(position_name=position_name)
+    report = IngestReport(position_name=position_name, counts_outputs=False)
     now = timezone.now()
     try:
         if atomic:

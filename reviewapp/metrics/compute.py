@@ -10,6 +10,9 @@ Intervals take Kish's effective sample size as a floor (`conservative=True`): mi
 stratum with a handful of reviews and no error yet would otherwise make the interval far too
 narrow (tests/sampling/test_estimation.py simulates it: 24 % coverage without, over 99 % with).
 
+Where a lead mapped an evaluator to a rate (JudgeMapping), the rate also gets its judge-assisted
+estimate and the judge's agreement with the final labels (judging.py, docs/judge.md).
+
 Agreement is over the items labelled by two or more reviewers, unweighted (docs/metrics.md §3:
 it describes reviewers on the items they saw). The result is a RunReport (report.py), cached in
 RunMetrics.data as its JSON.
@@ -27,6 +30,7 @@ from reviewapp.review.models import GoldLabel, Label, LabelSchema
 from reviewapp.review.rubric import Question, Rubric
 
 from .catalogue import agreement_level, agreement_value, rates
+from .judging import mapped_rates
 from .report import (
     JSON,
     AgreementReport,
@@ -66,6 +70,8 @@ def run_report(run: AuditRun) -> RunReport:
                               risk.get(name, 1.0)) for name, drawn in run.allocation.items())
     covered = [s for s in strata if s.final > 0 and s.population > 0]
 
+    rate_reports = _rates(rubric, gold, stratum_of, covered)
+    human_n_eff = {key: r.weighted.n_eff if r.weighted else None for key, r in rate_reports.items()}
     return RunReport(
         week=str(run.week),
         population=run.population,
@@ -74,9 +80,10 @@ def run_report(run: AuditRun) -> RunReport:
         items_final=len(gold),
         labels=len(labels),
         strata=strata,
-        rates=_rates(rubric, gold, stratum_of, covered),
+        rates=rate_reports,
         agreement=_agreement(rubric.questions, labels, seed=run.pk),
         reviewers=_reviewers(rubric, labels, gold, methods),
+        judged=mapped_rates(run, rates(rubric), gold, human_n_eff),
     )
 
 

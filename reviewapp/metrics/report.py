@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # sampling's estimation loads scipy, which reading a cached report never needs
     from sampling import Agreement, Estimate
 
-SCHEMA_VERSION = 2  # 2: agreement's minimum rule and one-sided bounds; a cache of an older schema is stale
+SCHEMA_VERSION = 3  # 2: agreement's minimum rule and one-sided bounds; 3: judge-assisted rates (judged)
 
 JSON = dict[str, Any]
 
@@ -239,6 +239,139 @@ class ReviewerRow:
 
 
 @dataclass(frozen=True)
+class JudgedStratumRow:
+    """A stratum of a judge-assisted rate: its outputs, how many the judge scored, the reviewed items,
+    the judge's mean over the stratum (None where it was not used) and whether it was used."""
+
+    name: str
+    population: int
+    scored: int
+    reviewed: int
+    judge_mean: float | None
+    used: bool
+
+    def to_json(self) -> JSON:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> JudgedStratumRow:
+        return cls(**data)
+
+
+@dataclass(frozen=True)
+class JudgeAgreementReport:
+    """sampling.judge_agreement as stored: TPR, TNR, precision and kappa with their intervals, the
+    confusion matrix in counts ([[TN, FP], [FN, TP]], human by judge) and in weighted shares, and
+    per stratum (unweighted within a stratum: its items share one weight)."""
+
+    tpr: float | None
+    tpr_interval: tuple[float | None, float | None]
+    tnr: float | None
+    tnr_interval: tuple[float | None, float | None]
+    precision: float | None
+    precision_interval: tuple[float | None, float | None]
+    kappa: float | None
+    kappa_interval: tuple[float | None, float | None]
+    n: int
+    n_eff: float
+    counts: tuple[tuple[int, int], tuple[int, int]]
+    shares: tuple[tuple[float, float], tuple[float, float]]
+    strata: Mapping[str, JudgeAgreementReport] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, pairs, weights) -> JudgeAgreementReport:
+        """From reviewed pairs (judging.ReviewedPair: human, judge_yes) and their design weights."""
+        import sampling
+
+        human = [p.human for p in pairs]
+        judge = [p.judge_yes for p in pairs]
+        w = list(weights) if weights is not None else [1.0] * len(pairs)
+        a = sampling.judge_agreement(human, judge, weights=w)
+        counts = [[0, 0], [0, 0]]
+        shares = [[0.0, 0.0], [0.0, 0.0]]
+        for h, j, weight in zip(human, judge, w, strict=True):
+            counts[h][j] += 1
+            shares[h][j] += weight
+        total = sum(w) or 1.0
+
+        def pair(interval) -> tuple[float | None, float | None]:
+            return plain(interval[0]), plain(interval[1])
+
+        return cls(plain(a.sensitivity), pair(a.sensitivity_interval), plain(a.specificity),
+                   pair(a.specificity_interval), plain(a.precision), pair(a.precision_interval), plain(a.kappa),
+                   pair(a.kappa_interval), a.n, float(a.n_eff),
+                   (tuple(counts[0]), tuple(counts[1])),  # type: ignore[arg-type]
+                   ((shares[0][0] / total, shares[0][1] / total), (shares[1][0] / total, shares[1][1] / total)))
+
+    def with_strata(self, strata: Mapping[str, JudgeAgreementReport]) -> JudgeAgreementReport:
+        return dataclasses.replace(self, strata=dict(strata))
+
+    def to_json(self) -> JSON:
+        found = dataclasses.asdict(self)
+        found["strata"] = {name: cell.to_json() for name, cell in self.strata.items()}
+        return found
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> JudgeAgreementReport:
+        values = dict(data)
+        for key in ("tpr_interval", "tnr_interval", "precision_interval", "kappa_interval"):
+            values[key] = tuple(values[key])
+        values["counts"] = tuple(tuple(row) for row in values["counts"])
+        values["shares"] = tuple(tuple(row) for row in values["shares"])
+        values["strata"] = {name: cls.from_json(cell) for name, cell in (values.get("strata") or {}).items()}
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class JudgedRate:
+    """A rate estimated with a mapped evaluator (metrics/judging.py): the judge-assisted estimate over
+    the same strata as the human-only one, the strata that used the judge, those that did not (name
+    -> reason), one-sided bounds at the plan's confidence for the status, and the judge's agreement."""
+
+    rate: str
+    evaluator_id: int
+    evaluator: str
+    estimate: WeightedEstimate | None
+    human_n_eff: float | None
+    lower_one_sided: float | None
+    upper_one_sided: float | None
+    strata: tuple[JudgedStratumRow, ...]
+    fallback: Mapping[str, str]
+    agreement: JudgeAgreementReport | None
+
+    @property
+    def used(self) -> bool:
+        """The judge was used in at least one stratum: the estimate is judge-assisted."""
+        return self.estimate is not None and any(row.used for row in self.strata)
+
+    @property
+    def gain(self) -> float | None:
+        """Extra human reviews the judge is worth this week: n_eff with the judge minus without."""
+        if not self.used or self.estimate is None or self.estimate.n_eff is None or self.human_n_eff is None:
+            return None
+        return self.estimate.n_eff - self.human_n_eff
+
+    def to_json(self) -> JSON:
+        return {
+            "rate": self.rate, "evaluator_id": self.evaluator_id, "evaluator": self.evaluator,
+            "estimate": self.estimate.to_json() if self.estimate else None, "human_n_eff": self.human_n_eff,
+            "lower_one_sided": self.lower_one_sided, "upper_one_sided": self.upper_one_sided,
+            "strata": [row.to_json() for row in self.strata], "fallback": dict(self.fallback),
+            "agreement": self.agreement.to_json() if self.agreement else None,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> JudgedRate:
+        estimate, agreement = data.get("estimate"), data.get("agreement")
+        return cls(data["rate"], data["evaluator_id"], data["evaluator"],
+                   WeightedEstimate.from_json(estimate) if estimate else None, data.get("human_n_eff"),
+                   data.get("lower_one_sided"), data.get("upper_one_sided"),
+                   tuple(JudgedStratumRow.from_json(row) for row in data.get("strata") or ()),
+                   dict(data.get("fallback") or {}),
+                   JudgeAgreementReport.from_json(agreement) if agreement else None)
+
+
+@dataclass(frozen=True)
 class RunReport:
     """A run's metrics: its design and progress, the rates, agreement and reviewers.
 
@@ -255,6 +388,7 @@ class RunReport:
     labels: int = 0
     agreement: Mapping[str, AgreementReport] = field(default_factory=dict)
     reviewers: tuple[ReviewerRow, ...] = ()
+    judged: Mapping[str, JudgedRate] = field(default_factory=dict)  # rate key -> judge-assisted figures
 
     @property
     def drawn(self) -> int:
@@ -294,6 +428,7 @@ class RunReport:
             "rates": {key: rate.to_json() for key, rate in self.rates.items()},
             "agreement": {key: entry.to_json() for key, entry in self.agreement.items()},
             "reviewers": [r.to_json() for r in self.reviewers],
+            "judged": {key: entry.to_json() for key, entry in self.judged.items()},
         }
 
     @classmethod
@@ -305,4 +440,5 @@ class RunReport:
             data["items_final"], tuple(StratumRow.from_json(s) for s in data["strata"]),
             {key: RateReport.from_json(rate) for key, rate in data["rates"].items()}, data.get("labels", 0),
             {key: AgreementReport.from_json(entry) for key, entry in (data.get("agreement") or {}).items()},
-            tuple(ReviewerRow.from_json(r) for r in data.get("reviewers") or ()))
+            tuple(ReviewerRow.from_json(r) for r in data.get("reviewers") or ()),
+            {key: JudgedRate.from_json(entry) for key, entry in (data.get("judged") or {}).items()})

@@ -26,7 +26,8 @@ class TestAccepted:
         response = post(client, token_a, [record("a"), record("b")])
         assert response.status_code == 200
         assert response.json() == {"received": 2, "created": 2, "already_present": 0, "rejected": 0,
-                                   "stored": True, "errors": [], "errors_truncated": False}
+                                   "stored": True, "errors": [], "errors_truncated": False,
+                                   "evaluations": {"created": 0, "already_present": 0}}
         stored = Output.objects.get(project=project_a, external_id="a")
         assert stored.input == [{"role": "user", "content": "Can I get a refund?"}]
         assert stored.output == "Yes, within 30 days."

@@ -91,7 +91,7 @@ class TestEndpoint:
         first = post(client, EVALUATIONS, token_a, body)
         assert first.status_code == 200
         assert first.json() == {"received": 2, "created": 2, "already_present": 0, "rejected": 0, "stored": True,
-                                "errors": [], "errors_truncated": False}
+                                "errors": [], "errors_truncated": False, "evaluations": None}
         again = post(client, EVALUATIONS, token_a, ndjson({"external_id": "a", "name": "judge", "value": 0.1}))
         assert (again.status_code, again.json()["created"], again.json()["already_present"]) == (200, 0, 1)
         assert stored(project_a) == {("a", "judge", ""): (0.9, ""), ("b", "judge", ""): (None, "fail")}

@@ -1,0 +1,147 @@
+"""Judge-assisted figures of a run: the rates a mapped evaluator helps estimate, and its agreement.
+
+For each JudgeMapping of the project, and the run's week, this gathers what sampling.judge needs:
+per stratum, the judge's mean over the outputs in the run's frame (the week's outputs stored by the
+draw: the population the run's weights are about) and, on the items with a final label, the human
+answer to the rate's question beside the judge's value. The statistics are sampling's
+(estimate_with_judge, judge_agreement); docs/judge.md says how to read them.
+
+Coverage rule (docs/judge.md, "When the judge is not used"): a stratum uses the judge only when
+the judge scored at least COVERAGE of the stratum's outputs and every reviewed item there. Else
+the stratum is estimated from its reviews alone (a constant judge, which the estimator never
+tunes) and the report names it with the reason: a mean over a part of the stratum, or a judge
+missing on reviewed items, is no longer the difference estimator's known auxiliary total.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from django.db.models import Case, Count, F, FloatField, Sum, Value, When
+from django.db.models.expressions import CombinedExpression
+
+import sampling
+from reviewapp.audits.actions import week_outputs
+from reviewapp.audits.models import AuditRun
+from reviewapp.ingest.models import Evaluation
+
+from .catalogue import Rate
+from .models import JudgeMapping
+from .report import JudgeAgreementReport, JudgedRate, JudgedStratumRow, WeightedEstimate
+
+COVERAGE = 0.98  # the least share of a stratum's outputs the judge must have scored to be used there
+
+
+@dataclass(frozen=True)
+class ReviewedPair:
+    """A reviewed item of the run, its human answer to the rate's question and the judge's value."""
+
+    item_id: int
+    output_id: int
+    stratum: str
+    human: int
+    judge: float | None  # the mapping's reading of the evaluation, None: no usable evaluation
+    judge_yes: int | None  # the certification's yes/no
+
+
+def frame_means(run: AuditRun, mapping: JudgeMapping) -> dict[str, tuple[int, float]]:
+    """Per stratum: (outputs the judge scored usably, sum of its values) over the run's frame."""
+    outputs = week_outputs(run.project, run.plan, run.week).filter(ingested_at__lte=run.created_at)
+    # One filter() call: each call on a multi-valued relation would join it again, and the sum below
+    # must read the same evaluation row the filter chose.
+    value: Case | F | CombinedExpression
+    if mapping.reading == JudgeMapping.Reading.LABEL:
+        scored = outputs.filter(evaluations__evaluator=mapping.evaluator, evaluations__label__gt="")
+        value = Case(When(evaluations__label__in=list(mapping.labels), then=Value(1.0)), default=Value(0.0),
+                     output_field=FloatField())
+    else:
+        scored = outputs.filter(evaluations__evaluator=mapping.evaluator, evaluations__value__gte=0.0,
+                                evaluations__value__lte=1.0)
+        value = (Value(1.0) - F("evaluations__value")) if mapping.reading == JudgeMapping.Reading.INVERTED \
+            else F("evaluations__value")
+    rows = scored.order_by().values("stratum").annotate(n=Count("id"), total=Sum(value, output_field=FloatField()))
+    return {row["stratum"]: (row["n"], float(row["total"] or 0.0)) for row in rows}
+
+
+def reviewed_pairs(run: AuditRun, mapping: JudgeMapping, rate: Rate, gold: Mapping[int, dict]) -> list[ReviewedPair]:
+    """The items with a final label (``gold``: item id -> answers), human and judge side by side."""
+    items = list(run.items.filter(pk__in=list(gold)).values_list("pk", "output_id", "stratum"))
+    evaluations = dict(
+        (output_id, (value, label)) for output_id, value, label in Evaluation.objects.filter(
+            evaluator=mapping.evaluator, output_id__in=[output_id for _, output_id, _ in items],
+        ).values_list("output_id", "value", "label"))
+    pairs = []
+    for item_id, output_id, stratum in items:
+        value, label = evaluations.get(output_id, (None, ""))
+        pairs.append(ReviewedPair(item_id, output_id, stratum, int(rate.test(gold[item_id])),
+                                  mapping.value_of(value, label), mapping.says_yes(value, label)))
+    return pairs
+
+
+def judged_rate(run: AuditRun, mapping: JudgeMapping, rate: Rate, gold: Mapping[int, dict],
+                human_n_eff: float | None) -> JudgedRate:
+    """One mapped rate of the run: the judge-assisted estimate over the strata with a final label,
+    which strata used the judge (and why not the others), and the judge's agreement."""
+    pairs = reviewed_pairs(run, mapping, rate, gold)
+    by_stratum: dict[str, list[ReviewedPair]] = defaultdict(list)
+    for pair in pairs:
+        by_stratum[pair.stratum].append(pair)
+    frame = frame_means(run, mapping)
+    rows, strata, fallback = [], [], {}
+    for name, population in run.populations.items():
+        reviewed = by_stratum.get(name, [])
+        if population <= 0 or not reviewed:
+            continue
+        scored, total = frame.get(name, (0, 0.0))
+        missing = sum(1 for p in reviewed if p.judge is None)
+        use = scored >= COVERAGE * population and missing == 0 and scored > 0
+        if not use:
+            fallback[name] = (f"the judge scored {scored} of its {population} outputs" if missing == 0 else
+                              f"{missing} of its {len(reviewed)} reviewed items have no judge value")
+        mean = total / scored if use else 0.0
+        human = [float(p.human) for p in reviewed]
+        judge = [float(p.judge) for p in reviewed] if use else [0.0] * len(reviewed)  # type: ignore[arg-type]
+        strata.append(sampling.JudgedStratum(name, population, min(1.0, max(0.0, mean)), human, judge))
+        rows.append(JudgedStratumRow(name, population, scored, len(reviewed), mean if use else None, use))
+    estimate = one_sided = None
+    if strata:
+        confidence = run.plan.confidence
+        estimate = WeightedEstimate.of(sampling.estimate_with_judge(strata, confidence=confidence))
+        one_sided = sampling.estimate_with_judge(strata, confidence=2 * confidence - 1)
+    return JudgedRate(
+        rate=rate.key, evaluator_id=mapping.evaluator_id, evaluator=str(mapping.evaluator),
+        estimate=estimate, human_n_eff=human_n_eff,
+        lower_one_sided=one_sided.lower if one_sided else None,
+        upper_one_sided=one_sided.upper if one_sided else None,
+        strata=tuple(rows), fallback=fallback, agreement=_agreement(pairs, run.populations))
+
+
+def _agreement(pairs: list[ReviewedPair], populations: Mapping[str, int]) -> JudgeAgreementReport | None:
+    """The judge's yes/no against the final labels, design-weighted (N_h / n_h), overall and per stratum."""
+    usable = [p for p in pairs if p.judge_yes is not None and populations.get(p.stratum, 0) > 0]
+    if not usable:
+        return None
+    reviewed: dict[str, int] = defaultdict(int)
+    for p in usable:
+        reviewed[p.stratum] += 1
+    weights = [populations[p.stratum] / reviewed[p.stratum] for p in usable]
+    overall = JudgeAgreementReport.of(usable, weights)
+    per_stratum = {}
+    for name in sorted(reviewed):
+        group = [p for p in usable if p.stratum == name]
+        per_stratum[name] = JudgeAgreementReport.of(group, None)
+    return overall.with_strata(per_stratum)
+
+
+def mapped_rates(run: AuditRun, rates: Mapping[str, Rate], gold: Mapping[int, dict],
+                 human_n_eff: Mapping[str, float | None]) -> dict[str, JudgedRate]:
+    """Every rate of the project a judge is mapped to, judged on this run."""
+    found = {}
+    for mapping in JudgeMapping.objects.of_project(run.project):
+        rate = rates.get(mapping.rate)
+        if rate is None or not gold:
+            continue
+        found[mapping.rate] = judged_rate(run, mapping, rate, gold, human_n_eff.get(mapping.rate))
+    return found
+
