@@ -66,6 +66,7 @@ from .types import Stratum
 MIN_TUNING_REVIEWS = 10  # reviewed items in a stratum below which lambda = 0
 MIN_TUNING_MINORITY = 2  # human positives (and negatives) below which lambda = 0
 RESIDUAL_FLOOR = 0.5  # least residual sum of squares credited to a tuned stratum
+PLAN_MINORITY = 5  # expected human positives (negatives) a plan needs in a stratum to count on its judge
 MIN_VARIANCE_FACTOR = 0.05  # the most a plan credits a judge with: a twentyfold variance gain
 NORMAL_COUNTS = 40  # effective positives and negatives from which the interval is value +- t se
 _METHOD = "clopper-pearson"  # estimate_proportion's default, so both intervals read alike
@@ -382,13 +383,12 @@ def _kappa(yb: np.ndarray, jb: np.ndarray, w: np.ndarray, n_eff: float, confiden
 
 
 def judge_variance_factor(human: Sequence[float], judge: Sequence[float]) -> float:
-    """What a judge does to a stratum's variance, measured on reviewed items like these: V / V_human.
+    """The share of the human labels' variance a judge leaves unexplained on reviewed items like these.
 
-    The estimator's own rule applied to past reviewed items (lambda the slope clipped to [0, 1],
-    the residual sum of squares floored at RESIDUAL_FLOOR, n - 2 degrees of freedom against
-    n - 1), so it is about 1 - rho^2 for a judge with correlation rho and never above 1. Fewer
-    than MIN_TUNING_REVIEWS items, or fewer than MIN_TUNING_MINORITY human positives (negatives),
-    say nothing: 1. The plan sizes with it (size_for_margin_with_judge); it is a planning figure,
+    SS(y - lambda j) / SS(y), lambda the slope clipped to [0, 1] as the estimator clips it: 1 - rho^2
+    for a judge with correlation rho whose slope is in range, never above 1. Fewer than
+    MIN_TUNING_REVIEWS items, or fewer than MIN_TUNING_MINORITY human positives (negatives), say
+    nothing: 1. A planning figure (size_for_margin_with_judge adds what a week's size costs on top);
     the week's estimate tunes lambda again on its own items.
     """
     y = _unit_values("past", "human", human)
@@ -403,19 +403,32 @@ def judge_variance_factor(human: Sequence[float], judge: Sequence[float]) -> flo
     if ss_y <= 0 or ss_j <= 0:
         return 1.0
     lam = min(1.0, max(0.0, float((y_centred * j_centred).sum()) / ss_j))
-    residual = y_centred - lam * j_centred
-    ss_e = max(float((residual**2).sum()), RESIDUAL_FLOOR)
-    return min(1.0, (ss_e / (n - 2)) / (ss_y / (n - 1)))
+    return min(1.0, float(((y_centred - lam * j_centred) ** 2).sum()) / ss_y)
 
 
 def _tuned_factors(sizes: Mapping[str, int], variance_factors: Mapping[str, float],
                    expected_rate: float) -> dict[str, float]:
-    """Each stratum's factor at these sizes: 1 where the estimator would not tune (guard 2), else
-    the measured factor clipped to [MIN_VARIANCE_FACTOR, 1]."""
+    """Each stratum's planned V / V_human at these sizes, with what the estimator's guards cost there.
+
+    A stratum is credited with the judge only when it expects at least PLAN_MINORITY human
+    positives (negatives): with fewer, guard 2 (two observed) often leaves lambda at 0. Then, as the
+    estimator: the residual floor (guard 4) on n p q of expected sum of squares, n - 2 degrees of
+    freedom against n - 1, and the t quantile of the residual's degrees of freedom (guard 3), taken
+    as 4 n p q V / V_human, against the human-only one's. Clipped to [MIN_VARIANCE_FACTOR, 1].
+    Without these a plan at rho = 0.9 delivered intervals half as wide again as promised; with them
+    a plan delivers its margin as the human-only plan does, or better (tests/sampling/test_judge_sizing.py).
+    """
     found = {}
+    q = min(expected_rate, 1 - expected_rate)
     for name, n in sizes.items():
-        tuned = n >= MIN_TUNING_REVIEWS and min(expected_rate, 1 - expected_rate) * n >= MIN_TUNING_MINORITY
-        found[name] = min(1.0, max(MIN_VARIANCE_FACTOR, float(variance_factors.get(name, 1.0)))) if tuned else 1.0
+        measured = float(variance_factors.get(name, 1.0))
+        if n < MIN_TUNING_REVIEWS or q * n < PLAN_MINORITY or measured >= 1:
+            found[name] = 1.0
+            continue
+        spread = n * expected_rate * (1 - expected_rate)
+        base = max(measured, RESIDUAL_FLOOR / spread) * (n - 1) / (n - 2)
+        df = min(n - 2.0, max(1.0, 4 * base * spread))
+        found[name] = min(1.0, max(MIN_VARIANCE_FACTOR, base * _t_factor(df) / _t_factor(n - 1.0)))
     return found
 
 
@@ -432,11 +445,11 @@ def size_for_margin_with_judge(
     """Smallest total whose allocation, estimated with the judge, is within +/- margin at expected_rate.
 
     sampling.size_for_margin with each stratum's variance scaled by its factor (judge_variance_factor
-    on past reviewed items; a stratum absent from ``variance_factors`` has none: 1). A stratum whose
-    planned size is below MIN_TUNING_REVIEWS, or whose expected human positives (negatives) there
-    are below MIN_TUNING_MINORITY, gets no judge (the estimator would not tune it): its factor is 1.
-    Factors are clipped to [MIN_VARIANCE_FACTOR, 1]: no judge is credited with more than a
-    twentyfold gain. With every factor 1 the answer is size_for_margin's.
+    on past reviewed items; a stratum absent from ``variance_factors`` has none: 1), plus what the
+    estimator's guards cost at the stratum's planned size (_tuned_factors): below
+    MIN_TUNING_REVIEWS items or PLAN_MINORITY expected positives (negatives) a stratum gets no
+    judge. No judge is credited with more than a twentyfold gain. With every factor 1 the answer
+    is size_for_margin's.
     """
     _check_factors(variance_factors)
     return _margin_size(strata, margin, expected_rate=expected_rate, confidence=confidence, method=method,
