@@ -21,6 +21,17 @@ worded for the rate itself ("shown to be above 75 %"). A complete week's status 
 in-progress week's is "certain already" when a verdict is reached, else "waiting for the review
 to finish".
 
+With a judge (a JudgeMapping on the rate, report.judged): a *complete* week whose judge-assisted
+estimate used the judge in some stratum, with final labels in every stratum with outputs, is
+judged on that estimate's one-sided bounds at the plan's confidence (`judge_verdict`: critical
+when the lower bound is above t, within when the upper bound is below it; on 1 - t where higher
+is better), and the line says so ("status from the judge-assisted estimate (groundedness-judge
+v3)"). A week *in progress* keeps the rule above on the reviews alone: it takes the strata with
+no final label yet at their worst, which keeps a mid-week verdict safe whatever the rest of the
+review finds, while the judge-assisted estimate covers only the reviewed strata. So do a budget
+of 0 or 1 and a week where the judge was used nowhere (`judge_decides` gives the reason, shown
+after "status from the reviews alone"). `Line.status_from` is "judge" or "reviews" (CSV, API).
+
 Secondary signals, worded "worse" or "better" in the rate's own direction (never "rising"), only
 for a complete week and only against complete weeks:
 - the estimate is on the wrong side of the guardrail (worse);
@@ -47,7 +58,7 @@ from reviewapp.review.models import LabelSchema
 from . import actions
 from .catalogue import NAMES, default_scorecard
 from .models import RunMetrics, ScorecardMetric
-from .report import Proportion, RateReport, RunReport, StratumRow, WeightedEstimate
+from .report import JudgedRate, Proportion, RateReport, RunReport, StratumRow, WeightedEstimate
 
 SIGNIFICANCE = 0.05
 BASELINE_WEEKS = 4
@@ -150,6 +161,7 @@ class Week:
     confidence: float = 0.95  # the run's plan confidence, for the verdicts
     counts: list[sampling.StratumCount] = field(default_factory=list)
     shares: dict[str, float] = field(default_factory=dict)  # stratum -> share of the week's outputs
+    judged: JudgedRate | None = None  # the judge-assisted figures, where an evaluator is mapped to the rate
 
 
 class SmallStratum(TypedDict):
@@ -187,6 +199,8 @@ class Line:
     change_since: str | None = None
     cusum_strata: list[str] = field(default_factory=list)
     small: list[SmallStratum] = field(default_factory=list)  # small strata behind the weighted figure
+    status_from: str = ""  # "judge" or "reviews": which estimate decided the status ("" : no data)
+    status_source: str = ""  # the same in words, for the page
 
     @property
     def current(self) -> Week | None:
@@ -248,6 +262,7 @@ class LineFigures(TypedDict):
     verdict: str  # the status in words
     finality: str
     reason: str
+    status_from: str  # "judge" (the judge-assisted estimate decided), "reviews", or "" (no data)
     signals: list[str]
     estimate: float | None
     lower: float | None
@@ -265,7 +280,7 @@ def figures(line: Line) -> LineFigures:
     return LineFigures(
         metric=line.metric, label=line.label, higher_is_better=line.higher_is_better, threshold=line.threshold,
         guardrail=line.guardrail, baseline=line.baseline, status=line.status, verdict=line.verdict,
-        finality=line.finality, reason=line.explanation, signals=line.reasons,
+        finality=line.finality, reason=line.explanation, status_from=line.status_from, signals=line.reasons,
         estimate=e.value if e else None, lower=e.lower if e else None, upper=e.upper if e else None,
         confidence=e.confidence if e else None, n_eff=e.n_eff if e else None, n=e.n if e else None,
         positives=e.positives if e else None, unweighted=week.naive.value if week and week.naive else None)
@@ -311,7 +326,8 @@ def _week(run, report: RunReport, metric: str) -> Week:
         complete=report.complete, items=report.items_final, drawn=report.drawn,
         coverage=report.covered_share, confidence=run.plan.confidence,
         counts=stratum_counts(report, rate) if rate and rate.weighted else [],
-        shares={s.name: s.population / report.population for s in report.strata if report.population})
+        shares={s.name: s.population / report.population for s in report.strata if report.population},
+        judged=report.judged.get(metric) if rate and rate.weighted else None)
 
 
 def _control_limits(line: Line) -> None:
@@ -366,12 +382,56 @@ def verdict(counts: Sequence[sampling.StratumCount], threshold: float, *, higher
     return ("critical" if over else "within" if under else "unshown"), lower, upper
 
 
+def judge_verdict(judged: JudgedRate, threshold: float, *, higher_is_better: bool) -> tuple[str, float, float] | None:
+    """verdict()'s answer from the judge-assisted estimate's one-sided bounds (at the plan's
+    confidence), on the same "bad" side: critical when the lower bound of the bad rate is above its
+    limit, within when the upper bound is below it. None when there are no bounds."""
+    low, high = judged.lower_one_sided, judged.upper_one_sided
+    if low is None or high is None:
+        return None
+    lower, upper, limit = (1 - high, 1 - low, 1 - threshold) if higher_is_better else (low, high, threshold)
+    return ("critical" if lower > limit else "within" if upper < limit else "unshown"), lower, upper
+
+
+def judge_decides(week: Week, threshold: float) -> tuple[bool, str]:
+    """(whether the judge-assisted estimate decides the week's status, why not in words).
+
+    Only on a complete week, where every stratum with outputs has final labels (the human rule
+    takes a stratum without any at its worst; the judge-assisted estimate leaves it out), where
+    the judge was used in some stratum, and for a budget strictly between 0 and 1."""
+    judged = week.judged
+    if judged is None:
+        return False, ""
+    if not week.complete:
+        return False, "mid-week the judge-assisted estimate covers only the reviewed strata"
+    if not judged.used or judged.lower_one_sided is None or judged.upper_one_sided is None:
+        return False, "the judge was not used in any stratum this week"
+    if not 0 < threshold < 1:
+        return False, "no estimate shows a rate of exactly 0 or 1"
+    covered = {row.name for row in judged.strata}
+    missing = [c.name for c in week.counts if c.sampled == 0 or c.name not in covered]
+    if missing:
+        return False, f"no final label in {', '.join(missing)}"
+    return True, ""
+
+
 def _judge(line: Line, risk: dict[str, float]) -> None:
     week = line.current
     if week is None:
         return
-    state, lower, upper = verdict(week.counts, line.threshold, higher_is_better=line.higher_is_better,
-                                  confidence=week.confidence)
+    decides, why_not = judge_decides(week, line.threshold)
+    by_judge = judge_verdict(week.judged, line.threshold, higher_is_better=line.higher_is_better) \
+        if decides and week.judged else None
+    if by_judge is not None and week.judged is not None:
+        state, lower, upper = by_judge
+        line.status_from, line.status_source = "judge", f"status from the judge-assisted estimate ({week.judged.evaluator})"
+        shown_by = "the judge-assisted estimate"
+    else:
+        state, lower, upper = verdict(week.counts, line.threshold, higher_is_better=line.higher_is_better,
+                                      confidence=week.confidence)
+        line.status_from = "reviews"
+        line.status_source = "status from the reviews alone" + (f" ({why_not})" if why_not else "")
+        shown_by = "the reviewed items"
     line.status = state
     undecided = "not shown either way yet" if not week.complete else "not shown either way"
     cannot = "cannot yet show" if not week.complete else "cannot show"
@@ -384,17 +444,17 @@ def _judge(line: Line, risk: dict[str, float]) -> None:
         line.explanation = {
             "critical": f"shown to be below {t}: the rate is below {_pct(ceiling)} with {confidence}",
             "within": f"shown to be above {t}: the rate is above {_pct(floor)} with {confidence}",
-            "unshown": f"the reviewed items {cannot} it is above {t}: the rate is above {_pct(floor)} "
+            "unshown": f"{shown_by} {cannot} it is above {t}: the rate is above {_pct(floor)} "
                        f"with {confidence}"}[state]
     else:
         line.verdict = {"critical": "over budget", "within": "within budget (shown)", "unshown": undecided}[state]
         line.explanation = {
             "critical": f"shown to be above {t}: the rate is above {_pct(lower)} with {confidence}",
             "within": f"shown to be under {t}: the rate is below {_pct(upper)} with {confidence}",
-            "unshown": f"the reviewed items {cannot} it is under {t}: the rate is below {_pct(upper)} "
+            "unshown": f"{shown_by} {cannot} it is under {t}: the rate is below {_pct(upper)} "
                        f"with {confidence}"}[state]
     unreviewed = [c.name for c in week.counts if c.sampled == 0]
-    if state == "unshown" and unreviewed:
+    if state == "unshown" and unreviewed and line.status_from == "reviews":
         line.explanation += (f"; no final label yet in {', '.join(unreviewed)}, taken at "
                              + ("its" if len(unreviewed) == 1 else "their") + " worst")
     line.finality = FINAL if week.complete else CERTAIN if state != "unshown" else WAITING

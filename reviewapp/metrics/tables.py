@@ -34,6 +34,7 @@ class ScorecardTable(tables.Table):
     verdict = _column("verdict")
     finality = _column("finality")
     reason = _column("reason")
+    status_from = _column("status_from")
     signals = _column("signals")
 
     @classmethod
