@@ -5,6 +5,7 @@ from django.urls import include, path
 
 from reviewapp import errors
 from reviewapp.api.api import api
+from reviewapp.api.otlp import export_traces
 from reviewapp.audits import urls as audit_urls
 from reviewapp.exports import urls as export_urls
 from reviewapp.ingest import urls as ingest_urls
@@ -34,6 +35,7 @@ urlpatterns = [
     path("healthz", project_views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/v1/", include((_public(api_patterns), api_app), namespace=api_namespace)),
+    path("otlp/v1/traces", export_traces, name="otlp-traces"),  # OpenTelemetry exporters (docs/ingest.md)
 ]
 
 # In-layout refusals that say why and offer a way back; a plain 500 (reviewapp/errors.py).
