@@ -236,6 +236,12 @@ def kwargs_for(name: str, ctx) -> dict:
         kwargs["invitation_id"] = Invitation.objects.create(
             project=Project.objects.get(slug="support"), email="matrix@example.org", token_hash=uuid.uuid4().hex,
             expires_at=timezone.now() + Invitation.TTL).pk
+    if "<id:evaluator_id>" in route:
+        from reviewapp.ingest.models import Evaluator
+        from reviewapp.projects.models import Project
+
+        kwargs["evaluator_id"] = Evaluator.objects.get_or_create(project=Project.objects.get(slug="support"),
+                                                                 name="matrix-judge")[0].pk
     if "<str:secret>" in route:  # a pending invitation's link, so its page renders for everyone
         from django.utils import timezone
 

@@ -69,7 +69,9 @@ def check(run: AuditRun, report: RunReport | None) -> list[Alert]:
     """The alerts the run's (re)computed report gives rise to, created and queued for sending."""
     if report is None:
         return []
-    created = _scorecard_alerts(run, report) + _midweek_alerts(run, report)
+    from .judge_alerts import drift_alerts  # here: judge_alerts reads this module's models the same way
+
+    created = _scorecard_alerts(run, report) + _midweek_alerts(run, report) + drift_alerts(run, report)
     for alert in created:
         send(alert)
     return created

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import alert_views, progress_views, views
+from . import alert_views, judge_views, progress_views, views
 
 urlpatterns = [
     path("p/<slug:slug>/scorecard/", views.scorecard_page, name="scorecard"),
@@ -13,4 +13,6 @@ urlpatterns = [
     path("p/<slug:slug>/alerts/channels/", alert_views.channels, name="alert-channels"),
     path("p/<slug:slug>/alerts/channels/remove", alert_views.channel_remove, name="alert-channel-remove"),
     path("p/<slug:slug>/alerts/channels/test", alert_views.channel_test, name="alert-channel-test"),
+    path("p/<slug:slug>/judges/", judge_views.judges, name="judges"),
+    path("p/<slug:slug>/judges/<id:evaluator_id>/", judge_views.certification, name="judge-certification"),
 ]
