@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import orjson
+from django.db import transaction
 from django.utils import timezone
 
 from reviewapp import jobs
@@ -89,12 +90,8 @@ def build(snapshot: Snapshot, *, on_rows: Callable[[int, int | None], None] | No
         counts = _write_canonical(snapshot, filters, weeks, canonical, total, on_rows)
         ctx = Context(name=snapshot.name, project=snapshot.project.slug, version=snapshot.version, counts=counts)
         for name in snapshot.formats:
-            if name == "jsonl":
-                continue
-            (partial / name).mkdir()
-            FORMATS[name][1](_read(canonical), partial / name, ctx)
-            if name == "hf":
-                _archive(partial / name, partial / "hf.zip")
+            if name != "jsonl":
+                _render_into(name, canonical, partial / name, ctx)
         manifest = _manifest(snapshot, filters, counts, weeks, partial)
         (partial / "manifest.json").write_bytes(orjson.dumps(manifest, option=orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2))
         try:
@@ -193,22 +190,80 @@ def _manifest(snapshot: Snapshot, filters: Filters, counts: dict, weeks: dict, f
     }
 
 
+def _render_into(name: str, canonical: Path, folder: Path, ctx: Context) -> list[Path]:
+    """Render one format into its folder; a format of several files (a dataset, a task beside its data)
+    gets a zip of the folder beside it, `<name>.zip`, which is what a download hands out."""
+    folder.mkdir(parents=True)
+    written = FORMATS[name][1](_read(canonical), folder, ctx)
+    if len(written) > 1:
+        _archive(folder, folder.with_name(f"{name}.zip"))
+    return written
+
+
 def render(snapshot: Snapshot, name: str, out: Path) -> list[Path]:
-    """Render one format of a built snapshot again, from its canonical rows, into `out` (a folder)."""
+    """Render one format of a built snapshot again, from its canonical rows, into `out` (a scratch folder)."""
     check_formats([name])
-    canonical = snapshot.directory / "jsonl" / "evalset.jsonl"
-    out.mkdir(parents=True, exist_ok=True)
     ctx = Context(name=snapshot.name, project=snapshot.project.slug, version=snapshot.version,
                   counts=(snapshot.manifest or {}).get("counts", {}))
-    return FORMATS[name][1](_read(canonical), out, ctx)
+    out.mkdir(parents=True, exist_ok=True)
+    return FORMATS[name][1](_read(snapshot.directory / "jsonl" / "evalset.jsonl"), out, ctx)
+
+
+def add_format(snapshot: Snapshot, name: str) -> Path:
+    """A format of a built snapshot, rendered from its canonical rows into the snapshot's folder if it was
+    cut without it, and recorded in its manifest (files and SHA-256) like the formats cut with it.
+
+    Safe when two renders of the same format race: each writes its own partial folder and the first
+    rename wins; the manifest is rewritten under the snapshot's row lock, through a temporary file
+    and an atomic replace, so a reader sees the old manifest or the new one, never half of it."""
+    check_formats([name])
+    final = snapshot.directory / name
+    if name == "jsonl" or final.is_dir():
+        return final
+    canonical = snapshot.directory / "jsonl" / "evalset.jsonl"
+    ctx = Context(name=snapshot.name, project=snapshot.project.slug, version=snapshot.version,
+                  counts=(snapshot.manifest or {}).get("counts", {}))
+    partial = snapshot.directory / f"{name}.partial-{uuid.uuid4().hex[:12]}"
+    try:
+        written = _render_into(name, canonical, partial / name, ctx)
+        archive = partial / f"{name}.zip"
+        if archive.exists():
+            os.replace(archive, snapshot.directory / f"{name}.zip")
+        os.rename(partial / name, final)
+    except OSError:
+        if not final.is_dir():
+            raise
+    finally:
+        shutil.rmtree(partial, ignore_errors=True)
+    _record(snapshot, name, [final / p.name for p in written])
+    return final
+
+
+def _record(snapshot: Snapshot, name: str, paths: list[Path]) -> None:
+    folder = snapshot.directory
+    archive = folder / f"{name}.zip"
+    added = {p.relative_to(folder).as_posix(): {"sha256": sha256(p), "bytes": p.stat().st_size}
+             for p in [*paths, *([archive] if archive.exists() else [])]}
+    with transaction.atomic():
+        locked = Snapshot.objects.select_for_update().get(pk=snapshot.pk)
+        manifest = dict(locked.manifest or {})
+        manifest["files"] = dict(sorted({**manifest.get("files", {}), **added}.items()))
+        manifest["formats"] = [*manifest.get("formats", []), *([name] if name not in manifest.get("formats", []) else [])]
+        temporary = folder / f"manifest.json.{uuid.uuid4().hex[:12]}"
+        temporary.write_bytes(orjson.dumps(manifest, option=orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2))
+        os.replace(temporary, folder / "manifest.json")
+        formats = [*locked.formats, *([name] if name not in locked.formats else [])]
+        Snapshot.objects.filter(pk=snapshot.pk).update(manifest=manifest, formats=formats)
+    snapshot.manifest, snapshot.formats = manifest, formats
 
 
 def download_path(snapshot: Snapshot, name: str) -> Path:
     """The file to hand out for a format: the archive for a folder format, else its one file."""
-    if name == "hf":
-        return snapshot.directory / "hf.zip"
     if name == "manifest":
         return snapshot.directory / "manifest.json"
+    archive = snapshot.directory / f"{name}.zip"
+    if archive.exists():
+        return archive
     files = sorted(p for p in (snapshot.directory / name).iterdir() if p.is_file())
     return files[0]
 
@@ -227,8 +282,8 @@ MANIFEST_LABEL = "Manifest (filters, counts, SHA-256 of every file)"
 
 def _manifest_path(name: str, files: dict) -> str | None:
     """The manifest's key of the file `download_path` hands out for a format."""
-    if name == "hf":
-        return "hf.zip"
+    if f"{name}.zip" in files:
+        return f"{name}.zip"
     inside = sorted(p for p in files if p.startswith(f"{name}/") and "/" not in p[len(name) + 1:])
     return inside[0] if inside else None
 

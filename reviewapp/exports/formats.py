@@ -9,6 +9,8 @@ promptfoo, Hugging Face datasets, Langfuse, LangSmith).
 from __future__ import annotations
 
 import csv
+import json
+import shutil
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -213,31 +215,98 @@ Production inputs and outputs may contain customer data. Review before publishin
 """
 
 
-# --- OpenAI --------------------------------------------------------------------------------------
+# --- the conversation every chat format carries -----------------------------------------------
+
+def passages_message(row: ExportRow) -> dict[str, Any] | None:
+    """The retrieved passages as the system turn the model read them in, numbered as the output cites them."""
+    if not row.context:
+        return None
+    numbered = "\n\n".join(f"[{i}] {passage}" for i, passage in enumerate(row.context, start=1))
+    return {"role": "system", "content": f"Retrieved passages:\n\n{numbered}"}
+
 
 def _openai_messages(row: ExportRow) -> list[dict[str, Any]]:
-    return [{k: v for k, v in m.items() if v is not None} for m in row.input]
+    """The input as OpenAI chat messages (tool calls and tool_call_ids kept), with the retrieved
+    passages as a system turn after the leading system turns: a replayed prompt holds what the
+    model was given, not only what the user typed."""
+    messages = [{k: v for k, v in m.items() if v is not None} for m in row.input]
+    passages = passages_message(row)
+    if passages is not None:
+        at = next((i for i, m in enumerate(messages) if m.get("role") != "system"), len(messages))
+        messages.insert(at, passages)
+    return messages
+
+
+def _tools(row: ExportRow) -> dict[str, Any]:
+    return {"tools": row.tools} if row.tools else {}
+
+
+# --- OpenAI --------------------------------------------------------------------------------------
+
+EVALS_ITEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "string"},
+        "input": {"type": "array", "items": {"type": "object", "properties": {
+            "role": {"type": "string"}, "content": {"type": ["string", "array", "null"]}}, "required": ["role"]}},
+        "output": {"type": "string", "description": "The production output the experts reviewed"},
+        "expected_output": {"type": "string", "description": "The correction, or the output when it was a full success; empty for a known-bad item"},
+        "known_bad": {"type": "boolean", "description": "The experts did not accept the production output"},
+        "verdict": {"type": ["string", "null"]},
+        "error_categories": {"type": "array", "items": {"type": "string"}},
+        "context": {"type": "array", "items": {"type": "string"}},
+        "tools": {"type": "array", "items": {"type": "object"}},
+        "stratum": {"type": "string"},
+        "run": {"type": "string"},
+        "sampling_weight": {"type": "number"},
+        "inclusion_probability": {"type": "number"},
+        "week_complete": {"type": ["boolean", "null"]},
+        "evaluations": {"type": "array", "items": {"type": "object"}},
+    },
+    "required": ["id", "input", "output", "expected_output", "known_bad", "verdict", "stratum", "run", "sampling_weight"],
+}
+
+
+def known_bad(row: ExportRow) -> bool:
+    """The experts did not accept the production output (its expected output is a correction, or none)."""
+    return row.expected_output != row.output
 
 
 def render_openai_evals(rows: Iterable[ExportRow], out: Path, ctx: Context) -> list[Path]:
-    """Evals API data source: one {"item": {...}} per line; grade {{ item.output }} or a sample."""
+    """Evals API data source: one {"item": {...}} per line; grade {{ item.output }} or a sample. Beside
+    it, evals-config.json: the data_source_config (custom, with item_schema) to create the eval with."""
     path = out / "evals.jsonl"
     _jsonl(path, ({"item": {
         "id": r.id, "input": _openai_messages(r), "output": r.output,
-        "expected_output": r.expected_output or "", "verdict": r.verdict,
-        "error_categories": r.error_categories, "context": r.context,
+        "expected_output": r.expected_output or "", "known_bad": known_bad(r), "verdict": r.verdict,
+        "error_categories": r.error_categories, "context": r.context, "tools": r.tools or [],
         "stratum": r.sampling.stratum, "run": r.sampling.run, "sampling_weight": r.sampling.weight,
         "inclusion_probability": r.sampling.inclusion_probability,
         "week_complete": r.sampling.week_complete,
         **({} if r.evaluations is None else {"evaluations": r.evaluations}),
     }} for r in rows))
-    return [path]
+    config = out / "evals-config.json"
+    config.write_bytes(dumps({
+        "name": ctx.name,
+        "data_source_config": {"type": "custom", "item_schema": EVALS_ITEM_SCHEMA, "include_sample_schema": True},
+        "testing_criteria": [{"type": "string_check", "name": "matches the expert's expected output",
+                              "input": "{{ sample.output_text }}", "reference": "{{ item.expected_output }}",
+                              "operation": "eq"}],
+    }) + b"\n")
+    return [path, config]
+
+
+def _weighted_history(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Earlier assistant turns were never reviewed: weight 0, so fine-tuning learns only the final answer."""
+    return [{**m, "weight": 0} if m.get("role") == "assistant" else m for m in messages]
 
 
 def render_openai_sft(rows: Iterable[ExportRow], out: Path, ctx: Context) -> list[Path]:
-    """Chat fine-tuning: the conversation ending with the expert's corrected output (corrected items only)."""
+    """Chat fine-tuning: the conversation ending with the expert's corrected output (corrected items only),
+    the tools the model could call, earlier assistant turns at weight 0."""
     path = out / "sft.jsonl"
-    _jsonl(path, ({"messages": [*_openai_messages(r), {"role": "assistant", "content": r.corrected_output}]}
+    _jsonl(path, ({"messages": [*_weighted_history(_openai_messages(r)),
+                                {"role": "assistant", "content": r.corrected_output, "weight": 1}], **_tools(r)}
                   for r in rows if r.corrected_output))
     return [path]
 
@@ -245,7 +314,7 @@ def render_openai_sft(rows: Iterable[ExportRow], out: Path, ctx: Context) -> lis
 def render_openai_dpo(rows: Iterable[ExportRow], out: Path, ctx: Context) -> list[Path]:
     """Preference pairs: chosen = the corrected output, rejected = the original (corrected items only)."""
     path = out / "dpo.jsonl"
-    _jsonl(path, ({"input": {"messages": _openai_messages(r)},
+    _jsonl(path, ({"input": {"messages": _openai_messages(r), **_tools(r)},
                    "preferred_output": [{"role": "assistant", "content": r.corrected_output}],
                    "non_preferred_output": [{"role": "assistant", "content": r.output}]}
                   for r in rows if r.corrected_output))
@@ -255,25 +324,70 @@ def render_openai_dpo(rows: Iterable[ExportRow], out: Path, ctx: Context) -> lis
 # --- Inspect AI, promptfoo -----------------------------------------------------------------------
 
 INSPECT_ROLES = ("system", "user", "assistant", "tool")
+INSPECT_TASK = Path(__file__).with_name("assets") / "inspect_task.py"
+
+
+def _inspect_call(call: dict[str, Any]) -> dict[str, Any]:
+    """An OpenAI tool call as Inspect's ToolCall: the function's name, its arguments as an object."""
+    function = call.get("function") or {}
+    arguments = function.get("arguments")
+    if isinstance(arguments, str):
+        try:
+            arguments = json.loads(arguments) if arguments.strip() else {}
+        except ValueError:
+            arguments = {"raw": arguments}
+    return {"id": str(call.get("id") or ""), "function": str(function.get("name") or ""),
+            "arguments": arguments if isinstance(arguments, dict) else {"value": arguments}, "type": "function"}
 
 
 def _inspect_messages(row: ExportRow) -> list[dict[str, Any]]:
-    """Inspect accepts system/user/assistant/tool only: other roles are passed as user turns."""
+    """Inspect accepts system/user/assistant/tool only: other roles are passed as user turns. Assistant
+    tool calls become Inspect ToolCalls, so a tool turn's tool_call_id always answers a call."""
     found = []
-    for m in row.input:
-        entry = {"role": m["role"] if m["role"] in INSPECT_ROLES else "user", "content": content_text(m["content"])}
-        if entry["role"] == "tool" and m.get("tool_call_id"):
+    names: dict[str, str] = {}
+    for m in _openai_messages(row):
+        role = m["role"] if m["role"] in INSPECT_ROLES else "user"
+        entry: dict[str, Any] = {"role": role, "content": content_text(m.get("content"))}
+        if role == "assistant" and m.get("tool_calls"):
+            entry["tool_calls"] = [_inspect_call(c) for c in m["tool_calls"] if isinstance(c, dict)]
+            names.update({c["id"]: c["function"] for c in entry["tool_calls"]})
+        if role == "tool" and m.get("tool_call_id"):
             entry["tool_call_id"] = m["tool_call_id"]
+            if m["tool_call_id"] in names:
+                entry["function"] = names[m["tool_call_id"]]
         found.append(entry)
     return found
 
 
+def flat_fields(row: ExportRow) -> dict[str, Any]:
+    """Every review fact at the top level (a group's fields by their own names), for the tools whose
+    filters read one level only: promptfoo's --filter-metadata stratum=medical, Inspect's metadata."""
+    found: dict[str, Any] = {}
+    for key, value in flat_metadata(row).items():
+        if isinstance(value, dict) and key in ("agreement", "sampling", "source"):
+            found.update({("agreement_" + k if key == "agreement" else k): v for k, v in value.items()})
+        else:
+            found[key] = value
+    found["known_bad"] = known_bad(row)
+    return found
+
+
 def render_inspect(rows: Iterable[ExportRow], out: Path, ctx: Context) -> list[Path]:
-    """Inspect AI dataset JSONL: id, input, target (the expected output, or "" for a known-bad item), metadata."""
+    """Inspect AI dataset JSONL: id, input, target, metadata; and spotcheck_task.py, the task that scores it.
+
+    target: the expected output (the correction, or the output of a full success); a known-bad item
+    without a correction has an empty target list, so Inspect's string scorers (includes, match)
+    score it incorrect whatever the model says: no acceptable answer is known. The shipped task's
+    scorer also fails any output equal to the known-bad one, and can replay the production outputs
+    (-T replay=true) to check the set scores them as the experts did (docs/export.md)."""
     path = out / "inspect.jsonl"
-    _jsonl(path, ({"id": r.id, "input": _inspect_messages(r), "target": r.expected_output or "",
-                   "metadata": {**flat_metadata(r), "context": r.context}} for r in rows))
-    return [path]
+    _jsonl(path, ({"id": r.id, "input": _inspect_messages(r),
+                   "target": r.expected_output if r.expected_output is not None else [],
+                   "metadata": {**flat_fields(r), "context": r.context, "tools": r.tools or [],
+                                "tool_calls": r.tool_calls or []}} for r in rows))
+    task = out / "spotcheck_task.py"
+    shutil.copyfile(INSPECT_TASK, task)
+    return [path, task]
 
 
 def _last_user_text(row: ExportRow) -> str:
@@ -283,22 +397,42 @@ def _last_user_text(row: ExportRow) -> str:
     return ""
 
 
+SIMILAR = 0.75  # rouge-n an output needs with the expected one to pass offline
+SAME = 0.9  # rouge-n with a known-bad output from which an output counts as the same answer
+PROMPTFOO_CONFIG = Path(__file__).with_name("assets") / "promptfooconfig.yaml"
+
+
+def _promptfoo_asserts(r: ExportRow, *, graded: bool) -> list[dict[str, Any]]:
+    """Offline by default: rouge-n against the expected output, and never (nearly) the known-bad one
+    (not-rouge-n at 0.9: a one-character edit of a known-bad answer still fails). With a grader,
+    factuality against the expected output replaces the similarity."""
+    asserts: list[dict[str, Any]] = []
+    if r.expected_output is not None:
+        asserts.append({"type": "factuality", "value": r.expected_output} if graded else
+                       {"type": "rouge-n", "value": r.expected_output, "threshold": SIMILAR})
+    if known_bad(r):
+        asserts.append({"type": "not-rouge-n", "value": r.output, "threshold": SAME})
+    return asserts
+
+
 def render_promptfoo(rows: Iterable[ExportRow], out: Path, ctx: Context) -> list[Path]:
     """promptfoo test cases (JSONL, `tests: file://tests.jsonl`): vars for the prompt and for replaying
-    the stored output with the echo provider; asserts from the expert's label."""
-    path = out / "tests.jsonl"
+    the stored output with the echo provider; asserts from the expert's label, offline (tests.jsonl)
+    and with a model grader (tests-graded.jsonl); metadata flat; promptfooconfig.yaml replays."""
+    path, graded = out / "tests.jsonl", out / "tests-graded.jsonl"
 
-    def test(r: ExportRow) -> dict[str, Any]:
-        if r.expected_output is not None:
-            asserts = [{"type": "factuality", "value": r.expected_output}]
-        else:  # a known-bad output with no correction: it must not come back
-            asserts = [{"type": "not-equals", "value": r.output}]
-        return {"description": r.id, "assert": asserts, "metadata": flat_metadata(r),
+    def test(r: ExportRow, graded: bool) -> dict[str, Any]:
+        return {"description": r.id, "assert": _promptfoo_asserts(r, graded=graded), "metadata": flat_fields(r),
                 "vars": {"query": _last_user_text(r), "messages": dumps(_openai_messages(r)).decode(),
                          "output": r.output, "context": "\n\n".join(r.context)}}
 
-    _jsonl(path, (test(r) for r in rows))
-    return [path]
+    with path.open("wb") as plain, graded.open("wb") as with_grader:
+        for r in rows:
+            plain.write(dumps(test(r, False)) + b"\n")
+            with_grader.write(dumps(test(r, True)) + b"\n")
+    config = out / "promptfooconfig.yaml"
+    shutil.copyfile(PROMPTFOO_CONFIG, config)
+    return [path, graded, config]
 
 
 # --- Langfuse, LangSmith -------------------------------------------------------------------------
@@ -340,7 +474,7 @@ def render_langsmith(rows: Iterable[ExportRow], out: Path, ctx: Context) -> list
     def example(r: ExportRow) -> dict[str, Any]:
         found = {"id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"spotcheck:{ctx.project}:{r.id}")),
                  "inputs": {"messages": _openai_messages(r), "context": r.context},
-                 "outputs": {} if r.expected_output is None else {"output": r.expected_output},
+                 "reference_outputs": {} if r.expected_output is None else {"output": r.expected_output},
                  "metadata": flat_metadata(r), "split": r.sampling.split}
         run_id = _uuid_or_none(r.source.trace_id)
         if run_id:

@@ -10,7 +10,7 @@ here (and the value selection._row gives it).
 The canonical JSONL holds `ExportRow.to_json()` with keys sorted (`dumps`), so field order is free
 to follow the formats. A snapshot cut under schema 1 has no design fields (DESIGN_FIELDS): they
 read as None and are written back absent, so it renders again as it was cut; likewise a row cut
-before the judge values (`evaluations`, OPTIONAL) reads None there and writes it back absent.
+before the judge values or the tool fields (OPTIONAL) reads None there and writes them back absent.
 """
 from __future__ import annotations
 
@@ -46,6 +46,10 @@ def _blank(value: Any) -> Any:
 
 def _json(value: Any) -> str:
     return dumps(value).decode()
+
+
+def _json_or_blank(value: Any) -> str:
+    return "" if value is None else _json(value)
 
 
 def _joined(values: list[str]) -> str:
@@ -172,6 +176,13 @@ class ExportRow:
     # The judges' values on the output, beside the human gold: [{name, version, value, label}] sorted by
     # name and version, [] when none scored it. Not a fixed CSV column: one per evaluator (judge_columns).
     evaluations: list[dict[str, Any]] | None = field(default=None, metadata=col("judges", None, flat=True))
+    # The output's tool side (ingest's tools, tool_calls and refusal): the tool definitions the model
+    # could call, the calls the reviewed output made (OpenAI form), and whether it was a refusal.
+    tools: list[dict[str, Any]] | None = field(
+        default=None, metadata=col("string", _json_or_blank, hf=_json_or_blank, hf_name="tools_json"))
+    tool_calls: list[dict[str, Any]] | None = field(
+        default=None, metadata=col("string", _json_or_blank, hf=_json_or_blank, hf_name="tool_calls_json"))
+    refusal: bool | None = field(default=None, metadata=col("bool", _blank, flat=True))
 
     def to_json(self) -> JSON:
         found = {**_shallow(self), **{name: getattr(self, name).to_json() for name in GROUPS}}
@@ -184,7 +195,7 @@ class ExportRow:
 
 
 # Fields a row cut before them lacks: None there, written back absent (to_json, flat_metadata).
-OPTIONAL = ("evaluations",)
+OPTIONAL = ("evaluations", "tools", "tool_calls", "refusal")
 
 
 # --- what the formats derive from the table ----------------------------------------------------

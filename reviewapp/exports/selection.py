@@ -227,7 +227,8 @@ def _items(project, filters: Filters):
         "pk", "stratum", "inclusion_probability", "run__iso_year", "run__iso_week", "output__external_id",
         _text("output__input"), "output__output", _text("output__context"), _text("output__metadata"),
         "output__trace_id", "output__span_id", "output__model", "output__model_version", "output__category",
-        "output__risk_tier", "output__kind", "output__occurred_at", "output_id")
+        "output__risk_tier", "output__kind", "output__occurred_at", _text("output__tools"),
+        _text("output__tool_calls"), "output__refusal", "output_id")
 
 
 def _judged(output_ids: list[int], as_of) -> dict[int, list[dict[str, Any]]]:
@@ -356,7 +357,7 @@ def _sampling(run: Week, year: int, week: int, stratum: str, probability: float)
 def _row(project, rubric: Rubric, filters: Filters, item: tuple, answers: dict, method: str, reviews: list,
          sampling: Sampling, evaluations: list[dict[str, Any]]) -> ExportRow:
     (pk, stratum, probability, year, week, external_id, input_, output, context, metadata, trace_id, span_id,
-     model, model_version, category, risk_tier, kind, occurred_at, _output_id) = item
+     model, model_version, category, risk_tier, kind, occurred_at, tools, tool_calls, refusal, _output_id) = item
     verdict = rubric.verdict_of(answers)
     corrected = rubric.correction_of(answers)
     expected = corrected if corrected else (output if rubric.accepts(answers) else None)
@@ -385,6 +386,9 @@ def _row(project, rubric: Rubric, filters: Filters, item: tuple, answers: dict, 
         reviewers=[_pseudonym(project.pk, rid) if filters.pseudonymise else name for rid, name, _ in reviews],
         metadata=(loads(metadata) if metadata else None) or {},
         evaluations=evaluations,
+        tools=loads(tools) if tools else [],
+        tool_calls=loads(tool_calls) if tool_calls else [],
+        refusal=bool(refusal),
     )
 
 

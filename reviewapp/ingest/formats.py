@@ -22,7 +22,7 @@ from reviewapp.lib.messages import canonical_message
 
 from .records import FIELDS, REQUIRED_FIELDS, RecordError
 
-FORMATS = ("jsonl", "csv", "openai-chat")
+FORMATS = ("jsonl", "csv", "openai-chat", "openai-responses")
 
 
 class FormatError(ValueError):
@@ -71,7 +71,7 @@ def read_json_array(body: bytes, *, max_record_bytes: int) -> Iterator[SourceRec
             yield SourceRecord(index, data=data)
 
 
-_CSV_JSON_COLUMNS = ("context", "metadata", "evaluations")
+_CSV_JSON_COLUMNS = ("context", "metadata", "evaluations", "tools", "tool_calls")
 
 
 def read_csv(text: Iterable[str], *, max_record_bytes: int) -> Iterator[SourceRecord]:
@@ -167,16 +167,8 @@ def from_openai_chat(records: Iterable[SourceRecord]) -> Iterator[SourceRecord]:
 
 
 def openai_chat_to_canonical(log: Any) -> dict:
-    if not isinstance(log, dict):
-        raise RecordError([("record", "must be a JSON object with request and response")])
-    unknown = set(log) - _OPENAI_OVERRIDES - {"request", "response"}
-    if unknown:
-        raise RecordError([(name, "unknown field in an openai-chat record") for name in sorted(unknown)])
-    request, response = log.get("request"), log.get("response")
-    if not isinstance(request, dict):
-        raise RecordError([("request", "is required: the Chat Completions request object")])
-    if not isinstance(response, dict):
-        raise RecordError([("response", "is required: the ChatCompletion response object")])
+    """A Chat Completions log: input, output, tools, the output's tool calls and refusal as fields."""
+    request, response = _request_and_response(log)
     messages = request.get("messages")
     if not isinstance(messages, list) or not messages:
         raise RecordError([("request.messages", "must be a non-empty list of messages")])
@@ -187,9 +179,8 @@ def openai_chat_to_canonical(log: Any) -> dict:
     if not isinstance(message, dict):
         raise RecordError([("response.choices[0].message", "is required")])
 
-    metadata = request.get("metadata")
-    request_meta: dict[str, Any] = metadata if isinstance(metadata, dict) else {}
     output, kind = _assistant_output(message)
+    calls = message.get("tool_calls")
     record: dict[str, Any] = {
         "external_id": response.get("id"),
         "input": [canonical_message(m) for m in messages],
@@ -197,14 +188,24 @@ def openai_chat_to_canonical(log: Any) -> dict:
         "kind": kind,
         "model": request.get("model") or response.get("model"),
         "model_version": response.get("model"),
+        "tools": request.get("tools") or [],
+        "tool_calls": calls if isinstance(calls, list) else [],
+        "refusal": bool(message.get("refusal")) and not message.get("content"),
         "metadata": {
-            **request_meta,
             "finish_reason": choices[0].get("finish_reason"),
             "usage": response.get("usage"),
             "system_fingerprint": response.get("system_fingerprint"),
         },
     }
-    created = response.get("created")
+    return _finish_log(record, log, request, response.get("created"), created_field="response.created")
+
+
+def _finish_log(record: dict[str, Any], log: dict, request: dict, created: Any, *, created_field: str) -> dict:
+    """What both OpenAI log formats share: the request's metadata (and the canonical fields it names),
+    the creation time, overrides beside request/response, and the required ids."""
+    metadata = request.get("metadata")
+    request_meta: dict[str, Any] = metadata if isinstance(metadata, dict) else {}
+    record["metadata"] = {**request_meta, **record["metadata"]}
     if isinstance(created, (int, float)) and not isinstance(created, bool):
         record["occurred_at"] = datetime.fromtimestamp(created, tz=UTC).isoformat()
     for name in ("category", "risk_tier", "risk_score", "trace_id", "span_id"):
@@ -214,8 +215,107 @@ def openai_chat_to_canonical(log: Any) -> dict:
     if record.get("external_id") is None:
         raise RecordError([("response.id", "is required (or give external_id beside request and response)")])
     if "occurred_at" not in record:
-        raise RecordError([("response.created", "is required (or give occurred_at beside request and response)")])
+        raise RecordError([(created_field, "is required (or give occurred_at beside request and response)")])
     return record
+
+
+def _request_and_response(log: Any) -> tuple[dict, dict]:
+    if not isinstance(log, dict):
+        raise RecordError([("record", "must be a JSON object with request and response")])
+    unknown = set(log) - _OPENAI_OVERRIDES - {"request", "response"}
+    if unknown:
+        raise RecordError([(name, "unknown field in an OpenAI log record") for name in sorted(unknown)])
+    request, response = log.get("request"), log.get("response")
+    if not isinstance(request, dict):
+        raise RecordError([("request", "is required: the request object")])
+    if not isinstance(response, dict):
+        raise RecordError([("response", "is required: the response object")])
+    return request, response
+
+
+# --- OpenAI Responses API logs ----------------------------------------------------------------
+
+def from_openai_responses(records: Iterable[SourceRecord]) -> Iterator[SourceRecord]:
+    """Map ``{"request": ..., "response": ...}`` Responses API logs onto canonical records (raw kept)."""
+    for item in records:
+        if item.error is None:
+            try:
+                item.raw = item.data
+                item.data = openai_responses_to_canonical(item.data)
+            except RecordError as exc:
+                item.error = exc
+        yield item
+
+
+def openai_responses_to_canonical(log: Any) -> dict:
+    """A Responses API log: request {model, instructions, input, tools}, response {id, created_at,
+    model, output: [message | function_call | ...], usage}. The input items become chat messages
+    (instructions as the system turn; function_call items as an assistant turn's tool_calls,
+    function_call_output items as tool turns); the output's text, refusal and function calls map
+    onto output, refusal and tool_calls."""
+    request, response = _request_and_response(log)
+    messages = _responses_input(request)
+    items = response.get("output")
+    if not isinstance(items, list) or not items:
+        raise RecordError([("response.output", "must be a non-empty list of output items")])
+    texts, refusals, calls = [], [], []
+    for i, entry in enumerate(items):
+        if not isinstance(entry, dict):
+            raise RecordError([(f"response.output[{i}]", "must be an object")])
+        if entry.get("type") == "message":
+            for part in entry.get("content") or []:
+                if isinstance(part, dict) and part.get("type") == "output_text":
+                    texts.append(str(part.get("text", "")))
+                elif isinstance(part, dict) and part.get("type") == "refusal":
+                    refusals.append(str(part.get("refusal", "")))
+        elif entry.get("type") == "function_call":
+            calls.append({"id": entry.get("call_id") or entry.get("id"), "type": "function",
+                          "function": {"name": entry.get("name"), "arguments": entry.get("arguments", "")}})
+    text = "".join(texts) or "".join(refusals)
+    output, kind = _assistant_output({"content": text, "tool_calls": calls})
+    record: dict[str, Any] = {
+        "external_id": response.get("id"),
+        "input": messages,
+        "output": output,
+        "kind": kind,
+        "model": request.get("model") or response.get("model"),
+        "model_version": response.get("model"),
+        "tools": request.get("tools") or [],
+        "tool_calls": calls,
+        "refusal": bool(refusals) and not texts,
+        "metadata": {"status": response.get("status"), "usage": response.get("usage")},
+    }
+    return _finish_log(record, log, request, response.get("created_at"), created_field="response.created_at")
+
+
+def _responses_input(request: dict) -> list[dict[str, Any]]:
+    value = request.get("input")
+    messages: list[dict[str, Any]] = []
+    if isinstance(request.get("instructions"), str) and request["instructions"]:
+        messages.append({"role": "system", "content": request["instructions"]})
+    if isinstance(value, str):
+        return [*messages, {"role": "user", "content": value}]
+    if not isinstance(value, list) or not value:
+        raise RecordError([("request.input", "must be a string or a non-empty list of input items")])
+    for i, entry in enumerate(value):
+        if not isinstance(entry, dict):
+            raise RecordError([(f"request.input[{i}]", "must be an object")])
+        kind = entry.get("type", "message")
+        if kind == "message":
+            content = entry.get("content")
+            if isinstance(content, list):
+                content = "".join(str(p.get("text", "")) for p in content if isinstance(p, dict))
+            messages.append(canonical_message({"role": entry.get("role", "user"), "content": content}))
+        elif kind == "function_call":
+            call = {"id": entry.get("call_id") or entry.get("id"), "type": "function",
+                    "function": {"name": entry.get("name"), "arguments": entry.get("arguments", "")}}
+            if messages and messages[-1]["role"] == "assistant" and messages[-1].get("tool_calls") is not None:
+                messages[-1]["tool_calls"].append(call)
+            else:
+                messages.append({"role": "assistant", "content": None, "tool_calls": [call]})
+        elif kind == "function_call_output":
+            messages.append({"role": "tool", "tool_call_id": entry.get("call_id"), "content": str(entry.get("output", ""))})
+    return messages
 
 
 def _assistant_output(message: dict) -> tuple[str, str]:
@@ -245,6 +345,8 @@ def open_reader(fmt: str, binary: BinaryStream, *, max_record_bytes: int) -> Ite
         return read_jsonl(binary, max_record_bytes=max_record_bytes)
     if fmt == "openai-chat":
         return from_openai_chat(read_jsonl(binary, max_record_bytes=max_record_bytes))
+    if fmt == "openai-responses":
+        return from_openai_responses(read_jsonl(binary, max_record_bytes=max_record_bytes))
     if fmt == "csv":
         return read_csv(io.TextIOWrapper(binary, encoding="utf-8", newline=""), max_record_bytes=max_record_bytes)
     raise FormatError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")

@@ -93,6 +93,11 @@ class CanonicalRecord(BaseModel):
     risk_tier: str = Field("", max_length=32, description="e.g. low / medium / high")
     risk_score: float | None = Field(None, ge=0.0, le=1.0)
     context: list[str | dict[str, Any]] = Field(default_factory=list, description="Retrieved passages")
+    tools: list[dict[str, Any]] = Field(
+        default_factory=list, description="The tools the model could call (OpenAI tool definitions)")
+    tool_calls: list[dict[str, Any]] = Field(
+        default_factory=list, description="The output's tool calls, OpenAI form: {id, type, function: {name, arguments}}")
+    refusal: bool = Field(False, description="The model refused; the output is its refusal message")
     trace_id: str = Field("", max_length=64)
     span_id: str = Field("", max_length=64)
     metadata: dict[str, Any] = Field(default_factory=dict)
@@ -108,7 +113,7 @@ class CanonicalRecord(BaseModel):
 
     @field_validator(
         "kind", "model", "model_version", "category", "risk_tier", "trace_id", "span_id", "context", "metadata",
-        "evaluations", mode="before",
+        "evaluations", "tools", "tool_calls", "refusal", mode="before",
     )
     @classmethod
     def _null_means_absent(cls, value: Any, info) -> Any:
@@ -151,6 +156,15 @@ class CanonicalRecord(BaseModel):
         for i, passage in enumerate(value):
             if isinstance(passage, dict) and not isinstance(passage.get("content"), str):
                 raise ValueError(f"passage {i} must be a string or an object with a string 'content'")
+        return value
+
+    @field_validator("tool_calls", mode="after")
+    @classmethod
+    def _calls(cls, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        for i, call in enumerate(value):
+            function = call.get("function")
+            if not isinstance(function, dict) or not isinstance(function.get("name"), str) or not function["name"]:
+                raise ValueError(f"tool call {i} needs function.name (OpenAI form: {{id, type, function: {{name, arguments}}}})")
         return value
 
     @field_validator("evaluations", mode="after")
@@ -262,6 +276,9 @@ def to_row(record: CanonicalRecord, *, project_id: int, raw: Any, sample_key: in
         _json("input", record.input),
         record.output,
         _json("context", record.context),
+        _json("tools", record.tools),
+        _json("tool_calls", record.tool_calls),
+        record.refusal,
         _json("metadata", record.metadata),
         record.trace_id,
         record.span_id,

@@ -16,9 +16,10 @@ from .models import Output
 
 COLUMNS = (
     "project_id", "external_id", "occurred_at", "kind", "model", "model_version", "category", "risk_tier",
-    "risk_score", "input", "output", "context", "metadata", "trace_id", "span_id", "raw", "sample_key", "ingested_at",
+    "risk_score", "input", "output", "context", "tools", "tool_calls", "refusal", "metadata", "trace_id", "span_id",
+    "raw", "sample_key", "ingested_at",
 )
-_JSON_COLUMNS = {"input", "context", "metadata", "raw"}
+_JSON_COLUMNS = {"input", "context", "tools", "tool_calls", "metadata", "raw"}
 _TABLE = Output._meta.db_table
 _STAGING = "spotcheck_ingest_staging"
 

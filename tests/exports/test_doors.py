@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
+from reviewapp.exports.actions import sha256
 from reviewapp.exports.models import Snapshot
 from reviewapp.projects.models import UserToken
 
@@ -31,7 +33,7 @@ def test_a_lead_cuts_a_snapshot_in_the_ui_and_downloads_its_files(client, projec
         body = b"".join(download.streaming_content)
         assert download.status_code == 200 and "attachment" in download["Content-Disposition"]
         if name != "manifest":
-            path = {"jsonl": "jsonl/evalset.jsonl", "hf": "hf.zip", "inspect": "inspect/inspect.jsonl"}[name]
+            path = {"jsonl": "jsonl/evalset.jsonl", "hf": "hf.zip", "inspect": "inspect.zip"}[name]  # data and task
             assert hashlib.sha256(body).hexdigest() == snapshot.manifest["files"][path]["sha256"]
     assert client.get(reverse("reviewapp:export-download", args=["support", 1, "csv"])).status_code == 404
     invalid = client.post(url, {"agreement": "any", "formats": ["nope"]})
@@ -66,15 +68,22 @@ def test_the_api_creates_reports_and_serves_a_snapshot(client, project_a, labell
 @pytest.mark.django_db
 def test_the_cli_cuts_a_snapshot_and_rerenders_it_byte_for_byte(project_a, labelled, tmp_path):
     out = io.StringIO()
-    call_command("export_evalset", "--project", "support", "--format", "inspect", "--out", str(tmp_path / "a.jsonl"),
+    call_command("export_evalset", "--project", "support", "--format", "inspect", "--out", str(tmp_path / "a"),
                  "--corrected-only", "--no-progress", stdout=out)
     assert "support-ground-truth-v1: 2 rows" in out.getvalue()
     call_command("export_evalset", "--project", "support", "--format", "inspect", "--snapshot", "1",
-                 "--out", str(tmp_path / "b.jsonl"), stdout=io.StringIO())
+                 "--out", str(tmp_path / "b"), stdout=io.StringIO())  # a format of two files: a folder
     call_command("export_evalset", "--project", "support", "--format", "langsmith", "--snapshot", "1",
                  "--out", str(tmp_path / "c.json"), stdout=io.StringIO())  # a format the snapshot was cut without
-    assert (tmp_path / "a.jsonl").read_bytes() == (tmp_path / "b.jsonl").read_bytes()
+    for name in ("inspect.jsonl", "spotcheck_task.py"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
     assert (tmp_path / "c.json").read_text().startswith("[")
+    snapshot = Snapshot.objects.get(project=project_a, version=1)  # the format rendered later is in the manifest
+    files = snapshot.manifest["files"]
+    assert "langsmith" in snapshot.formats and "langsmith" in snapshot.manifest["formats"]
+    assert files["langsmith/langsmith-examples.json"]["sha256"] == sha256(tmp_path / "c.json")
+    on_disk = json.loads((snapshot.directory / "manifest.json").read_text())
+    assert on_disk["files"] == files
     call_command("export_evalset", "--project", "support", "--format", "hf", "--out", str(tmp_path / "hf"),
                  "--no-progress", stdout=io.StringIO())
     assert (tmp_path / "hf" / "README.md").exists()

@@ -56,10 +56,12 @@ def test_inspect_reads_the_dataset_with_json_dataset(snapshot, labelled):
     samples = {s.id: s for s in inspect_dataset.json_dataset(str(snapshot.directory / "inspect" / "inspect.jsonl"))}
     corrected = samples[f"2026-W47/{labelled['corrected'].output.external_id}"]
     assert corrected.target == CORRECTED["corrected_output"]
-    assert [m.role for m in corrected.input] == ["system", "user"]
+    assert [m.role for m in corrected.input] == ["system", "system", "user"]  # the passages as a system turn
+    assert corrected.input[1].text.startswith("Retrieved passages:\n\n[1] ")
     assert corrected.metadata["verdict"] == "failure" and corrected.metadata["original_output"]
+    assert corrected.metadata["known_bad"] and corrected.metadata["stratum"]  # flat: filterable
     failed = samples[f"2026-W47/{labelled['failed'].output.external_id}"]
-    assert failed.target == ""  # a known-bad item has no reference
+    assert failed.target == []  # a known-bad item has no reference: string scorers fail it
 
 
 @pytest.mark.django_db
@@ -82,10 +84,15 @@ def test_promptfoo_langfuse_and_langsmith_files_have_the_documented_shapes(snaps
     tests = lines(snapshot.directory / "promptfoo" / "tests.jsonl")
     by_id = {t["description"]: t for t in tests}
     corrected = by_id[f"2026-W47/{labelled['corrected'].output.external_id}"]
-    assert corrected["assert"] == [{"type": "factuality", "value": CORRECTED["corrected_output"]}]
+    assert corrected["assert"] == [  # offline by default: no grader, never (nearly) the rejected answer
+        {"type": "rouge-n", "value": CORRECTED["corrected_output"], "threshold": 0.75},
+        {"type": "not-rouge-n", "value": labelled["corrected"].output.output, "threshold": 0.9}]
+    graded = {t["description"]: t for t in lines(snapshot.directory / "promptfoo" / "tests-graded.jsonl")}
+    assert graded[corrected["description"]]["assert"][0] == {"type": "factuality", "value": CORRECTED["corrected_output"]}
     assert set(corrected["vars"]) == {"query", "messages", "output", "context"}
     failed = by_id[f"2026-W47/{labelled['failed'].output.external_id}"]
-    assert failed["assert"][0]["type"] == "not-equals" and failed["metadata"]["verdict"] == "failure"
+    assert [a["type"] for a in failed["assert"]] == ["not-rouge-n"] and failed["metadata"]["verdict"] == "failure"
+    assert failed["metadata"]["stratum"] and failed["metadata"]["run"] == "2026-W47"  # --filter-metadata stratum=…
 
     items = json.loads((snapshot.directory / "langfuse" / "langfuse-dataset-items.json").read_text())
     item = next(i for i in items if i["sourceTraceId"] == "0af7651916cd43dd8448eb211c80319c")
@@ -95,7 +102,7 @@ def test_promptfoo_langfuse_and_langsmith_files_have_the_documented_shapes(snaps
 
     examples = json.loads((snapshot.directory / "langsmith" / "langsmith-examples.json").read_text())
     assert len({e["id"] for e in examples}) == len(examples) == len(items)
-    assert all(isinstance(e["inputs"], dict) and isinstance(e["outputs"], dict) for e in examples)
+    assert all(isinstance(e["inputs"], dict) and isinstance(e["reference_outputs"], dict) for e in examples)
     example = next(e for e in examples if e.get("source_run_id"))
     assert uuid.UUID(example["id"]).version == 5 and example["source_run_id"] == str(
         uuid.UUID("0af7651916cd43dd8448eb211c80319c"))

@@ -93,11 +93,11 @@ def test_every_format_carries_the_judge_values_that_were_ingested(project_a, jud
             assert cells[f"judge:{name}@{version}:value"] == ("" if e is None or e["value"] is None
                                                               else repr(e["value"]))
 
-    inspect = {r["metadata"]["source"]["external_id"]: r["metadata"]["evaluations"]
+    inspect = {r["metadata"]["external_id"]: r["metadata"]["evaluations"]  # flat: filterable
                for r in lines(snapshot.directory / "inspect" / "inspect.jsonl")}
     evals = {r["item"]["id"].split("/")[-1]: r["item"]["evaluations"]
              for r in lines(snapshot.directory / "openai-evals" / "evals.jsonl")}
-    promptfoo = {r["metadata"]["source"]["external_id"]: r["metadata"]["evaluations"]
+    promptfoo = {r["metadata"]["external_id"]: r["metadata"]["evaluations"]
                  for r in lines(snapshot.directory / "promptfoo" / "tests.jsonl")}
     langsmith = {r["metadata"]["source"]["external_id"]: r["metadata"]["evaluations"]
                  for r in orjson.loads((snapshot.directory / "langsmith" / "langsmith-examples.json").read_bytes())}

@@ -23,7 +23,7 @@ SHIPPED_CSV = ["id", "input", "output", "expected_output", "context", "verdict",
                "final_label", "run", "stratum", "inclusion_probability", "weight", "stratum_population",
                "stratum_final", "week_population", "week_covered_population", "week_complete", "external_id",
                "trace_id", "span_id", "model", "model_version", "category", "risk_tier", "occurred_at", "reviewers",
-               "metadata"]
+               "metadata", "tools", "tool_calls", "refusal"]
 
 
 def test_the_csv_header_and_the_dataset_schema_are_the_shipped_ones():
@@ -32,7 +32,8 @@ def test_the_csv_header_and_the_dataset_schema_are_the_shipped_ones():
     schema = hf_schema()
     assert schema.names == ["id", "input", "output", "expected_output", "context", "verdict", "error_categories",
                             "harm", "needs_escalation", "corrected_output", "notes", "agreement", "sampling", "source",
-                            "reviewers", "answers_json", "metadata_json", "evaluations"]
+                            "reviewers", "answers_json", "metadata_json", "evaluations", "tools_json",
+                            "tool_calls_json", "refusal"]
     assert schema.field("agreement").type == pa.struct([("n_reviewers", pa.int32()), ("agreed", pa.bool_()),
                                                         ("share", pa.float64()), ("method", pa.string())])
     sampling = schema.field("sampling").type
@@ -51,7 +52,7 @@ def test_rows_read_back_from_the_canonical_jsonl_and_write_back_byte_for_byte(pr
         assert set(hf_record(row)) == set(hf_schema().names)
         flat = flat_metadata(row)
         assert set(flat) == {"id", "verdict", "error_categories", "harm", "needs_escalation", "notes",
-                             "original_output", "agreement", "sampling", "source", "reviewers", "evaluations"}
+                             "original_output", "agreement", "sampling", "source", "reviewers", "evaluations", "refusal"}
         assert flat["original_output"] == data["output"] and flat["sampling"] == data["sampling"]
         # A schema 1 row (no design fields) reads them as None and writes them back absent.
         old = {**data, "sampling": {k: v for k, v in data["sampling"].items() if k not in DESIGN_FIELDS}}

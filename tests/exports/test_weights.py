@@ -96,7 +96,9 @@ def _lines(path) -> list[dict]:
 
 
 def _from_metadata(records) -> list[tuple[str, float, bool]]:
-    return [(m["sampling"]["run"], m["sampling"]["weight"], m["verdict"] == "failure")
+    """Langfuse and LangSmith keep the groups whole; Inspect and promptfoo have them flat (filterable)."""
+    return [(m["sampling"]["run"], m["sampling"]["weight"], m["verdict"] == "failure") if "sampling" in m
+            else (m["run"], m["weight"], m["verdict"] == "failure")
             for m in (r["metadata"] for r in records)]
 
 

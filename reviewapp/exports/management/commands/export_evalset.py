@@ -1,5 +1,4 @@
 import shutil
-import tempfile
 import time
 from pathlib import Path
 
@@ -72,18 +71,15 @@ class Command(BaseCommand):
 
     def _write(self, snapshot, name: str, out: Path) -> None:
         """Copy the built format out, or render it from the canonical rows if the snapshot was cut without it."""
-        with tempfile.TemporaryDirectory() as scratch:
-            source = snapshot.directory / name
-            if not source.is_dir():
-                actions.render(snapshot, name, Path(scratch) / name)
-                source = Path(scratch) / name
-            if name == "hf":
-                if out.exists():
-                    raise CommandError(f"{out} exists; the hf format writes a new folder")
-                shutil.copytree(source, out)
-            else:
-                out.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(next(p for p in sorted(source.iterdir()) if p.is_file()), out)
+        source = actions.add_format(snapshot, name)  # recorded in the manifest if the snapshot was cut without it
+        files = sorted(p for p in source.iterdir() if p.is_file())
+        if name == "hf" or len(files) > 1:
+            if out.exists():
+                raise CommandError(f"{out} exists; the {name} format writes a new folder")
+            shutil.copytree(source, out)
+        else:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(files[0], out)
 
 
 def _rows(snapshot: Snapshot) -> int:
