@@ -197,6 +197,8 @@ def span_record(span: Span, position: int, *, resource: dict[str, Any], scope: I
         "risk_tier": str(_first(attrs, resource, "spotcheck.risk_tier") or ""),
         "trace_id": span.trace_id.hex(),
         "span_id": span.span_id.hex(),
+        "tool_calls": [call for call in answer.tool_calls if call["function"]["name"]],
+        "tools": _tools(attrs),
         "metadata": _metadata(span, attrs, resource, scope, answer),
         "evaluations": _evaluations(events),
     }
@@ -510,7 +512,6 @@ def _metadata(span: Span, attrs: dict[str, Any], resource: dict[str, Any], scope
         "agent_name": attrs.get("gen_ai.agent.name"),
         "finish_reasons": answer.finish_reasons,
         "usage": usage,
-        "tool_calls": answer.tool_calls,
         "choices": answer.choices if answer.choices > 1 else None,
         "span_name": span.name,
         "parent_span_id": span.parent_span_id.hex(),
@@ -522,6 +523,12 @@ def _metadata(span: Span, attrs: dict[str, Any], resource: dict[str, Any], scope
                                              if span.status.code == Status.STATUS_CODE_ERROR else None),
     }
     return {key: value for key, value in found.items() if value not in (None, "", [], {})}
+
+
+def _tools(attrs: dict[str, Any]) -> list[dict[str, Any]]:
+    """gen_ai.tool.definitions (a JSON string or structured): the tools the model could call, as sent."""
+    found = _structured(attrs.get("gen_ai.tool.definitions"))
+    return [tool for tool in found if isinstance(tool, dict)] if isinstance(found, list) else []
 
 
 def _evaluations(events: list[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:

@@ -252,11 +252,14 @@ class TestMapping:
             "gen_ai.completion.0.role": "assistant", "gen_ai.completion.0.tool_calls.0.id": "call_1",
             "gen_ai.completion.0.tool_calls.0.name": "get_weather",
             "gen_ai.completion.0.tool_calls.0.arguments": '{"city": "Paris"}',
+            "gen_ai.tool.definitions": '[{"type": "function", "name": "get_weather", "parameters": {}}]',
         }))
         assert data["kind"] == "agent_action"
         assert data["output"] == 'get_weather({"city": "Paris"})'
-        assert data["metadata"]["tool_calls"] == [
+        assert data["tool_calls"] == [  # fields of the output, as for OpenAI logs
             {"id": "call_1", "type": "function", "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'}}]
+        assert data["tools"] == [{"type": "function", "name": "get_weather", "parameters": {}}]
+        assert "tool_calls" not in data["metadata"]
 
     def test_per_message_events_and_choice(self):
         [data] = mapped(span(1, {"gen_ai.system": "openai", "gen_ai.request.model": "gpt-4o"}, events=[
