@@ -225,3 +225,7 @@ SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 # Webhooks go to public addresses only (a lead's URL must not reach internal services from the
 # server); True allows loopback and private addresses, for a receiver on the same network on purpose.
 ALERT_WEBHOOK_PRIVATE = envbool("ALERT_WEBHOOK_PRIVATE", "False")
+# Final labels back to Langfuse / LangSmith (docs/export.md): public addresses only unless True
+# (a self-hosted Langfuse on the same network). The keys are sealed with SPOTCHECK_SECRET_KEY_FERNET
+# (read from the environment by reviewapp/lib/sealing.py), else a key derived from SECRET_KEY.
+SOURCE_SYNC_PRIVATE = envbool("SOURCE_SYNC_PRIVATE", "False")
