@@ -360,8 +360,9 @@ def _inspect_messages(row: ExportRow) -> list[dict[str, Any]]:
 
 
 def flat_fields(row: ExportRow) -> dict[str, Any]:
-    """Every review fact at the top level (a group's fields by their own names), for the tools whose
-    filters read one level only: promptfoo's --filter-metadata stratum=medical, Inspect's metadata."""
+    """Every review fact at the top level (a group's fields by their own names, the agreement's with an
+    agreement_ prefix), for the tools whose filters read one level: promptfoo's --filter-metadata
+    stratum=medical, LangSmith's metadata filters, Langfuse's and Inspect's metadata."""
     found: dict[str, Any] = {}
     for key, value in flat_metadata(row).items():
         if isinstance(value, dict) and key in ("agreement", "sampling", "source"):
@@ -453,7 +454,7 @@ def render_langfuse(rows: Iterable[ExportRow], out: Path, ctx: Context) -> list[
         "datasetName": ctx.name, "id": f"{ctx.name}/{r.id}"[:255],
         "input": {"messages": _openai_messages(r), "context": r.context},
         "expectedOutput": None if r.expected_output is None else {"output": r.expected_output},
-        "metadata": flat_metadata(r), "sourceTraceId": r.source.trace_id,
+        "metadata": flat_fields(r), "sourceTraceId": r.source.trace_id,
         "sourceObservationId": r.source.span_id,
     } for r in rows))
     return [path]
@@ -475,7 +476,7 @@ def render_langsmith(rows: Iterable[ExportRow], out: Path, ctx: Context) -> list
         found = {"id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"spotcheck:{ctx.project}:{r.id}")),
                  "inputs": {"messages": _openai_messages(r), "context": r.context},
                  "reference_outputs": {} if r.expected_output is None else {"output": r.expected_output},
-                 "metadata": flat_metadata(r), "split": r.sampling.split}
+                 "metadata": flat_fields(r), "split": r.sampling.split}
         run_id = _uuid_or_none(r.source.trace_id)
         if run_id:
             found["source_run_id"] = run_id

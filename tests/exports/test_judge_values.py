@@ -99,9 +99,9 @@ def test_every_format_carries_the_judge_values_that_were_ingested(project_a, jud
              for r in lines(snapshot.directory / "openai-evals" / "evals.jsonl")}
     promptfoo = {r["metadata"]["external_id"]: r["metadata"]["evaluations"]
                  for r in lines(snapshot.directory / "promptfoo" / "tests.jsonl")}
-    langsmith = {r["metadata"]["source"]["external_id"]: r["metadata"]["evaluations"]
+    langsmith = {r["metadata"]["external_id"]: r["metadata"]["evaluations"]
                  for r in orjson.loads((snapshot.directory / "langsmith" / "langsmith-examples.json").read_bytes())}
-    langfuse = {r["metadata"]["source"]["external_id"]: r["metadata"]["evaluations"]
+    langfuse = {r["metadata"]["external_id"]: r["metadata"]["evaluations"]
                 for r in orjson.loads((snapshot.directory / "langfuse" / "langfuse-dataset-items.json").read_bytes())}
     for shape in (inspect, evals, promptfoo, langsmith, langfuse):
         assert shape == {k: judged[k] for k in found}
