@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
-from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 
 from .audits import router as audits_router
@@ -10,10 +9,12 @@ from .discussion import router as discussion_router
 from .evaluations import router as evaluations_router
 from .exports import router as exports_router
 from .metrics import router as metrics_router
+from .openapi import SpotcheckAPI
 from .outputs import router as outputs_router
 from .review import router as review_router
+from .rubrics import router as rubrics_router
 
-api = NinjaAPI(
+api = SpotcheckAPI(
     title="Spotcheck API",
     version="1",
     description="Ingest production AI outputs for statistically sized human review.",
@@ -22,6 +23,7 @@ api = NinjaAPI(
 api.add_router("/", outputs_router)
 api.add_router("/", evaluations_router)
 api.add_router("/", review_router)
+api.add_router("/", rubrics_router)
 api.add_router("/", discussion_router)
 api.add_router("/", exports_router)
 api.add_router("/", audits_router)

@@ -8,7 +8,6 @@ from typing import Any
 from django.db.models import Count, Q, Sum
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
-from ninja.security import django_auth
 from pydantic import Field
 
 from reviewapp.audits import actions, lifecycle
@@ -16,10 +15,11 @@ from reviewapp.audits.models import AuditItem, AuditRun
 from reviewapp.lib.weeks import IsoWeek
 from reviewapp.projects.access import lead_project_for
 
-from .auth import PersonalToken
-from .schemas import ErrorOut, Week
+from .auth import PERSON
+from .openapi import errors
+from .schemas import IsoDateTime, Week
 
-router = Router(tags=["audits"], auth=[PersonalToken(), django_auth])
+router = Router(tags=["audits"], auth=PERSON)
 
 
 class DrawIn(Schema):
@@ -36,7 +36,7 @@ class RunOut(Schema):
     required: int = Field(description="Sample size the plan's goal asks for")
     drawn_early: bool
     created: bool = Field(description="True when this request drew the week; false when it was drawn already")
-    created_at: str = Field(description="The draw time, which closes the run's frame")
+    created_at: IsoDateTime = Field(description="The draw time, which closes the run's frame")
     late_arrivals: int = Field(description="Outputs of the week stored after the draw: outside its frame, not audited")
     url: str
 
@@ -45,20 +45,20 @@ class RefusedOut(Schema):
     detail: str
     reason: str = Field(description="no_plan | future | empty | open (in progress) | in_grace; "
                                     "open and in_grace are drawn with \"early\": true")
-    drawable_from: str | None = Field(None, description="When the week's grace period for late arrivals ends (UTC); "
+    drawable_from: IsoDateTime | None = Field(None, description="When the week's grace period for late arrivals ends (UTC); "
                                                        "none for an empty week")
 
 
 def _out(run: AuditRun, *, created: bool) -> dict[str, Any]:
     return {"week": str(run.week), "size": run.size, "population": run.population, "required": run.required,
-            "drawn_early": run.drawn_early, "created": created, "created_at": run.created_at.isoformat(),
+            "drawn_early": run.drawn_early, "created": created, "created_at": run.created_at,
             "late_arrivals": lifecycle.late_arrivals(run),
             "url": f"/p/{run.project.slug}/audits/{run.iso_year}-W{run.iso_week}/"}
 
 
 @router.post("/projects/{project}/audits",
-             response={200: RunOut, 201: RunOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: RefusedOut},
-             summary="Draw a week's audit")
+             response={200: RunOut, 201: RunOut, **errors(400), 409: RefusedOut},
+             operation_id="drawWeek", summary="Draw a week's audit")
 def draw_week(request: HttpRequest, project: str, body: DrawIn):
     """Draws synchronously and returns the run: 201 when drawn now, 200 when the week was drawn
     already (safe to retry). 409 with a reason when the week cannot be drawn now: it has not
@@ -77,7 +77,7 @@ def draw_week(request: HttpRequest, project: str, body: DrawIn):
         status = refused.status
         hint = ' Send "early": true to draw it anyway.' if status.early_only else ""
         return Status(409, {"detail": f"{refused}{hint}", "reason": str(status.state),
-                            "drawable_from": None if status.state == lifecycle.State.EMPTY else status.ready_at.isoformat()})
+                            "drawable_from": None if status.state == lifecycle.State.EMPTY else status.ready_at})
     return Status(201 if created else 200, _out(run, created=created))
 
 
@@ -101,7 +101,7 @@ class AuditOut(Schema):
     required: int = Field(description="Sample size the plan's goal asks for")
     capped: bool = Field(description="The reviewer capacity cut the sample")
     drawn_early: bool
-    created_at: str = Field(description="The draw time, which closes the run's frame")
+    created_at: IsoDateTime = Field(description="The draw time, which closes the run's frame")
     items_final: int = Field(description="Drawn items with a final label")
     reviews_needed: int
     reviews_done: int
@@ -124,13 +124,13 @@ def _summary(run: AuditRun, tally: dict[str, Any]) -> dict[str, Any]:
     needed, done = tally.get("reviews_needed") or run.reviews_needed, tally.get("reviews_done") or 0
     return {"week": str(run.week), "plan_version": run.plan.version, "population": run.population, "size": run.size,
             "required": run.required, "capped": run.capped, "drawn_early": run.drawn_early,
-            "created_at": run.created_at.isoformat(), "items_final": tally.get("final") or 0,
+            "created_at": run.created_at, "items_final": tally.get("final") or 0,
             "reviews_needed": needed, "reviews_done": done, "progress": min(1.0, done / needed) if needed else 1.0,
             "url": f"/p/{run.project.slug}/audits/{run.iso_year}-W{run.iso_week}/"}
 
 
-@router.get("/projects/{project}/audits", response={200: list[AuditOut], 403: ErrorOut, 404: ErrorOut},
-            summary="List the weeks drawn, with their review progress")
+@router.get("/projects/{project}/audits", response={200: list[AuditOut], **errors()},
+            operation_id="listAudits", summary="List the weeks drawn, with their review progress")
 def list_audits(request: HttpRequest, project: str):
     """Newest week first. Reviews count one per reviewer and item (an overlap item needs several)."""
     target = lead_project_for(request, project, doing="read audits")
@@ -140,9 +140,8 @@ def list_audits(request: HttpRequest, project: str):
     return Status(200, [_summary(run, tallies.get(run.pk, {})) for run in runs])
 
 
-@router.get("/projects/{project}/audits/{week}", response={200: AuditDetailOut, 400: ErrorOut, 403: ErrorOut,
-                                                           404: ErrorOut},
-            summary="Read a week's audit: its plan, sizes and progress per stratum")
+@router.get("/projects/{project}/audits/{week}", response={200: AuditDetailOut, **errors(400)},
+            operation_id="readAudit", summary="Read a week's audit: its plan, sizes and progress per stratum")
 def read_audit(request: HttpRequest, project: str, week: Week):
     target = lead_project_for(request, project, doing="read audits")
     try:

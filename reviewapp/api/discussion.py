@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
-from ninja.security import django_auth
 from pydantic import Field
 
 from reviewapp.audits.models import AuditItem
@@ -14,10 +13,11 @@ from reviewapp.review import discussion
 from reviewapp.review.access import open_item
 from reviewapp.review.models import Comment, ItemFlag
 
-from .auth import PersonalToken
-from .schemas import ErrorOut, ItemId
+from .auth import PERSON
+from .openapi import errors
+from .schemas import IsoDate, IsoDateTime, ItemId
 
-router = Router(tags=["discussion"], auth=[PersonalToken(), django_auth])
+router = Router(tags=["discussion"], auth=PERSON)
 
 
 class CommentIn(Schema):
@@ -29,7 +29,7 @@ class CommentOut(Schema):
     item: int
     author: str
     text: str
-    created_at: str
+    created_at: IsoDateTime
 
 
 class CommentsOut(Schema):
@@ -48,13 +48,13 @@ class FlagOut(Schema):
     raised_by: str
     reason: str
     text: str
-    created_at: str
+    created_at: IsoDateTime
 
 
 class FlaggedItemOut(Schema):
     item: int
     external_id: str
-    week_start: str
+    week_start: IsoDate
     stratum: str
     comments: int
     flags: list[FlagOut]
@@ -66,20 +66,20 @@ class ResolvedOut(Schema):
 
 def _comment_out(comment: Comment) -> dict:
     return {"id": comment.pk, "item": comment.item_id, "author": comment.author.get_username(), "text": comment.text,
-            "created_at": comment.created_at.isoformat()}
+            "created_at": comment.created_at}
 
 
 def _flag_out(flag: ItemFlag) -> dict:
     return {"id": flag.pk, "item": flag.item_id, "raised_by": flag.raised_by.get_username(), "reason": flag.reason,
-            "text": flag.text, "created_at": flag.created_at.isoformat()}
+            "text": flag.text, "created_at": flag.created_at}
 
 
 def _item(request: HttpRequest, project: str, item_id: int) -> AuditItem:
     return open_item(project_for(request, project), request.user, item_id).item
 
 
-@router.get("/projects/{project}/review/items/{item_id}/comments", response={200: CommentsOut, 404: ErrorOut},
-            summary="Read an item's comments (blind until you have labelled it)")
+@router.get("/projects/{project}/review/items/{item_id}/comments", response={200: CommentsOut, **errors(400)},
+            operation_id="readComments", summary="Read an item's comments (blind until you have labelled it)")
 def read_comments(request: HttpRequest, project: str, item_id: ItemId):
     item = _item(request, project, item_id)
     blind = not discussion.sees_others(request.user, item)
@@ -87,8 +87,8 @@ def read_comments(request: HttpRequest, project: str, item_id: ItemId):
     return Status(200, {"blind": blind, "comments": [_comment_out(c) for c in comments]})
 
 
-@router.post("/projects/{project}/review/items/{item_id}/comments", response={201: CommentOut, 404: ErrorOut, 422: ErrorOut},
-             summary="Comment on an item")
+@router.post("/projects/{project}/review/items/{item_id}/comments", response={201: CommentOut, **errors(400, 422)},
+             operation_id="addComment", summary="Comment on an item")
 def add_comment(request: HttpRequest, project: str, item_id: ItemId, body: CommentIn):
     item = _item(request, project, item_id)
     try:
@@ -98,8 +98,8 @@ def add_comment(request: HttpRequest, project: str, item_id: ItemId, body: Comme
     return Status(201, _comment_out(comment))
 
 
-@router.post("/projects/{project}/review/items/{item_id}/flags", response={201: FlagOut, 404: ErrorOut, 422: ErrorOut},
-             summary="Flag an item for the project's leads (your open flag on it is updated, not doubled)")
+@router.post("/projects/{project}/review/items/{item_id}/flags", response={201: FlagOut, **errors(400, 422)},
+             operation_id="flagItem", summary="Flag an item for the project's leads (your open flag on it is updated, not doubled)")
 def flag_item(request: HttpRequest, project: str, item_id: ItemId, body: FlagIn):
     item = _item(request, project, item_id)
     try:
@@ -109,18 +109,19 @@ def flag_item(request: HttpRequest, project: str, item_id: ItemId, body: FlagIn)
     return Status(201, _flag_out(flag))
 
 
-@router.get("/projects/{project}/review/flags", response={200: list[FlaggedItemOut], 403: ErrorOut, 404: ErrorOut},
-            summary="Items with open flags, the longest waiting first (QA leads and admins)")
+@router.get("/projects/{project}/review/flags", response={200: list[FlaggedItemOut], **errors()},
+            operation_id="listFlaggedItems", summary="Items with open flags, the longest waiting first (QA leads and admins)")
 def flagged_items(request: HttpRequest, project: str):
     target = lead_project_for(request, project, doing="see the flagged items")
     return Status(200, [{"item": row.item.pk, "external_id": row.item.output.external_id,
-                         "week_start": row.item.week_start.isoformat(), "stratum": row.item.stratum,
+                         "week_start": row.item.week_start, "stratum": row.item.stratum,
                          "comments": row.comments, "flags": [_flag_out(f) for f in row.flags]}
                         for row in discussion.open_flags(target)])
 
 
 @router.post("/projects/{project}/review/items/{item_id}/flags/resolve",
-             response={200: ResolvedOut, 403: ErrorOut, 404: ErrorOut}, summary="Resolve an item's open flags (QA leads and admins)")
+             response={200: ResolvedOut, **errors(400)}, operation_id="resolveFlags",
+             summary="Resolve an item's open flags (QA leads and admins)")
 def resolve_flags(request: HttpRequest, project: str, item_id: ItemId):
     target = lead_project_for(request, project, doing="resolve flags")
     item = open_item(target, request.user, item_id).item

@@ -17,8 +17,9 @@ from reviewapp.ingest.formats import FormatError
 from reviewapp.projects.models import Project
 
 from .auth import ProjectToken, ProjectTokenRequest
+from .openapi import body_ref, errors
 from .outputs import _NDJSON_TYPES, _check_size
-from .schemas import ErrorOut, IngestOut
+from .schemas import IngestOut
 
 router = Router(tags=["ingest"])
 
@@ -30,8 +31,10 @@ _BODY_DOC = {
         "{data: [...]} page of GET /api/public/v2/scores; the output is observationId, else traceId). With "
         "format=langsmith, LangSmith feedback objects (the output is run_id).",
         "content": {
-            "application/json": {"schema": {"type": "array", "items": EvaluationRecord.model_json_schema()}},
-            "application/x-ndjson": {"schema": {"type": "string"}},
+            "application/json": {"schema": {"type": "array", "items": body_ref(EvaluationRecord)}},
+            "application/x-ndjson": {"schema": {
+                "type": "string", "format": "binary",
+                "description": "NDJSON: one EvaluationRecord (as in the JSON array) per line"}},
         },
     }
 }
@@ -47,9 +50,9 @@ class EvaluationsParams(Schema):
 @router.post(
     "/projects/{project}/evaluations",
     auth=ProjectToken(),
-    response={200: IngestOut, 207: IngestOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut,
-              413: ErrorOut, 422: IngestOut},
+    response={200: IngestOut, 207: IngestOut, **errors(400, 413), 422: IngestOut},
     openapi_extra=_BODY_DOC,
+    operation_id="ingestEvaluations",
     summary="Ingest automatic evaluators' scores (judge scores)",
 )
 def ingest_evaluations_view(request: ProjectTokenRequest, project: str, params: Query[EvaluationsParams]):

@@ -5,7 +5,6 @@ from typing import Any
 
 from django.http import FileResponse, HttpRequest
 from ninja import Router, Schema, Status
-from ninja.security import django_auth
 from pydantic import Field
 
 from reviewapp.exports import actions
@@ -14,10 +13,11 @@ from reviewapp.exports.models import Snapshot
 from reviewapp.exports.selection import SelectionError
 from reviewapp.projects.access import lead_project_for
 
-from .auth import PersonalToken
-from .schemas import ErrorOut, ItemId
+from .auth import PERSON
+from .openapi import errors
+from .schemas import IsoDateTime, ItemId
 
-router = Router(tags=["exports"], auth=[PersonalToken(), django_auth])
+router = Router(tags=["exports"], auth=PERSON)
 
 
 class ExportIn(Schema):
@@ -32,23 +32,28 @@ class SnapshotOut(Schema):
     status: str
     rows_done: int
     rows_total: int | None
-    as_of: str
+    as_of: IsoDateTime
     error: str
     files: dict[str, str] = Field(description="format -> download path, once built")
     manifest: dict[str, Any] | None
+
+
+_FILE_DOC = {"responses": {"200": {
+    "description": "The file, as an attachment (jsonl, csv, parquet...; hf: a zip; manifest: manifest.json)",
+    "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}}}
 
 
 def _out(snapshot: Snapshot) -> dict[str, Any]:
     base = f"/api/v1/projects/{snapshot.project.slug}/exports/{snapshot.version}/files"
     built = snapshot.status == Snapshot.Status.DONE
     return {"version": snapshot.version, "status": snapshot.status, "rows_done": snapshot.rows_done,
-            "rows_total": snapshot.rows_total, "as_of": snapshot.as_of.isoformat(), "error": snapshot.error,
+            "rows_total": snapshot.rows_total, "as_of": snapshot.as_of, "error": snapshot.error,
             "files": {name: f"{base}/{name}" for name in [*snapshot.formats, "manifest"]} if built else {},
             "manifest": snapshot.manifest}
 
 
-@router.post("/projects/{project}/exports", response={202: SnapshotOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
-             summary="Cut a new ground-truth snapshot")
+@router.post("/projects/{project}/exports", response={202: SnapshotOut, **errors(400)},
+             operation_id="createExport", summary="Cut a new ground-truth snapshot")
 def create_export(request: HttpRequest, project: str, body: ExportIn):
     """Queues the build (a job with a worker; in-process otherwise) and returns the new version."""
     target = lead_project_for(request, project, doing="export")
@@ -60,8 +65,8 @@ def create_export(request: HttpRequest, project: str, body: ExportIn):
     return Status(202, _out(snapshot))
 
 
-@router.get("/projects/{project}/exports/{version}", response={200: SnapshotOut, 403: ErrorOut, 404: ErrorOut},
-            summary="A snapshot's status, progress and manifest")
+@router.get("/projects/{project}/exports/{version}", response={200: SnapshotOut, **errors(400)},
+            operation_id="readExport", summary="A snapshot's status, progress and manifest")
 def read_export(request: HttpRequest, project: str, version: ItemId):
     target = lead_project_for(request, project, doing="export")
     snapshot = Snapshot.objects.select_related("project").filter(project=target, version=version).first()
@@ -70,7 +75,8 @@ def read_export(request: HttpRequest, project: str, version: ItemId):
     return Status(200, _out(snapshot))
 
 
-@router.get("/projects/{project}/exports/{version}/files/{name}", response={403: ErrorOut, 404: ErrorOut},
+@router.get("/projects/{project}/exports/{version}/files/{name}", response=errors(400),
+            operation_id="downloadExportFile", openapi_extra=_FILE_DOC,
             summary="Download a built snapshot's file (hf: a zip of the dataset folder; manifest: manifest.json)")
 def download_export(request: HttpRequest, project: str, version: ItemId, name: str):
     target = lead_project_for(request, project, doing="export")

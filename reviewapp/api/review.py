@@ -6,7 +6,6 @@ from typing import Any
 
 from django.http import Http404, HttpRequest
 from ninja import Router, Schema, Status
-from ninja.security import django_auth
 from pydantic import Field
 
 from reviewapp.audits.models import AuditItem
@@ -15,14 +14,17 @@ from reviewapp.review import actions
 from reviewapp.review.models import Claim, Label, LabelSchema
 from reviewapp.review.rubric import RubricError
 
-from .auth import PersonalToken
-from .schemas import ErrorOut, ItemId
+from .auth import PERSON
+from .openapi import errors
+from .schemas import IsoDate, IsoDateTime, ItemId
 
-router = Router(tags=["review"], auth=[PersonalToken(), django_auth])
+router = Router(tags=["review"], auth=PERSON)
 
 
 class LabelIn(Schema):
-    answers: dict[str, Any] = Field(description="Answers keyed by rubric question key")
+    answers: dict[str, Any] = Field(description=(
+        "Answers keyed by rubric question key. Their JSON Schema depends on the project's rubric: read it from "
+        "GET /api/v1/projects/{project}/rubric (answers_schema), or /rubric/{version} for an older version"))
     time_on_task_ms: int | None = Field(None, ge=0)
 
 
@@ -32,26 +34,43 @@ class LabelOut(Schema):
     verdict: str
     answers: dict[str, Any]
     revisions: int
-    created_at: str
-    updated_at: str
+    created_at: IsoDateTime
+    updated_at: IsoDateTime
+
+
+class OutputOut(Schema):
+    """The output under review, as ingested (input: a string or a list of chat messages {role, content})."""
+
+    external_id: str
+    occurred_at: IsoDateTime
+    kind: str
+    model: str
+    model_version: str
+    category: str
+    risk_tier: str
+    input: Any
+    output: str
+    context: list[Any]
+    metadata: dict[str, Any]
 
 
 class ItemOut(Schema):
     id: int
     project: str
-    week_start: str
+    week_start: IsoDate
     stratum: str
     required_reviews: int
-    claim_expires_at: str | None
-    output: dict[str, Any]
-    rubric: list[dict[str, Any]]
+    claim_expires_at: IsoDateTime | None
+    output: OutputOut
+    rubric_version: int = Field(description="The rubric version to answer (its answers_schema: GET .../rubric/{version})")
+    rubric: list[dict[str, Any]] = Field(description="The rubric's questions, as stored")
     my_label: LabelOut | None = Field(description="Only your own label: reviews stay blind")
 
 
 def _label_out(label: Label, *, revisions: int | None = None) -> dict:
     return {"id": label.pk, "item": label.item_id, "verdict": label.verdict, "answers": label.answers,
             "revisions": label.revisions.count() if revisions is None else revisions,
-            "created_at": label.created_at.isoformat(), "updated_at": label.updated_at.isoformat()}
+            "created_at": label.created_at, "updated_at": label.updated_at}
 
 
 def _item_out(item: AuditItem, user, *, claim: Claim | None) -> dict:
@@ -61,18 +80,18 @@ def _item_out(item: AuditItem, user, *, claim: Claim | None) -> dict:
     label = None if claim else Label.objects.filter(item=item, reviewer=user).first()
     schema = label.schema if label else LabelSchema.current(item.project)
     return {
-        "id": item.pk, "project": item.project.slug, "week_start": item.week_start.isoformat(), "stratum": item.stratum,
-        "required_reviews": item.required_reviews, "claim_expires_at": claim.expires_at.isoformat() if claim else None,
-        "output": {"external_id": output.external_id, "occurred_at": output.occurred_at.isoformat(), "kind": output.kind,
+        "id": item.pk, "project": item.project.slug, "week_start": item.week_start, "stratum": item.stratum,
+        "required_reviews": item.required_reviews, "claim_expires_at": claim.expires_at if claim else None,
+        "output": {"external_id": output.external_id, "occurred_at": output.occurred_at, "kind": output.kind,
                    "model": output.model, "model_version": output.model_version, "category": output.category,
                    "risk_tier": output.risk_tier, "input": output.input, "output": output.output,
                    "context": output.context, "metadata": output.metadata},
-        "rubric": schema.questions, "my_label": _label_out(label) if label else None,
+        "rubric_version": schema.version, "rubric": schema.questions, "my_label": _label_out(label) if label else None,
     }
 
 
-@router.post("/projects/{project}/review/next", response={200: ItemOut, 204: None, 404: ErrorOut},
-             summary="Claim the next item to review")
+@router.post("/projects/{project}/review/next", response={200: ItemOut, 204: None, **errors()},
+             operation_id="claimNextItem", summary="Claim the next item to review")
 def claim_next(request: HttpRequest, project: str):
     """Returns the item you hold, or claims the next one (a 20-minute lease); 204 when nothing is left."""
     claim = actions.claim_next(user=request.user, project=project_for(request, project))
@@ -90,8 +109,8 @@ def _my_claim(request: HttpRequest, project: str, item_id: int) -> Claim:
     return claim
 
 
-@router.get("/projects/{project}/review/items/{item_id}", response={200: ItemOut, 404: ErrorOut},
-            summary="Read an item you claimed or labelled")
+@router.get("/projects/{project}/review/items/{item_id}", response={200: ItemOut, **errors(400)},
+            operation_id="readItem", summary="Read an item you claimed or labelled")
 def read_item(request: HttpRequest, project: str, item_id: ItemId):
     claim = _my_claim(request, project, item_id)
     active = claim if claim.status == Claim.Status.ACTIVE else None
@@ -99,8 +118,8 @@ def read_item(request: HttpRequest, project: str, item_id: ItemId):
 
 
 @router.post("/projects/{project}/review/items/{item_id}/label",
-             response={200: LabelOut, 201: LabelOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
-             summary="Submit (or revise) your label for an item")
+             response={200: LabelOut, 201: LabelOut, **errors(400, 409, 422)},
+             operation_id="submitLabel", summary="Submit (or revise) your label for an item")
 def submit_label(request: HttpRequest, project: str, item_id: ItemId, body: LabelIn):
     """201 for a new label; 200 when it was already stored (a resend) or revised. Answers that do not
     fit the rubric get 422 with the question named."""

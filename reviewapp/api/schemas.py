@@ -1,9 +1,10 @@
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Annotated
 
 from ninja import Path, Schema
-from pydantic import Field
+from pydantic import Field, PlainSerializer, WithJsonSchema
 
 from reviewapp.lib.converters import MAX_ID
 
@@ -12,7 +13,21 @@ from reviewapp.lib.converters import MAX_ID
 ItemId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
+def _iso(value: date) -> str:
+    return value.isoformat()
+
+
+# Dates and times in answers: `format: date-time` (or `date`) in the schema, so generated clients parse
+# them; on the wire the ISO string they always were (Python's isoformat, not the JSON encoder's
+# milliseconds-and-Z rewrite).
+IsoDateTime = Annotated[datetime, PlainSerializer(_iso, return_type=str),
+                        WithJsonSchema({"type": "string", "format": "date-time"})]
+IsoDate = Annotated[date, PlainSerializer(_iso, return_type=str), WithJsonSchema({"type": "string", "format": "date"})]
+
+
 class ErrorOut(Schema):
+    """Every error answer: 400, 401, 403, 404, 409, 413 and 422 alike."""
+
     detail: str
 
 
@@ -42,4 +57,4 @@ class IngestOut(Schema):
 
 
 # An ISO week in a path, as the pages and the draw endpoint spell it; a week that does not exist is a 400.
-Week = Annotated[str, Path(pattern=r"^\d{4}-W\d{2}$", description="ISO week, e.g. 2026-W47", examples=["2026-W47"])]
+Week = Annotated[str, Path(pattern=r"^\d{4}-W\d{2}$", description="ISO week, e.g. 2026-W47", example="2026-W47")]

@@ -221,4 +221,6 @@ def test_the_openapi_schema_is_served(client, db):
     schema = response.json()
     operation = schema["paths"]["/api/v1/projects/{project}/outputs"]["post"]
     assert {"200", "207", "401", "403", "404", "413", "422"} <= set(operation["responses"])
-    assert "external_id" in operation["requestBody"]["content"]["application/json"]["schema"]["items"]["properties"]
+    items = operation["requestBody"]["content"]["application/json"]["schema"]["items"]
+    assert items == {"$ref": "#/components/schemas/CanonicalRecord"}  # a named model for generated clients
+    assert "external_id" in schema["components"]["schemas"]["CanonicalRecord"]["properties"]
