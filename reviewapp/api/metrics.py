@@ -9,7 +9,6 @@ from typing import Any
 from django.db.models import Count, Q
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
-from ninja.security import django_auth
 from pydantic import Field
 
 from reviewapp.lib.weeks import IsoWeek
@@ -18,10 +17,11 @@ from reviewapp.metrics.models import Alert
 from reviewapp.metrics.report import RunReport
 from reviewapp.projects.access import lead_project_for
 
-from .auth import PersonalToken
-from .schemas import ErrorOut, Week
+from .auth import PERSON
+from .openapi import errors
+from .schemas import IsoDateTime, Week
 
-router = Router(tags=["metrics"], auth=[PersonalToken(), django_auth])
+router = Router(tags=["metrics"], auth=PERSON)
 
 RATE = "A share from 0 to 1"
 
@@ -43,6 +43,8 @@ class LineOut(Schema):
     verdict: str = Field(description="The status in words, e.g. \"over budget\" or \"within budget (shown)\"")
     finality: str = Field(description="final | certain already | waiting for the review to finish (empty: no data)")
     reason: str = Field(description="The limit behind the verdict, or what is missing")
+    status_from: str = Field(description="Which estimate decided the status: judge (the judge-assisted one, on a "
+                                         "complete week with a mapped judge) | reviews | empty (no data)")
     signals: list[str] = Field(description="Guardrail, change and CUSUM signals of a complete week, worded worse or better")
     estimate: float | None = Field(description=f"The design-weighted rate of the week. {RATE}")
     interval: IntervalOut | None
@@ -71,11 +73,11 @@ def _line(figures: scorecard.LineFigures) -> dict[str, Any]:
     return dict(figures) | {"interval": interval}
 
 
-@router.get("/projects/{project}/scorecard", response={200: ScorecardOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
-            summary="Read the scorecard")
+@router.get("/projects/{project}/scorecard", response={200: ScorecardOut, **errors(400)},
+            operation_id="readScorecard", summary="Read the scorecard")
 def read_scorecard(request: HttpRequest, project: str,
                    week: str | None = Query(None, description="ISO week, e.g. 2026-W47 (default: the latest with a "
-                                                               "final label)", examples=["2026-W47"])):
+                                                               "final label)", example="2026-W47")):
     """The scorecard's lines for one week, as the Scorecard page judges it: by default the latest
     week with a final label, which may still be in progress (`complete` says). A week asked for
     that has no final label is a 404."""
@@ -233,7 +235,7 @@ class JudgedOut(Schema):
 
 class MetricsOut(Schema):
     week: str
-    computed_at: str | None
+    computed_at: IsoDateTime | None
     stale: bool = Field(description="Labels changed since; a recompute is queued")
     complete: bool = Field(description="Every drawn item has a final label")
     population: int
@@ -273,9 +275,8 @@ def _metrics_out(report: RunReport) -> dict[str, Any]:
     }
 
 
-@router.get("/projects/{project}/metrics/{week}", response={200: MetricsOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut,
-                                                            409: ErrorOut},
-            summary="Read a week's metrics")
+@router.get("/projects/{project}/metrics/{week}", response={200: MetricsOut, **errors(400, 409)},
+            operation_id="readMetrics", summary="Read a week's metrics")
 def read_metrics(request: HttpRequest, project: str, week: Week):
     """Every rate of the week's audit with its interval, n_eff and per-stratum rows, agreement and
     reviewers, as the week's Metrics page shows them. 404 when the week was not drawn; 409 while
@@ -293,7 +294,7 @@ def read_metrics(request: HttpRequest, project: str, week: Week):
     if report is None:
         return Status(409, {"detail": f"the metrics of {asked} are being computed: ask again shortly"})
     return Status(200, _metrics_out(report) | {
-        "week": str(run.week), "computed_at": row.computed_at.isoformat() if row.computed_at else None,
+        "week": str(run.week), "computed_at": row.computed_at,
         "stale": row.stale, "url": f"/p/{target.slug}/metrics/{run.week}/"})
 
 
@@ -309,15 +310,15 @@ class AlertOut(Schema):
     interval: IntervalOut | None
     rule: str
     is_test: bool
-    created_at: str
+    created_at: IsoDateTime
     attempts: int = Field(description="Delivery attempts, over every channel (retries included)")
     delivered: int = Field(description="Attempts that succeeded")
 
 
-@router.get("/projects/{project}/alerts", response={200: list[AlertOut], 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
-            summary="List the alerts sent")
+@router.get("/projects/{project}/alerts", response={200: list[AlertOut], **errors(400)},
+            operation_id="listAlerts", summary="List the alerts sent")
 def list_alerts(request: HttpRequest, project: str,
-                week: str | None = Query(None, description="Only this ISO week's, e.g. 2026-W47", examples=["2026-W47"]),
+                week: str | None = Query(None, description="Only this ISO week's, e.g. 2026-W47", example="2026-W47"),
                 limit: int = Query(100, ge=1, le=1000, description="At most this many, newest first")):
     """Newest first, with how many delivery attempts each had and how many succeeded (the
     attempts themselves, status codes and errors, are on the Alerts page)."""
@@ -332,7 +333,7 @@ def list_alerts(request: HttpRequest, project: str,
                            ).order_by("-created_at", "-id")  # as the Alerts page
     return Status(200, [
         {"id": a.pk, "week": a.week, "metric": a.metric, "label": a.label, "state": a.state, "text": a.text,
-         "estimate": a.estimate, "rule": a.rule, "is_test": a.is_test, "created_at": a.created_at.isoformat(),
+         "estimate": a.estimate, "rule": a.rule, "is_test": a.is_test, "created_at": a.created_at,
          "interval": {"lower": a.lower, "upper": a.upper, "confidence": None}
          if a.lower is not None and a.upper is not None else None,
          "attempts": a.n_attempts, "delivered": a.n_delivered}

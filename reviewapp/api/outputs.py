@@ -12,6 +12,7 @@ from reviewapp.ingest.actions import ingest
 from reviewapp.ingest.formats import (
     FormatError,
     from_openai_chat,
+    from_openai_responses,
     read_csv,
     read_json_array,
     read_jsonl,
@@ -20,7 +21,8 @@ from reviewapp.ingest.records import CanonicalRecord
 from reviewapp.projects.models import Project
 
 from .auth import ProjectToken, ProjectTokenRequest
-from .schemas import ErrorOut, IngestOut
+from .openapi import body_ref, errors
+from .schemas import IngestOut
 
 router = Router(tags=["ingest"])
 
@@ -29,18 +31,24 @@ _BODY_DOC = {
     "requestBody": {
         "required": True,
         "description": "A JSON array of records, or NDJSON (one record per line), or CSV with the canonical "
-        "columns. With format=openai-chat, each record is a Chat Completions log {request, response}.",
+        "columns. With format=openai-chat, each record is a Chat Completions log {request, response}; with "
+        "format=openai-responses, a Responses API log {request, response}.",
         "content": {
-            "application/json": {"schema": {"type": "array", "items": CanonicalRecord.model_json_schema()}},
-            "application/x-ndjson": {"schema": {"type": "string"}},
-            "text/csv": {"schema": {"type": "string"}},
+            "application/json": {"schema": {"type": "array", "items": body_ref(CanonicalRecord)}},
+            "application/x-ndjson": {"schema": {
+                "type": "string", "format": "binary",
+                "description": "NDJSON: one CanonicalRecord (as in the JSON array) per line"}},
+            "text/csv": {"schema": {
+                "type": "string", "format": "binary",
+                "description": "CSV: a header row of CanonicalRecord's field names, one record per row; the cells "
+                "of its list and object fields hold JSON"}},
         },
     }
 }
 
 
 class IngestParams(Schema):
-    format: Literal["auto", "json", "jsonl", "csv", "openai-chat"] = Field(
+    format: Literal["auto", "json", "jsonl", "csv", "openai-chat", "openai-responses"] = Field(
         "auto", description="auto: by Content-Type (a body starting with '[' is a JSON array)"
     )
     atomic: bool = Field(False, description="All or nothing: store none of the records if any is rejected")
@@ -49,9 +57,9 @@ class IngestParams(Schema):
 @router.post(
     "/projects/{project}/outputs",
     auth=ProjectToken(),
-    response={200: IngestOut, 207: IngestOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut,
-              413: ErrorOut, 422: IngestOut},
+    response={200: IngestOut, 207: IngestOut, **errors(400, 413), 422: IngestOut},
     openapi_extra=_BODY_DOC,
+    operation_id="ingestOutputs",
     summary="Ingest production outputs",
 )
 def ingest_outputs(request: ProjectTokenRequest, project: str, params: Query[IngestParams]):
@@ -106,14 +114,14 @@ def _records(request: HttpRequest, fmt: str):
     max_record = settings.INGEST_MAX_RECORD_BYTES
     if fmt == "csv":
         return read_csv(_decode_lines(body), max_record_bytes=max_record), "line"
-    openai = fmt == "openai-chat"
-    if fmt == "json" or (openai and body.lstrip().startswith(b"[")):
+    convert = {"openai-chat": from_openai_chat, "openai-responses": from_openai_responses}.get(fmt)
+    if fmt == "json" or (convert and body.lstrip().startswith(b"[")):
         records = list(read_json_array(body, max_record_bytes=max_record))
         if len(records) > settings.INGEST_MAX_RECORDS_PER_REQUEST:
             raise FormatError(f"{len(records)} records; the limit is {settings.INGEST_MAX_RECORDS_PER_REQUEST}")
-        return (from_openai_chat(records) if openai else records), "index"
+        return (convert(records) if convert else records), "index"
     lines = read_jsonl(body.splitlines(), max_record_bytes=max_record)
-    return (from_openai_chat(lines) if openai else lines), "line"
+    return (convert(lines) if convert else lines), "line"
 
 
 def _decode_lines(body: bytes):
