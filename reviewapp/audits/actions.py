@@ -23,14 +23,14 @@ import logging
 import math
 from collections.abc import Collection
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F, Sum
 from django.db.models.functions import Coalesce, Collate
 from django.utils import timezone
 
-from reviewapp.ingest.models import Output
+from reviewapp.ingest.models import Output, OutputVolume
 from reviewapp.lib.weeks import IsoWeek
 from reviewapp.projects.models import Project
 from sampling.draws import KEY_BITS
@@ -53,6 +53,24 @@ def week_outputs(project: Project, plan: SamplingPlan, week: IsoWeek):
 def populations(project: Project, plan: SamplingPlan, week: IsoWeek) -> dict[str, int]:
     rows = week_outputs(project, plan, week).order_by().values("stratum").annotate(n=Count("id"))
     return {row["stratum"]: row["n"] for row in rows}
+
+
+def planning_populations(project: Project, plan: SamplingPlan, week: IsoWeek) -> dict[str, int]:
+    """A week's stratum populations for the plan page, from the hourly rollup (ingest.OutputVolume):
+    a few thousand rollup rows instead of every output of the week. The rollup keeps every field a
+    rule matches on except metadata keys: a plan with a metadata rule counts the outputs (populations).
+    The week's bounds are taken to the UTC hour, so in a time zone off UTC by a half hour the figures
+    are those of the week shifted by 30 minutes: planning figures; the draw always counts exactly."""
+    if any(field.startswith("metadata.") for rule in plan.rules() for field in rule.match):
+        return populations(project, plan, week)
+    start, end = week.bounds(plan.time_zone)
+    rows = (OutputVolume.objects.filter(project=project, hour__gte=_hour(start), hour__lt=_hour(end))
+            .annotate(stratum=stratum_expression(plan.rules())).order_by().values("stratum").annotate(n=Sum("n")))
+    return {row["stratum"]: int(row["n"]) for row in rows if row["n"]}
+
+
+def _hour(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
 
 
 def draw_audit(*, project: Project, week: IsoWeek, requested_by=None, now: datetime | None = None,

@@ -6,9 +6,9 @@ from __future__ import annotations
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
-from django_tables2 import RequestConfig
 
 from reviewapp.ingest.filters import OutputFilter
+from reviewapp.ingest.listing import outputs_page
 from reviewapp.ingest.models import Output
 from reviewapp.ingest.tables import OutputTable
 from reviewapp.ingest.volume import weekly_volume
@@ -22,15 +22,19 @@ from .setup import checklist
 @require_GET
 def project_home(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     project = project_for(request, slug)
-    outputs = OutputFilter(request.GET, queryset=Output.objects.filter(project=project).order_by("-occurred_at"), project=project)
-    table = OutputTable(outputs.qs)
-    RequestConfig(request, paginate={"per_page": 50}).configure(table)
+    outputs = OutputFilter(request.GET, queryset=Output.objects.filter(project=project), project=project)
+    page = outputs_page(outputs.qs, request.GET.get("older"), project=project,
+                        filters=outputs.form.cleaned_data if outputs.is_valid() else {})
+    table = OutputTable(page.rows)
+    query = request.GET.copy()
+    query.pop("older", None)
     role = project.role_of(request.user)
     leads = is_lead(project, request.user)
     setup = checklist(project) if leads else None
     return render(request, "reviewapp/project_detail.html", {
         "project": project, "role": Membership.Role(role).label if role else None, "can_lead": leads,
-        "filter": outputs, "table": table, "volume": weekly_volume(project, weeks=8),
+        "filter": outputs, "table": table, "page": page, "filters_query": query.urlencode(),
+        "volume": weekly_volume(project, weeks=8),
         "setup": setup if setup and not setup.complete else None,
         "api_base": request.build_absolute_uri(f"/api/v1/projects/{project.slug}/"),
     })

@@ -30,7 +30,7 @@ def _figures_context(project, plan, volume: int | None = None) -> dict:
     """The figures for a week of `volume` outputs (default: the last complete week's own count),
     split over the strata as that week's were; and what each stratum row caught of that week."""
     week = _calculator_week(project, plan)
-    counts = actions.populations(project, plan, week)
+    counts = actions.planning_populations(project, plan, week)
     last = sum(counts.values())
     volume = last if volume is None else volume
     fig = planning.figures(plan, planning.what_if_populations(plan, counts, volume))

@@ -105,3 +105,30 @@ class Evaluation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.evaluator} on {self.output_id}: {self.label or self.value}"
+
+
+class OutputVolume(models.Model):
+    """How many outputs a project has per UTC hour and stratum key: the small table the pages read.
+
+    Maintained by database triggers on the outputs table (migration 0004: a statement-level trigger
+    with a transition table on PostgreSQL, so COPY and INSERT alike add their counts in the same
+    transaction; row triggers on SQLite), so no page counts the outputs themselves: the volume chart,
+    the filter choices, the "about N outputs" line and the plan page's last-week populations. The
+    key holds every field a stratum rule can match on except metadata keys (audits/strata.py FIELDS)."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+", db_index=False)
+    hour = models.DateTimeField(help_text="The UTC hour the outputs occurred in")
+    category = models.CharField(max_length=100)
+    risk_tier = models.CharField(max_length=32)
+    kind = models.CharField(max_length=32)
+    model = models.CharField(max_length=200)
+    model_version = models.CharField(max_length=200)
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(
+            fields=["project", "hour", "category", "risk_tier", "kind", "model", "model_version"],
+            name="output_volume_key")]
+
+    def __str__(self) -> str:
+        return f"{self.project_id} {self.hour:%Y-%m-%d %H}h {self.category}: {self.n}"

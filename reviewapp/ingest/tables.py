@@ -9,6 +9,7 @@ from .models import Output
 
 class OutputTable(tables.Table):
     external_id = tables.Column(linkify=lambda record: reverse("reviewapp:output-detail", args=[record.project.slug, record.pk]))
+    # Newest first, a page at a time by keyset (listing.py): no column reorders the list.
     occurred_at = tables.DateTimeColumn(format="Y-m-d H:i")
     output = tables.Column(orderable=False)
 
@@ -17,6 +18,7 @@ class OutputTable(tables.Table):
         fields = ("external_id", "occurred_at", "category", "risk_tier", "kind", "model_version", "output")
         attrs = {"class": "table"}
         empty_text = "No outputs match."
+        orderable = False
 
     def render_output(self, value: str) -> str:
         return truncatechars(value, 120)
