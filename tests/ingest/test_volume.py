@@ -81,3 +81,10 @@ def test_the_postgres_race_path_counts_only_what_it_stored(postgres, project_a, 
     report = ingest(project=project_a, records=records(60))
     assert (report.created, report.already_present) == (20, 40)
     assert rolled(project_a) == counted(project_a) and sum(rolled(project_a).values()) == 60
+
+
+@pytest.mark.django_db
+def test_an_edit_moves_its_count(project_a):
+    ingest(project=project_a, records=records(60))
+    Output.objects.filter(project=project_a, category="medical").update(category="legal", occurred_at=START)
+    assert rolled(project_a) == counted(project_a) and sum(rolled(project_a).values()) == 60
