@@ -405,8 +405,8 @@ PROMPTFOO_CONFIG = Path(__file__).with_name("assets") / "promptfooconfig.yaml"
 
 def _promptfoo_asserts(r: ExportRow, *, graded: bool) -> list[dict[str, Any]]:
     """Offline by default: rouge-n against the expected output, and never (nearly) the known-bad one
-    (not-rouge-n at 0.9: a one-character edit of a known-bad answer still fails). With a grader,
-    factuality against the expected output replaces the similarity."""
+    (not-rouge-n passes below 0.9: a known-bad answer of ten words or more still fails with one word
+    changed). With a grader, factuality against the expected output replaces the similarity."""
     asserts: list[dict[str, Any]] = []
     if r.expected_output is not None:
         asserts.append({"type": "factuality", "value": r.expected_output} if graded else
