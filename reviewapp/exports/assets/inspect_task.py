@@ -54,7 +54,8 @@ def expert_reference(grader: str | None = None):
             return Score(value=NOANSWER, answer=answer,
                          explanation="no reference answer is known for this item: only the rejected output is")
         if graded is not None:
-            return await graded(state, target)
+            judged = await graded(state, target)
+            return judged if judged is not None else Score(value=NOANSWER, answer=answer, explanation="not graded")
         ok = any(_same(answer, t) or t.casefold() in answer.casefold() for t in references)
         return Score(value=CORRECT if ok else INCORRECT, answer=answer)
 
