@@ -1,8 +1,8 @@
 """Judge-assisted figures of a run: the rates a mapped evaluator helps estimate, and its agreement.
 
 For each JudgeMapping of the project, and the run's week, this gathers what sampling.judge needs:
-per stratum, the judge's mean over the outputs in the run's frame (the week's outputs stored by the
-draw: the population the run's weights are about) and, on the items with a final label, the human
+per stratum, the judge's mean over the week's outputs (frame_means says which) and, on the items
+with a final label, the human
 answer to the rate's question beside the judge's value. The statistics are sampling's
 (estimate_with_judge, judge_agreement); docs/judge.md says how to read them.
 
@@ -18,7 +18,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from django.db.models import Case, Count, F, FloatField, Sum, Value, When
+from django.db.models import Case, Count, F, FilteredRelation, FloatField, Q, Sum, Value, When
 from django.db.models.expressions import CombinedExpression
 
 import sampling
@@ -45,23 +45,39 @@ class ReviewedPair:
     judge_yes: int | None  # the certification's yes/no
 
 
-def frame_means(run: AuditRun, mapping: JudgeMapping) -> dict[str, tuple[int, float]]:
-    """Per stratum: (outputs the judge scored usably, sum of its values) over the run's frame."""
-    outputs = week_outputs(run.project, run.plan, run.week).filter(ingested_at__lte=run.created_at)
-    # One filter() call: each call on a multi-valued relation would join it again, and the sum below
-    # must read the same evaluation row the filter chose.
+@dataclass(frozen=True)
+class StratumScores:
+    """A stratum's outputs of the week, how many the judge scored usably, and the sum of its values."""
+
+    outputs: int
+    scored: int
+    total: float
+
+
+def frame_means(run: AuditRun, mapping: JudgeMapping) -> dict[str, StratumScores]:
+    """Per stratum of the run's week: its outputs, those the judge scored usably, the sum of its values.
+
+    Over the week's outputs as stored now, one query: a LEFT JOIN on this evaluator's evaluations
+    (FilteredRelation), so an output without one counts in `outputs` only. The draw's frame is the
+    week's outputs in its snapshot; outputs stored after it (late arrivals, counted on the run's
+    page and kept few by the grace period) are in these figures too. No stored time tells the two
+    apart exactly (an import's ingested_at is stamped when it starts), and the coverage rule below
+    compares like with like: the judge's scored outputs with the outputs it could have scored."""
+    outputs = week_outputs(run.project, run.plan, run.week).annotate(
+        judged=FilteredRelation("evaluations", condition=Q(evaluations__evaluator=mapping.evaluator)))
     value: Case | F | CombinedExpression
     if mapping.reading == JudgeMapping.Reading.LABEL:
-        scored = outputs.filter(evaluations__evaluator=mapping.evaluator, evaluations__label__gt="")
-        value = Case(When(evaluations__label__in=list(mapping.labels), then=Value(1.0)), default=Value(0.0),
+        usable = Q(judged__label__gt="")
+        value = Case(When(judged__label__in=list(mapping.labels), then=Value(1.0)), default=Value(0.0),
                      output_field=FloatField())
     else:
-        scored = outputs.filter(evaluations__evaluator=mapping.evaluator, evaluations__value__gte=0.0,
-                                evaluations__value__lte=1.0)
-        value = (Value(1.0) - F("evaluations__value")) if mapping.reading == JudgeMapping.Reading.INVERTED \
-            else F("evaluations__value")
-    rows = scored.order_by().values("stratum").annotate(n=Count("id"), total=Sum(value, output_field=FloatField()))
-    return {row["stratum"]: (row["n"], float(row["total"] or 0.0)) for row in rows}
+        usable = Q(judged__value__gte=0.0, judged__value__lte=1.0)
+        value = (Value(1.0) - F("judged__value")) if mapping.reading == JudgeMapping.Reading.INVERTED \
+            else F("judged__value")
+    rows = outputs.order_by().values("stratum").annotate(
+        n=Count("id"), scored=Count("id", filter=usable),
+        total=Sum(value, filter=usable, output_field=FloatField()))
+    return {row["stratum"]: StratumScores(row["n"], row["scored"], float(row["total"] or 0.0)) for row in rows}
 
 
 def reviewed_pairs(run: AuditRun, mapping: JudgeMapping, rate: Rate, gold: Mapping[int, dict]) -> list[ReviewedPair]:
@@ -93,13 +109,14 @@ def judged_rate(run: AuditRun, mapping: JudgeMapping, rate: Rate, gold: Mapping[
         reviewed = by_stratum.get(name, [])
         if population <= 0 or not reviewed:
             continue
-        scored, total = frame.get(name, (0, 0.0))
+        scores = frame.get(name, StratumScores(population, 0, 0.0))
+        scored, outputs = scores.scored, max(scores.outputs, population)
         missing = sum(1 for p in reviewed if p.judge is None)
-        use = scored >= COVERAGE * population and missing == 0 and scored > 0
+        use = scored >= COVERAGE * outputs and missing == 0 and scored > 0
         if not use:
-            fallback[name] = (f"the judge scored {scored} of its {population} outputs" if missing == 0 else
+            fallback[name] = (f"the judge scored {scored} of its {outputs} outputs" if missing == 0 else
                               f"{missing} of its {len(reviewed)} reviewed items have no judge value")
-        mean = total / scored if use else 0.0
+        mean = scores.total / scored if use else 0.0
         human = [float(p.human) for p in reviewed]
         judge = [float(p.judge) for p in reviewed] if use else [0.0] * len(reviewed)  # type: ignore[arg-type]
         strata.append(sampling.JudgedStratum(name, population, min(1.0, max(0.0, mean)), human, judge))

@@ -131,3 +131,20 @@ def test_the_report_keeps_judged_rates_through_its_json(project_a, alice):
     mapping(project_a)
     report = run_report(run)
     assert RunReport.from_json(report.to_json()).judged == report.judged
+
+
+@pytest.mark.django_db
+def test_the_judge_is_used_whatever_the_draw_s_recorded_time(project_a, alice):
+    """The demo draws its weeks with a simulated clock, before the outputs' ingested_at: the judge's
+    mean is over the week's outputs, not over those stamped before the draw (an import's stamp is
+    its start, so no stored time tells the draw's frame apart)."""
+    from datetime import timedelta
+
+    from reviewapp.audits.models import AuditRun
+
+    run = judged_week(project_a, alice)
+    AuditRun.objects.filter(pk=run.pk).update(created_at=run.created_at - timedelta(days=30))
+    run.refresh_from_db()
+    mapping(project_a)
+    judged = run_report(run).judged["verdict:failure"]
+    assert judged.used and not judged.fallback
