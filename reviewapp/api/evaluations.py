@@ -8,17 +8,16 @@ from __future__ import annotations
 from typing import Literal
 
 from django.conf import settings
-from ninja import Query, Router, Schema, Status
+from ninja import Query, Router, Schema
 from pydantic import Field
 
 from reviewapp.ingest.evaluation_formats import read_evaluations
 from reviewapp.ingest.evaluations import EvaluationRecord, ingest_evaluations
 from reviewapp.ingest.formats import FormatError
-from reviewapp.projects.models import Project
 
 from .auth import ProjectToken, ProjectTokenRequest
 from .openapi import body_ref, errors
-from .outputs import _NDJSON_TYPES, _check_size
+from .outputs import _NDJSON_TYPES, ingest_door
 from .schemas import IngestOut
 
 router = Router(tags=["ingest"])
@@ -61,27 +60,10 @@ def ingest_evaluations_view(request: ProjectTokenRequest, project: str, params: 
     200: every evaluation accepted. 207: some rejected (an unknown external_id among them), the others
     stored. 422: nothing stored because of rejected evaluations (atomic=true, or every one bad).
     """
-    target = Project.objects.filter(slug=project).first()
-    if target is None:
-        return Status(404, {"detail": f"no project {project!r}"})
-    if request.auth.project_id != target.pk:
-        return Status(403, {"detail": f"this token is not valid for project {project!r}"})
-    too_big = _check_size(request)
-    if too_big:
-        return Status(413, {"detail": too_big})
-    try:
-        records, position_name = _records(request.body, request.content_type or "", params.format)
-    except FormatError as exc:
-        return Status(400, {"detail": str(exc)})
-    report = ingest_evaluations(project=target, records=records, atomic=params.atomic, position_name=position_name)
-    if report.format_error:
-        return Status(400, {"detail": report.format_error})
-    body = report.as_dict()
-    if report.rejected == 0:
-        return Status(200, body)
-    if report.stored and report.created + report.already_present > 0:
-        return Status(207, body)
-    return Status(422, body)
+    return ingest_door(
+        request, project, lambda: _records(request.body, request.content_type or "", params.format),
+        lambda target, records, position_name: ingest_evaluations(
+            project=target, records=records, atomic=params.atomic, position_name=position_name))
 
 
 def _records(body: bytes, content_type: str, fmt: str):

@@ -1,6 +1,7 @@
 """POST /api/v1/projects/{project}/outputs: the HTTP door to ingestion."""
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Literal
 
 from django.conf import settings
@@ -8,9 +9,10 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
-from reviewapp.ingest.actions import ingest
+from reviewapp.ingest.actions import IngestReport, ingest
 from reviewapp.ingest.formats import (
     FormatError,
+    SourceRecord,
     from_openai_chat,
     from_openai_responses,
     read_csv,
@@ -68,6 +70,17 @@ def ingest_outputs(request: ProjectTokenRequest, project: str, params: Query[Ing
     200: every record accepted. 207: some records rejected, the others stored.
     422: nothing stored because of rejected records (atomic=true, or every record bad).
     """
+    return ingest_door(
+        request, project, lambda: _records(request, params.format),
+        lambda target, records, position_name: ingest(project=target, records=records, atomic=params.atomic,
+                                                      position_name=position_name))
+
+
+def ingest_door(request: ProjectTokenRequest, project: str, read: Callable[[], tuple[Iterable[SourceRecord], str]],
+                store: Callable[[Project, Iterable[SourceRecord], str], IngestReport]) -> Status:
+    """The contract every ingest door keeps (outputs, evaluations): the token's own project (404, 403),
+    the size limits (413), an unreadable body (400), then 200 when every record was accepted, 207 when
+    some were stored and some rejected, 422 when nothing was stored because of rejections."""
     target = Project.objects.filter(slug=project).first()
     if target is None:
         return Status(404, {"detail": f"no project {project!r}"})
@@ -77,10 +90,10 @@ def ingest_outputs(request: ProjectTokenRequest, project: str, params: Query[Ing
     if too_big:
         return Status(413, {"detail": too_big})
     try:
-        records, position_name = _records(request, params.format)
+        records, position_name = read()
     except FormatError as exc:
         return Status(400, {"detail": str(exc)})
-    report = ingest(project=target, records=records, atomic=params.atomic, position_name=position_name)
+    report = store(target, records, position_name)
     if report.format_error:
         return Status(400, {"detail": report.format_error})
     body = report.as_dict()

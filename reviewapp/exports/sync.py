@@ -21,14 +21,13 @@ own time (occurred_at), the same for every revision; when the label was decided 
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import json
-import socket
-import urllib.parse
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+
+from reviewapp.lib.outbound import refused_address
 
 NAMESPACE = uuid.UUID("7a6c2f0e-5b1d-4c8e-9f3a-2d4b6e8f0a1c")  # Spotcheck's, for uuid5 ids of what it sends
 VERDICT, HARM, CORRECTION = "spotcheck.verdict", "spotcheck.harm", "output"
@@ -151,22 +150,6 @@ def not_a_uuid(label: FinalLabel) -> str | None:
 
 
 def refused_url(url: str, *, allow_private: bool) -> str | None:
-    """Why Spotcheck will not send a project's labels to this URL, or None. A lead types it and the
-    server sends from inside the network: a loopback, private or link-local address would let the
-    page reach internal services. SOURCE_SYNC_PRIVATE=True allows them (a self-hosted Langfuse on
-    the same network)."""
-    parts = urllib.parse.urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return "the URL must be http(s)://host/…"
-    if allow_private:
-        return None
-    try:
-        found = {info[4][0] for info in socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)}
-    except (OSError, UnicodeError):
-        return f"the host {parts.hostname} cannot be resolved"
-    for address in sorted(found):
-        ip = ipaddress.ip_address(str(address).split("%")[0])
-        if ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved or ip.is_multicast or ip.is_unspecified:
-            return (f"{parts.hostname} resolves to {ip}, a private or local address: Spotcheck sends labels only to "
-                    "public addresses unless SOURCE_SYNC_PRIVATE=True")
-    return None
+    """Why Spotcheck will not send a project's labels to this URL, or None (lib/outbound.py);
+    SOURCE_SYNC_PRIVATE=True allows private addresses (a self-hosted Langfuse on the same network)."""
+    return refused_address(url, allow_private=allow_private, what="the URL", setting="SOURCE_SYNC_PRIVATE")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -150,20 +150,23 @@ def _csv_record(header: list[str], cells: list[str]) -> dict:
 _OPENAI_OVERRIDES = frozenset(FIELDS) - {"input", "output"}
 
 
-def from_openai_chat(records: Iterable[SourceRecord]) -> Iterator[SourceRecord]:
-    """Map ``{"request": ..., "response": ...}`` log records onto canonical records.
-
-    The source record is kept as ``raw``. Any canonical field other than input/output may sit
-    beside request/response and wins over what the mapping derives.
-    """
+def converted(records: Iterable[SourceRecord], convert: Callable[[Any], dict]) -> Iterator[SourceRecord]:
+    """Records of another format mapped onto canonical ones, each source record kept as ``raw``; a
+    record the mapping refuses keeps its position and carries the refusal."""
     for item in records:
         if item.error is None:
             try:
                 item.raw = item.data
-                item.data = openai_chat_to_canonical(item.data)
+                item.data = convert(item.data)
             except RecordError as exc:
                 item.error = exc
         yield item
+
+
+def from_openai_chat(records: Iterable[SourceRecord]) -> Iterator[SourceRecord]:
+    """Map ``{"request": ..., "response": ...}`` log records onto canonical records. Any canonical
+    field other than input/output may sit beside request/response and wins over what the mapping derives."""
+    return converted(records, openai_chat_to_canonical)
 
 
 def openai_chat_to_canonical(log: Any) -> dict:
@@ -237,14 +240,7 @@ def _request_and_response(log: Any) -> tuple[dict, dict]:
 
 def from_openai_responses(records: Iterable[SourceRecord]) -> Iterator[SourceRecord]:
     """Map ``{"request": ..., "response": ...}`` Responses API logs onto canonical records (raw kept)."""
-    for item in records:
-        if item.error is None:
-            try:
-                item.raw = item.data
-                item.data = openai_responses_to_canonical(item.data)
-            except RecordError as exc:
-                item.error = exc
-        yield item
+    return converted(records, openai_responses_to_canonical)
 
 
 def openai_responses_to_canonical(log: Any) -> dict:

@@ -22,10 +22,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import ipaddress
 import json
 import logging
-import socket
 import time
 import urllib.error
 import urllib.parse
@@ -40,6 +38,7 @@ from django.utils import timezone
 
 from reviewapp import jobs
 from reviewapp.audits.models import AuditRun
+from reviewapp.lib.outbound import refused_address
 from reviewapp.lib.weeks import IsoWeek
 
 from . import alert_rules, scorecard
@@ -300,25 +299,10 @@ class TargetRefused(Exception):
 
 
 def refused_target(url: str) -> str | None:
-    """Why Spotcheck will not POST to this URL, or None. A lead types the URL, and the server posts
-    from inside the network: a loopback, private, link-local or reserved address would let a
-    channel reach internal services (server-side request forgery). ALERT_WEBHOOK_PRIVATE=True
-    allows them, for a receiver on the same network on purpose."""
-    parts = urllib.parse.urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return "a webhook URL must be http(s)://host/…"
-    if settings.ALERT_WEBHOOK_PRIVATE:
-        return None
-    try:
-        found = {info[4][0] for info in socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)}
-    except (OSError, UnicodeError):
-        return f"the host {parts.hostname} cannot be resolved"
-    for address in sorted(found):
-        ip = ipaddress.ip_address(str(address).split("%")[0])
-        if ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved or ip.is_multicast or ip.is_unspecified:
-            return (f"{parts.hostname} resolves to {ip}, a private or local address: Spotcheck posts only to public "
-                    "addresses unless ALERT_WEBHOOK_PRIVATE=True")
-    return None
+    """Why Spotcheck will not POST to this webhook URL, or None (lib/outbound.py says why it checks);
+    ALERT_WEBHOOK_PRIVATE=True allows private addresses, for a receiver on the same network on purpose."""
+    return refused_address(url, allow_private=settings.ALERT_WEBHOOK_PRIVATE, what="a webhook URL",
+                           setting="ALERT_WEBHOOK_PRIVATE")
 
 
 def post_webhook(url: str, secret: str, data: dict[str, Any]) -> tuple[int, str]:

@@ -78,9 +78,10 @@ class Command(BaseCommand):
             raise CommandError(f"cannot read {path}: {exc.strerror}") from None
 
     def _print(self, report: IngestReport) -> None:
+        """The report, each error at its position as the input numbers it (line, or index of a JSON array)."""
         for error in report.errors:
             ident = f" ({error.external_id})" if error.external_id else ""
-            self.stderr.write(f"line {error.position}{ident}: {error.field}: {error.reason}")
+            self.stderr.write(f"{report.position_name} {error.position}{ident}: {error.field}: {error.reason}")
         if report.errors_truncated:
             self.stderr.write("… more errors not shown")
         self.stdout.write(

@@ -11,7 +11,6 @@ import io
 from django.conf import settings
 from django.core.management.base import CommandError
 
-from reviewapp.ingest.actions import IngestReport
 from reviewapp.ingest.evaluation_formats import EVALUATION_FORMATS, convert, read_json_body
 from reviewapp.ingest.evaluations import ingest_evaluations
 from reviewapp.ingest.formats import BinaryStream, read_jsonl
@@ -54,15 +53,3 @@ class Command(IngestCommand):
             raise CommandError(report.format_error)
         if report.rejected and atomic:
             raise CommandError(f"{report.rejected} evaluation(s) rejected; nothing was stored (--atomic)")
-
-    def _print(self, report: IngestReport) -> None:
-        """The ingest command's report, with positions named as the file numbers them (line or index)."""
-        for error in report.errors:
-            ident = f" ({error.external_id})" if error.external_id else ""
-            self.stderr.write(f"{report.position_name} {error.position}{ident}: {error.field}: {error.reason}")
-        if report.errors_truncated:
-            self.stderr.write("… more errors not shown")
-        self.stdout.write(
-            f"received {report.received}, created {report.created}, already present {report.already_present}, "
-            f"rejected {report.rejected}" + ("" if report.stored else " (nothing stored)")
-        )
