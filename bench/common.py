@@ -205,10 +205,12 @@ def reviewer_tokens(project, prefix: str, n: int) -> list[str]:
     return tokens
 
 
-def start_gunicorn(env: dict, workers: int, *, timeout: int = 30) -> tuple[subprocess.Popen, int]:
-    """gunicorn serving the app on a free loopback port, listening when this returns."""
+def start_gunicorn(env: dict, workers: int, *, timeout: int = 30,
+                   app: str = "reviewapp.wsgi") -> tuple[subprocess.Popen, int]:
+    """gunicorn serving the app on a free loopback port, listening when this returns (its workers
+    may still be booting: bench.served.wait_for_every_worker waits for them)."""
     port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "reviewapp.wsgi", "-w", str(workers),
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", app, "-w", str(workers),
                                "-b", f"127.0.0.1:{port}", "--log-level", "warning", "--timeout", str(timeout)],
                               cwd=ROOT, env=env)
     try:

@@ -31,6 +31,7 @@ from django.db.models.functions import Coalesce, Collate
 from django.utils import timezone
 
 from reviewapp.ingest.models import Output, OutputVolume
+from reviewapp.lib.analyze import analyze_after_commit
 from reviewapp.lib.weeks import IsoWeek
 from reviewapp.projects.models import Project
 from sampling.draws import KEY_BITS
@@ -41,6 +42,10 @@ from .models import AuditItem, AuditRun, SamplingPlan, StratumClosure
 from .strata import stratum_expression
 
 logger = logging.getLogger("reviewapp.audits")
+# Items a draw must insert before it runs ANALYZE on the items table (PostgreSQL, after the draw's
+# transaction commits: reviewapp/lib/analyze.py), so the queue's plans over the new run never wait
+# for autovacuum. A typical week's sample (hundreds to a few thousand) stays below it.
+ANALYZE_AFTER_ITEMS = 5_000
 
 
 def week_outputs(project: Project, plan: SamplingPlan, week: IsoWeek):
@@ -111,6 +116,8 @@ def draw_audit(*, project: Project, week: IsoWeek, requested_by=None, now: datet
     except IntegrityError:
         # Another worker drew this week between our check and our insert: theirs stands.
         return project.audit_runs.of_week(week).get(), False
+    if run.size >= ANALYZE_AFTER_ITEMS:
+        analyze_after_commit([AuditItem._meta.db_table], reason=f"drawing {run.size:,} items for {run}")
     logger.info("drew %s: %d of %d outputs%s", run, run.size, run.population, " (early)" if run.drawn_early else "")
     return run, True
 

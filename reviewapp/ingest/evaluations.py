@@ -17,11 +17,14 @@ from django.db import transaction
 from django.utils import timezone
 from pydantic import ConfigDict, Field, field_validator
 
+from reviewapp.lib.analyze import analyze_after_commit
 from reviewapp.projects.models import Project
 
+from . import actions
 from .actions import IngestReport, _mark_rolled_back, _RollBack
 from .evaluation_writer import store_evaluations
 from .formats import FormatError, SourceRecord
+from .models import Evaluation
 from .records import EvaluationIn, RecordError, problems_of
 
 
@@ -67,6 +70,8 @@ def ingest_evaluations(*, project: Project, records: Iterable[SourceRecord], ato
         report.format_error = str(exc)
         if atomic:
             _mark_rolled_back(report)
+    if report.created >= actions.ANALYZE_AFTER_ROWS:  # a bulk load: fresh statistics, as ingest's (actions.py)
+        analyze_after_commit([Evaluation._meta.db_table], reason=f"ingesting {report.created:,} evaluations")
     return report
 
 
