@@ -123,6 +123,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# A PostgreSQL streaming replica of DATABASE_URL, for the reads that can wait for it (metrics,
+# exports, the scorecard): reviewapp/lib/dbrouter.py, docs/scaling.md. Test databases mirror the
+# primary (a replica is read-only: no test database can be created on it).
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=60, conn_health_checks=True)
+    if not DATABASES["default"]["ENGINE"] == DATABASES["replica"]["ENGINE"] == "django.db.backends.postgresql":
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL is a PostgreSQL streaming replica of DATABASE_URL: "
+                                   "both must be postgres:// URLs")
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["reviewapp.lib.dbrouter.ReplicaRouter"]
 
 # --- Background jobs ------------------------------------------------------------------------
 # Explicit, never a silent fallback: with REDIS_URL set every job goes to django-rq and a Redis

@@ -27,7 +27,7 @@ from operator import or_
 from typing import Any
 
 from django.conf import settings
-from django.db import connection
+from django.db import connections, router
 from django.db.models import Count, Q, TextField
 from django.db.models.functions import Cast
 from orjson import loads
@@ -286,7 +286,9 @@ def _grouped(stream, chunk_size: int = CHUNK) -> Iterator[tuple[int | None, list
 @contextmanager
 def _sort_memory():
     """PostgreSQL sorts the item stream's wide rows on disk with its default work_mem (4 MB): three
-    times slower than in memory. Raised for this connection while the export reads, then reset."""
+    times slower than in memory. Raised for the connection the items are read on (the replica inside
+    lagging_reads()) while the export reads, then reset."""
+    connection = connections[router.db_for_read(AuditItem)]
     if connection.vendor != "postgresql":
         yield
         return

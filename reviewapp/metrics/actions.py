@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from reviewapp import jobs
 from reviewapp.audits.models import AuditRun
+from reviewapp.lib.dbrouter import lagging_reads
 
 from .models import RunMetrics
 
@@ -35,7 +36,8 @@ def refresh(run: AuditRun) -> RunMetrics:
     from .compute import run_metrics  # here, not at the top: it loads scipy, which a label submit never needs
 
     clock = time.perf_counter()
-    data = run_metrics(run)
+    with lagging_reads():  # on the replica, once it has replayed every label committed before `started`
+        data = run_metrics(run)
     duration = int((time.perf_counter() - clock) * 1000)
     RunMetrics.objects.filter(pk=row.pk).update(data=data, computed_at=started, duration_ms=duration)
     logger.info("metrics of %s: %d labels in %d ms", run, data["labels"], duration)

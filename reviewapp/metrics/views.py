@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from reviewapp.lib.charts import trend_chart
+from reviewapp.lib.dbrouter import lagging_reads
 from reviewapp.lib.http import AuthenticatedHttpRequest
 from reviewapp.lib.tables import export_response
 from reviewapp.projects.access import lead_project_for
@@ -21,6 +22,7 @@ from .tables import RatesTable, ScorecardTable
 
 
 @require_GET
+@lagging_reads(max_wait=0.2)  # past weeks, read from the replica when it is this close (lib/dbrouter.py)
 def scorecard_page(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """One week judged (?week=2026-W47, default the latest with a final label); every number is that week's.
     ?_export=csv: the judged week's lines as CSV."""
