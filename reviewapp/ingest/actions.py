@@ -20,6 +20,7 @@ import queue
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from django.db import transaction
 from django.utils import timezone
@@ -34,6 +35,7 @@ from .records import EvaluationIn, RecordError, to_row, validate_record
 from .writer import insert_outputs
 
 MAX_REPORTED_ERRORS = 1000
+T = TypeVar("T")
 # Outputs one call must create before it runs ANALYZE on what it wrote. PostgreSQL's own
 # autovacuum default re-analyzes at 10 % of a table changed; 50,000 rows is a bulk load at any
 # size worth planning for, and the ANALYZE (a 30,000-row sample, well under a second) is small
@@ -113,22 +115,32 @@ def ingest(
     chunks = _validated_chunks(project, records, report, chunk_size)
     if prefetch:
         chunks = _prefetched(chunks)
+    write_chunks(chunks, lambda chunk: _count(chunk, report, on_chunk), report, atomic=atomic)
+    _analyze_if_bulk(report)
+    return report
+
+
+def write_chunks(chunks: Iterable[T], write: Callable[[T], None], report: IngestReport, *, atomic: bool) -> None:
+    """The transactions every ingest keeps (outputs, evaluations): each chunk in its own by default, so
+    an interrupted import keeps whole chunks and a re-run completes it; with ``atomic`` one for all,
+    rolled back when any record was rejected. An unreadable input stops it, said in the report."""
     try:
         if atomic:
             with transaction.atomic():
-                _write(chunks, report, on_chunk, per_chunk_transaction=False)
+                for chunk in chunks:
+                    write(chunk)
                 if report.rejected:
                     raise _RollBack
         else:
-            _write(chunks, report, on_chunk, per_chunk_transaction=True)
+            for chunk in chunks:
+                with transaction.atomic():
+                    write(chunk)
     except _RollBack:
         _mark_rolled_back(report)
     except FormatError as exc:
         report.format_error = str(exc)
         if atomic:
             _mark_rolled_back(report)
-    _analyze_if_bulk(report)
-    return report
 
 
 def _analyze_if_bulk(report: IngestReport) -> None:
@@ -186,19 +198,14 @@ def _validated_chunks(project, records, report, chunk_size) -> Iterator[_Chunk]:
     yield chunk
 
 
-def _write(chunks, report, on_chunk, *, per_chunk_transaction: bool) -> None:
-    for chunk in chunks:
-        if per_chunk_transaction:
-            with transaction.atomic():
-                created, judged = _write_chunk(chunk)
-        else:
-            created, judged = _write_chunk(chunk)
-        report.created += created
-        report.already_present += len(chunk.rows) - created
-        report.evaluations_created += judged
-        report.evaluations_already_present += len(chunk.evaluations) - judged
-        if on_chunk:
-            on_chunk(report)
+def _count(chunk: _Chunk, report: IngestReport, on_chunk: Callable[[IngestReport], None] | None) -> None:
+    created, judged = _write_chunk(chunk)
+    report.created += created
+    report.already_present += len(chunk.rows) - created
+    report.evaluations_created += judged
+    report.evaluations_already_present += len(chunk.evaluations) - judged
+    if on_chunk:
+        on_chunk(report)
 
 
 def _write_chunk(chunk: _Chunk) -> tuple[int, int]:

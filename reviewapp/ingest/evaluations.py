@@ -13,7 +13,6 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
 from django.utils import timezone
 from pydantic import ConfigDict, Field, field_validator
 
@@ -21,11 +20,11 @@ from reviewapp.lib.analyze import analyze_after_commit
 from reviewapp.projects.models import Project
 
 from . import actions
-from .actions import IngestReport, _mark_rolled_back, _RollBack
+from .actions import IngestReport
 from .evaluation_writer import store_evaluations
-from .formats import FormatError, SourceRecord
+from .formats import SourceRecord
 from .models import Evaluation
-from .records import EvaluationIn, RecordError, problems_of
+from .records import EvaluationIn, RecordError, id_text, problems_of
 
 
 class EvaluationRecord(EvaluationIn):
@@ -35,12 +34,7 @@ class EvaluationRecord(EvaluationIn):
 
     external_id: str = Field(min_length=1, max_length=255, description="The output's external_id in the project")
 
-    @field_validator("external_id", mode="before")
-    @classmethod
-    def _id_may_be_a_number(cls, value: Any) -> Any:
-        if isinstance(value, int) and not isinstance(value, bool):
-            return str(value)
-        return value
+    _id_may_be_a_number = field_validator("external_id", mode="before")(classmethod(lambda cls, value: id_text(value)))
 
 
 def validate_evaluation(data: Any) -> EvaluationRecord:
@@ -53,23 +47,8 @@ def ingest_evaluations(*, project: Project, records: Iterable[SourceRecord], ato
     """Validate and store evaluation lines; the report counts evaluations, as ingest's counts outputs."""
     report = IngestReport(position_name=position_name, counts_outputs=False)
     now = timezone.now()
-    try:
-        if atomic:
-            with transaction.atomic():
-                for chunk in _chunks(records, report, chunk_size):
-                    _store(project, chunk, report, now)
-                if report.rejected:
-                    raise _RollBack
-        else:
-            for chunk in _chunks(records, report, chunk_size):
-                with transaction.atomic():
-                    _store(project, chunk, report, now)
-    except _RollBack:
-        _mark_rolled_back(report)
-    except FormatError as exc:
-        report.format_error = str(exc)
-        if atomic:
-            _mark_rolled_back(report)
+    actions.write_chunks(_chunks(records, report, chunk_size), lambda chunk: _store(project, chunk, report, now),
+                         report, atomic=atomic)
     if report.created >= actions.ANALYZE_AFTER_ROWS:  # a bulk load: fresh statistics, as ingest's (actions.py)
         analyze_after_commit([Evaluation._meta.db_table], reason=f"ingesting {report.created:,} evaluations")
     return report

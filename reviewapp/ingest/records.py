@@ -18,6 +18,13 @@ from pydantic_core import ErrorDetails
 KINDS = ("llm_response", "agent_action", "classifier_decision")
 
 
+def id_text(value: Any) -> Any:
+    """An external_id may arrive as a JSON number: it is the producer's id all the same, as text."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
 class EvaluationIn(BaseModel):
     """An automatic evaluator's verdict on the output: a value, a label, or both (docs/judge.md)."""
 
@@ -104,12 +111,7 @@ class CanonicalRecord(BaseModel):
     evaluations: list[EvaluationIn] = Field(
         default_factory=list, description="Automatic evaluators' scores of this output (judge-assisted audits)")
 
-    @field_validator("external_id", mode="before")
-    @classmethod
-    def _id_may_be_a_number(cls, value: Any) -> Any:
-        if isinstance(value, int) and not isinstance(value, bool):
-            return str(value)
-        return value
+    _id_may_be_a_number = field_validator("external_id", mode="before")(classmethod(lambda cls, value: id_text(value)))
 
     @field_validator(
         "kind", "model", "model_version", "category", "risk_tier", "trace_id", "span_id", "context", "metadata",
