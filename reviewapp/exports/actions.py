@@ -24,8 +24,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from reviewapp import jobs
+from reviewapp.lib.dbrouter import lagging_reads
 from reviewapp.review.models import LabelSchema
 
+from . import sql_rows
 from .formats import FORMATS, Context, dumps
 from .models import Snapshot
 from .rows import SCHEMA_VERSION, ExportRow
@@ -75,6 +77,11 @@ def build(snapshot: Snapshot, *, on_rows: Callable[[int, int | None], None] | No
     it into place, and any other, having written the same bytes, discards its own."""
     if snapshot.status == Snapshot.Status.DONE:
         return snapshot
+    with lagging_reads():  # rows as of snapshot.as_of: the replica once it has replayed past now (lib/dbrouter.py)
+        return _build(snapshot, on_rows)
+
+
+def _build(snapshot: Snapshot, on_rows: Callable[[int, int | None], None] | None) -> Snapshot:
     final = snapshot.directory
     final.parent.mkdir(parents=True, exist_ok=True)
     _clear_abandoned(final)
@@ -128,19 +135,24 @@ def _write_canonical(snapshot, filters, weeks, path: Path, total: int, on_rows) 
     by_week: Counter[str] = Counter()
     by_evaluator: Counter[tuple[str, str]] = Counter()
     n = corrected = 0
+
+    def progress() -> None:
+        Snapshot.objects.filter(pk=snapshot.pk).update(rows_done=n)
+        if on_rows:
+            on_rows(n, total)
+
+    in_sql = sql_rows.available()
     with path.open("wb") as out:
-        for row in rows(snapshot.project, filters, snapshot.as_of, weeks):
-            out.write(dumps(row.to_json()) + b"\n")
+        for line in _lines(snapshot, filters, weeks, progress):
+            out.write(line.data)
             n += 1
-            by_evaluator.update((e["name"], e["version"]) for e in row.evaluations or [])
-            by_verdict[str(row.verdict)] += 1
-            by_stratum[row.sampling.stratum] += 1
-            by_week[row.sampling.run] += 1
-            corrected += row.corrected_output is not None
-            if n % 5000 == 0:
-                Snapshot.objects.filter(pk=snapshot.pk).update(rows_done=n)
-                if on_rows:
-                    on_rows(n, total)
+            by_evaluator.update(line.evaluators)
+            by_verdict[str(line.verdict)] += 1
+            by_stratum[line.stratum] += 1
+            by_week[line.week] += 1
+            corrected += line.corrected
+            if n % 5000 == 0 and not in_sql:  # the SQL path reports between its batches
+                progress()
     if on_rows:
         on_rows(n, total)
     return {"rows": n, "by_verdict": dict(sorted(by_verdict.items())), "by_stratum": dict(sorted(by_stratum.items())),
@@ -148,6 +160,18 @@ def _write_canonical(snapshot, filters, weeks, path: Path, total: int, on_rows) 
             # Every judge that scored an exported output, and on how many rows: the CSV's judge columns.
             "evaluators": [{"name": name, "version": version, "rows": count}
                            for (name, version), count in sorted(by_evaluator.items())]}
+
+
+def _lines(snapshot, filters, weeks, between: Callable[[], None]) -> Iterator[sql_rows.Line]:
+    """The canonical lines: built by the database on PostgreSQL (sql_rows.py), row by row in Python
+    elsewhere; the same bytes either way."""
+    if sql_rows.available():
+        yield from sql_rows.lines(snapshot.project, filters, snapshot.as_of, weeks, between)
+        return
+    for row in rows(snapshot.project, filters, snapshot.as_of, weeks):
+        yield sql_rows.Line(dumps(row.to_json()) + b"\n", row.verdict, row.sampling.stratum, row.sampling.run,
+                            row.corrected_output is not None,
+                            [(e["name"], e["version"]) for e in row.evaluations or []])
 
 
 def _read(path: Path) -> Iterator[ExportRow]:
