@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 from django.utils import timezone
 
 from reviewapp.ingest.models import Output
+from reviewapp.ingest.volume import outputs_between
 from reviewapp.lib.weeks import IsoWeek
 from reviewapp.projects.models import Project
 
@@ -169,10 +170,10 @@ def late_arrivals(run: AuditRun) -> int:
     """Outputs of the run's week stored after its draw: outside its frame, never audited.
 
     The week's outputs now, less those the draw counted (run.populations, taken in the draw's
-    snapshot): one COUNT on the (occurred_at, project) index, an index-only scan on PostgreSQL.
+    snapshot): from the hourly rollup (ingest.volume.outputs_between, exact), never a COUNT of the
+    week's outputs (3.4 s a page at a million outputs a week, issue 19).
     Outputs are never updated or deleted one by one, so the difference is exactly the late ones,
     including outputs of an import that was still running when the week was drawn (whose
     ingested_at, stamped when the import started, can be earlier than the draw)."""
-    now_in_week = Output.objects.filter(project_id=run.project_id, occurred_at__gte=run.week_start,
-                                        occurred_at__lt=run.week_end).count()
+    now_in_week = outputs_between(run.project_id, run.week_start, run.week_end)
     return max(0, now_in_week - run.population)

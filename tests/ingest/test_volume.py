@@ -88,3 +88,19 @@ def test_an_edit_moves_its_count(project_a):
     ingest(project=project_a, records=records(60))
     Output.objects.filter(project=project_a, category="medical").update(category="legal", occurred_at=START)
     assert rolled(project_a) == counted(project_a) and sum(rolled(project_a).values()) == 60
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("start, end", [
+    (START, START + timedelta(days=7)),  # whole hours
+    (START + timedelta(minutes=30), START + timedelta(days=3, minutes=30)),  # a zone off UTC by half an hour
+    (START + timedelta(minutes=5), START + timedelta(minutes=50)),  # inside one hour
+    (START - timedelta(days=1), START + timedelta(hours=1)),
+])
+def test_outputs_between_is_a_count_without_counting(project_a, project_b, start, end):
+    from reviewapp.ingest.volume import outputs_between
+
+    ingest(project=project_a, records=records(300))
+    ingest(project=project_b, records=records(50, prefix="b"))
+    expected = Output.objects.filter(project=project_a, occurred_at__gte=start, occurred_at__lt=end).count()
+    assert outputs_between(project_a.pk, start, end) == expected
