@@ -36,6 +36,13 @@ class EvaluationRecord(EvaluationIn):
 
     _id_may_be_a_number = field_validator("external_id", mode="before")(classmethod(lambda cls, value: id_text(value)))
 
+    @field_validator("external_id")
+    @classmethod
+    def _no_nul(cls, value: str) -> str:
+        if "\x00" in value:  # PostgreSQL cannot hold one; no output's id has one
+            raise ValueError("must not contain NUL characters")
+        return value
+
 
 def validate_evaluation(data: Any) -> EvaluationRecord:
     """Validate one decoded evaluation line, or raise RecordError naming each bad field."""

@@ -259,3 +259,14 @@ class TestCommand:
     def test_an_unknown_project_is_refused(self, tmp_path):
         with pytest.raises(CommandError, match="no project 'nowhere'"):
             call_command("ingest_evaluations", str(tmp_path / "x.jsonl"), "--project", "nowhere")
+
+
+@pytest.mark.django_db
+def test_a_nul_in_an_external_id_is_named_not_a_server_error(client, project_a):
+    """Found by the API fuzz test on PostgreSQL: the id reached the output look-up and PostgreSQL refused it."""
+    from reviewapp.ingest.evaluations import validate_evaluation
+    from reviewapp.ingest.records import RecordError
+
+    with pytest.raises(RecordError) as caught:
+        validate_evaluation({"external_id": "a\x00b", "name": "judge", "value": 0.5})
+    assert caught.value.problems == [("external_id", "must not contain NUL characters")]
