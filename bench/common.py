@@ -62,12 +62,15 @@ def drop_project(slug: str) -> None:
     from django.db import connection
 
     from reviewapp.audits.models import AuditRun
-    from reviewapp.ingest.models import Output
+    from reviewapp.ingest.models import Evaluation, Evaluator, Output
     from reviewapp.projects.models import Project
 
     for project in Project.objects.filter(slug=slug):
         AuditRun.objects.filter(project=project).delete()  # their items hold on to outputs
         with connection.cursor() as cursor:  # a raw delete: the ORM would load a million rows first
+            # The judges' evaluations reference the outputs: theirs go first (by the project's evaluators).
+            cursor.execute(f"DELETE FROM {Evaluation._meta.db_table} WHERE evaluator_id IN "
+                           f"(SELECT id FROM {Evaluator._meta.db_table} WHERE project_id = %s)", [project.pk])
             cursor.execute(f"DELETE FROM {Output._meta.db_table} WHERE project_id = %s", [project.pk])
         project.delete()
         if connection.vendor == "postgresql":  # so that the next run does not pay for this one's dead rows
