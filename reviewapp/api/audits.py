@@ -43,10 +43,10 @@ class RunOut(Schema):
 
 class RefusedOut(Schema):
     detail: str
-    reason: str = Field(description="no_plan | future | empty | open (in progress) | in_grace; "
+    reason: str = Field(description="no_plan | future | empty | retired | open (in progress) | in_grace; "
                                     "open and in_grace are drawn with \"early\": true")
     drawable_from: IsoDateTime | None = Field(None, description="When the week's grace period for late arrivals ends (UTC); "
-                                                       "none for an empty week")
+                                                       "none for an empty or retired week")
 
 
 def _out(run: AuditRun, *, created: bool) -> dict[str, Any]:
@@ -62,7 +62,7 @@ def _out(run: AuditRun, *, created: bool) -> dict[str, Any]:
 def draw_week(request: HttpRequest, project: str, body: DrawIn):
     """Draws synchronously and returns the run: 201 when drawn now, 200 when the week was drawn
     already (safe to retry). 409 with a reason when the week cannot be drawn now: it has not
-    started, it has no outputs, or it is still in progress or in its grace period and `early` is
+    started, it has no outputs, its outputs were retired by the project's retention, or it is still in progress or in its grace period and `early` is
     false."""
     target = lead_project_for(request, project, doing="draw audits")
     try:
@@ -77,7 +77,8 @@ def draw_week(request: HttpRequest, project: str, body: DrawIn):
         status = refused.status
         hint = ' Send "early": true to draw it anyway.' if status.early_only else ""
         return Status(409, {"detail": f"{refused}{hint}", "reason": str(status.state),
-                            "drawable_from": None if status.state == lifecycle.State.EMPTY else status.ready_at})
+                            "drawable_from": None if status.state in (lifecycle.State.EMPTY, lifecycle.State.RETIRED)
+                            else status.ready_at})
     return Status(201 if created else 200, _out(run, created=created))
 
 

@@ -37,6 +37,7 @@ from reviewapp.projects.models import Project
 from sampling.draws import KEY_BITS
 
 from . import lifecycle, planning
+from .freeze import freeze_outputs
 from .lifecycle import DrawRefused, NoPlan  # noqa: F401 (callers catch them from here)
 from .models import AuditItem, AuditRun, SamplingPlan, StratumClosure
 from .strata import stratum_expression
@@ -107,6 +108,7 @@ def draw_audit(*, project: Project, week: IsoWeek, requested_by=None, now: datet
                 required=fig.required, capped=fig.capped, requested_by=requested_by, created_at=now,
                 drawn_early=status.early_only,
             )
+            freeze_outputs([pk for rows in chosen.values() for _, _, pk in rows], now, (start, end))
             AuditItem.objects.bulk_create(
                 _items(run, plan, chosen, fig.allocation, counts, weights), batch_size=1000
             )

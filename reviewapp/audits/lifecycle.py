@@ -41,10 +41,11 @@ class State(enum.StrEnum):
     READY = "ready"
     EMPTY = "empty"
     DRAWN = "drawn"
+    RETIRED = "retired"
 
 
 EARLY_ONLY = (State.OPEN, State.IN_GRACE)
-REFUSED = (State.FUTURE, State.EMPTY)
+REFUSED = (State.FUTURE, State.EMPTY, State.RETIRED)
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,7 @@ class WeekStatus:
     grace_hours: int
     as_of: datetime  # the "now" the status was taken at
     run: AuditRun | None = None
+    retired_before: datetime | None = None  # the project's retention: outputs before this are gone
 
     @property
     def drawable(self) -> bool:
@@ -86,6 +88,9 @@ class WeekStatus:
         if self.state == State.DRAWN:
             assert run is not None  # week_status calls a week drawn exactly when it has a run
             return f"{week} is already drawn: {run.size} of {run.population} outputs, on {self.local(run.created_at)}."
+        if self.state == State.RETIRED:
+            return (f"{week}'s outputs were retired by the project's retention (outputs before "
+                    f"{self.retired_before:%Y-%m-%d} UTC are no longer stored): it can no longer be drawn.")
         if self.state == State.FUTURE:
             return f"{week} has not started yet (it starts {self.local(self.starts_at)}): there is nothing to draw."
         if self.state == State.EMPTY:
@@ -135,6 +140,8 @@ def week_status(project: Project, week: IsoWeek, *, plan: SamplingPlan | None = 
         state = State.DRAWN
     elif now < start:
         state = State.FUTURE
+    elif project.retired_before is not None and start < project.retired_before:
+        state = State.RETIRED  # some or all of its outputs are gone: a draw would miss them
     elif not Output.objects.filter(project=project, occurred_at__gte=start, occurred_at__lt=end).exists():
         state = State.EMPTY
     elif now < end:
@@ -144,7 +151,8 @@ def week_status(project: Project, week: IsoWeek, *, plan: SamplingPlan | None = 
     else:
         state = State.READY
     return WeekStatus(week=week, state=state, starts_at=start, ends_at=end, ready_at=ready,
-                      time_zone=plan.time_zone, grace_hours=plan.grace_hours, as_of=now, run=run)
+                      time_zone=plan.time_zone, grace_hours=plan.grace_hours, as_of=now, run=run,
+                      retired_before=project.retired_before)
 
 
 def check_drawable(status: WeekStatus, *, early: bool = False) -> None:
@@ -175,5 +183,8 @@ def late_arrivals(run: AuditRun) -> int:
     Outputs are never updated or deleted one by one, so the difference is exactly the late ones,
     including outputs of an import that was still running when the week was drawn (whose
     ingested_at, stamped when the import started, can be earlier than the draw)."""
+    retired = run.project.retired_before
+    if retired is not None and run.week_start < retired:
+        return 0  # the week's outputs are retired: counted while stored, not after (docs/scaling.md)
     now_in_week = outputs_between(run.project_id, run.week_start, run.week_end)
     return max(0, now_in_week - run.population)

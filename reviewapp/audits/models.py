@@ -7,7 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
-from reviewapp.ingest.models import Output
+from reviewapp.ingest.models import OutputContent, OutputVolume
 from reviewapp.lib.versioning import Versioned
 from reviewapp.lib.weeks import IsoWeek
 from reviewapp.projects.models import Project
@@ -85,9 +85,9 @@ class SamplingPlan(Versioned):
     @classmethod
     def default_for(cls, project: Project) -> SamplingPlan:
         """An unsaved first plan: one stratum per task category seen (largest first), equal weights."""
-        categories = (
-            Output.objects.filter(project=project).exclude(category="").values("category")
-            .annotate(n=models.Count("id")).order_by("-n", "category").values_list("category", flat=True)[:12]
+        categories = (  # from the hourly rollup: a count over the outputs takes seconds at ten million
+            OutputVolume.objects.filter(project=project).exclude(category="").values("category")
+            .annotate(n=models.Sum("n")).order_by("-n", "category").values_list("category", flat=True)[:12]
         )
         strata = [{"name": c[:64], "match": {"category": [c]}, "weight": 1.0, "minimum": 0} for c in categories]
         return cls(project=project, version=0, strata=strata)
@@ -171,6 +171,22 @@ class AuditRun(models.Model):
         return sum(self.allocation.values())
 
 
+class DrawnOutput(OutputContent):
+    """An output as it was when the draw took it: the copy reviewers judge and exports carry.
+
+    Outputs are written once, but retention drops old weeks (ingest.retention) and the outputs
+    table is partitioned by week on PostgreSQL; audits, labels and exports must outlive both, and
+    must never change under a reviewer. The id is the output's own id, so evaluations (judge
+    scores, keyed by output id) still meet the copy after the output is gone."""
+
+    id = models.BigIntegerField(primary_key=True, help_text="The ingested output's id")
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+", db_index=False)
+    drawn_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.project_id}/{self.external_id}"
+
+
 class AuditItemQuerySet(models.QuerySet):
     def in_queue_order(self) -> AuditItemQuerySet:
         """Oldest week first, then riskier strata, then the draw's random order."""
@@ -196,7 +212,7 @@ class AuditItem(models.Model):
     # Copied from the run so the queue's next-item query walks one index.
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="audit_items")
     week_start = models.DateTimeField()
-    output = models.ForeignKey(Output, on_delete=models.PROTECT, related_name="audit_items")
+    output = models.ForeignKey(DrawnOutput, on_delete=models.PROTECT, related_name="audit_items")
     stratum = models.CharField(max_length=64)
     inclusion_probability = models.FloatField()
     draw_key = models.BigIntegerField(help_text="The output's rank in the draw (its sample_key)")

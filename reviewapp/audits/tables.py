@@ -5,15 +5,13 @@ from django.db.models import Prefetch
 from django.template.defaultfilters import truncatechars
 from django.urls import reverse
 
-from reviewapp.ingest.models import Output
-
-from .models import AuditItem
+from .models import AuditItem, DrawnOutput
 
 
 class AuditItemTable(tables.Table):
     output = tables.Column(
         accessor="output__external_id", verbose_name="Output",
-        linkify=lambda table, record: reverse("reviewapp:output-detail", args=[table.project.slug, record.output_id]),
+        linkify=lambda table, record: reverse("reviewapp:drawn-output-detail", args=[table.project.slug, record.output_id]),
     )
     stratum = tables.Column()
     category = tables.Column(accessor="output__category")
@@ -47,7 +45,7 @@ class AuditItemTable(tables.Table):
                 *(f.name for f in AuditItem._meta.concrete_fields), *(f"output__{f}" for f in output_fields),
                 "gold__verdict")
         # Gold labels through the items' `gold` relation: review owns the model and comes after audits.
-        return items.prefetch_related(Prefetch("output", queryset=Output.objects.only(*output_fields)),
+        return items.prefetch_related(Prefetch("output", queryset=DrawnOutput.objects.only(*output_fields)),
                                       Prefetch("gold", queryset=AuditItem.gold.get_queryset().only("item", "verdict")))
 
     def render_inclusion_probability(self, value: float) -> str:

@@ -54,3 +54,16 @@ def weekly_draw_job() -> list[int]:
         except Exception:  # one project's failure must not stop the others; it is logged loudly
             logger.exception("scheduled draw failed for project %s, week %s", project.slug, week)
     return runs
+
+
+def retention_job() -> int:
+    """The scheduler's daily job: partitions for the weeks ahead (PostgreSQL), then each project's
+    retention (audits.retention). Safe to run twice: a second run finds nothing left to retire."""
+    from reviewapp.ingest import partitions
+
+    from . import retention
+
+    created = partitions.ensure_partitions()
+    if created:
+        logger.info("created partitions ahead: %s", ", ".join(created))
+    return len(retention.retire())

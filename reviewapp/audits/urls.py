@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import home, views
+from . import home, retention_views, views
 
 urlpatterns = [
     path("p/<slug:slug>/", home.project_home, name="project-detail"),
@@ -9,4 +9,6 @@ urlpatterns = [
     path("p/<slug:slug>/audits/", views.run_list, name="run-list"),
     path("p/<slug:slug>/audits/draw", views.run_draw, name="run-draw"),
     path("p/<slug:slug>/audits/<id:year>-W<id:week>/", views.run_detail, name="run-detail"),
+    path("p/<slug:slug>/retention/", retention_views.retention_page, name="retention"),
+    path("p/<slug:slug>/drawn/<id:output_id>/", views.drawn_output_detail, name="drawn-output-detail"),
 ]

@@ -17,7 +17,7 @@ from reviewapp.projects.access import is_lead, lead_project_for, project_for
 from . import actions, lifecycle, planning, tasks
 from .filters import AuditItemFilter
 from .forms import DrawForm, SamplingPlanForm
-from .models import SamplingPlan
+from .models import DrawnOutput, SamplingPlan
 from .tables import AuditItemTable
 
 
@@ -148,3 +148,11 @@ def run_detail(request: AuthenticatedHttpRequest, slug: str, year: int, week: in
               for name, n in run.allocation.items()]
     return render(request, "audits/run_detail.html", {"project": project, "run": run, "table": table, "strata": strata,
                                                       "filter": items, "late": lifecycle.late_arrivals(run)})
+
+
+@require_GET
+def drawn_output_detail(request: AuthenticatedHttpRequest, slug: str, output_id: int) -> HttpResponse:
+    """A drawn output as the draw froze it: what its reviewers judged, still there after retention."""
+    project = project_for(request, slug)
+    output = get_object_or_404(DrawnOutput, project=project, pk=output_id)
+    return render(request, "reviewapp/output_detail.html", {"project": project, "output": output, "drawn": True})

@@ -12,6 +12,7 @@ from django.db import connection
 from django.utils import timezone
 
 from .models import Evaluation, Evaluator, Output
+from .partitions import KEYS
 from .records import EvaluationIn
 
 _TABLE = Evaluation._meta.db_table
@@ -64,10 +65,10 @@ def _evaluator_ids(project_id: int, keys: set[tuple[str, str]]) -> dict[tuple[st
 def _output_ids(project_id: int, external_ids: list[str]) -> dict[str, int]:
     found: dict[str, int] = {}
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":  # one unique-index probe per id (writer._stored_ids says why)
+        if connection.vendor == "postgresql":  # the key table (partitions.py): one primary-key probe per id
             cursor.execute(
-                f"SELECT u.id, hit.id FROM unnest(%s::text[]) AS u(id) CROSS JOIN LATERAL "
-                f"(SELECT o.id FROM {_OUTPUTS} o WHERE o.project_id = %s AND o.external_id = u.id LIMIT 1) AS hit",
+                f"SELECT u.id, hit.output_id FROM unnest(%s::text[]) AS u(id) CROSS JOIN LATERAL "
+                f"(SELECT k.output_id FROM {KEYS} k WHERE k.project_id = %s AND k.external_id = u.id) AS hit",
                 [external_ids, project_id])
             found.update(cursor.fetchall())
             return found

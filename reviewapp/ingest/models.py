@@ -8,14 +8,15 @@ from reviewapp.lib.messages import conversation
 from reviewapp.projects.models import Project
 
 
-class Output(models.Model):
+class OutputContent(models.Model):
+    """What a reviewer judges and an export carries: the same columns in the ingested output and in
+    its frozen copy at the draw (audits.DrawnOutput), so one definition serves both."""
+
     class Kind(models.TextChoices):
         LLM_RESPONSE = "llm_response", "LLM response"
         AGENT_ACTION = "agent_action", "Agent action"
         CLASSIFIER_DECISION = "classifier_decision", "Classifier decision"
 
-    # No index of its own: the unique (project, external_id) index serves project lookups.
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="outputs", db_index=False)
     external_id = models.CharField(max_length=255, help_text="The producer's id; unique per project, makes ingest idempotent")
     occurred_at = models.DateTimeField()
     kind = models.CharField(max_length=32, choices=Kind.choices, default=Kind.LLM_RESPONSE)
@@ -33,6 +34,23 @@ class Output(models.Model):
     metadata = models.JSONField(default=dict, blank=True)
     trace_id = models.CharField(max_length=64, blank=True, default="")
     span_id = models.CharField(max_length=64, blank=True, default="")
+
+    class Meta:
+        abstract = True
+
+    @property
+    def conversation(self) -> list[dict[str, str]]:
+        """The input as (role, text) turns, whatever form it was sent in, for display."""
+        return conversation(self.input)
+
+
+# The columns OutputContent adds, in declaration order: what the draw copies.
+CONTENT_FIELDS = tuple(f.name for f in OutputContent._meta.fields)
+
+
+class Output(OutputContent):
+    # No index of its own: the unique (project, external_id) index serves project lookups.
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="outputs", db_index=False)
     raw = models.JSONField(null=True, blank=True, help_text="The source record when it came in another format")
     sample_key = models.BigIntegerField(editable=False, help_text="Rank in the project's draws (Project.sample_key)")
     ingested_at = models.DateTimeField(default=timezone.now)
@@ -54,12 +72,6 @@ class Output(models.Model):
         if self.sample_key is None:  # bulk ingest sets it in the writer's rows
             self.sample_key = self.project.sample_key(self.external_id)
         super().save(*args, **kwargs)
-
-
-    @property
-    def conversation(self) -> list[dict[str, str]]:
-        """The input as (role, text) turns, whatever form it was sent in, for display."""
-        return conversation(self.input)
 
 
 
@@ -90,7 +102,11 @@ class Evaluation(models.Model):
     The first one stored wins (ingest is idempotent per output x evaluator x version); what it
     means for a rubric rate is the lead's mapping (metrics.JudgeMapping), not stored here."""
 
-    output = models.ForeignKey(Output, on_delete=models.CASCADE, related_name="evaluations", db_index=False)
+    # No database constraint: retention retires old outputs but keeps the evaluations of the drawn
+    # ones (their frozen copies in audits.DrawnOutput share the id), which exports and the judge's
+    # agreement figures still read; and on PostgreSQL a partitioned table cannot be referenced by id alone.
+    output = models.ForeignKey(Output, on_delete=models.CASCADE, related_name="evaluations", db_index=False,
+                               db_constraint=False)
     evaluator = models.ForeignKey(Evaluator, on_delete=models.CASCADE, related_name="evaluations")
     value = models.FloatField(null=True, blank=True)
     label = models.CharField(max_length=100, blank=True, default="")

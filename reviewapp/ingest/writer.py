@@ -1,7 +1,7 @@
 """Set-based writes of validated output rows: no per-row ORM save.
 
-PostgreSQL: look up which external_ids are already stored, then COPY the rest straight into
-the table (see ``_copy_insert`` for the race with a concurrent writer).
+PostgreSQL: COPY straight into the partitioned table; its key trigger skips the external_ids
+already stored (``_copy_insert``, ingest/partitions.py).
 Other databases (SQLite): a multi-row ``INSERT ... ON CONFLICT DO NOTHING`` via executemany.
 Either way the caller's transaction decides what becomes visible, so a chunk is written whole
 or not at all.
@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from django.db import connection, transaction
+from django.db import connection
 
 from .models import Output
+from .partitions import SKIP_DUPLICATES
 
 COLUMNS = (
     "project_id", "external_id", "occurred_at", "kind", "model", "model_version", "category", "risk_tier",
@@ -21,7 +22,6 @@ COLUMNS = (
 )
 _JSON_COLUMNS = {"input", "context", "tools", "tool_calls", "metadata", "raw"}
 _TABLE = Output._meta.db_table
-_STAGING = "spotcheck_ingest_staging"
 
 
 def insert_outputs(rows: Sequence[tuple]) -> int:
@@ -40,58 +40,20 @@ def _column_list() -> str:
 
 
 def _copy_insert(rows: Sequence[tuple]) -> int:
-    """Optimistic COPY straight into the table, skipping ids already stored.
+    """COPY every row; the key trigger (partitions.py) skips those already stored.
 
-    A concurrent writer may store one of our ids between the check and the COPY; the unique
-    constraint then fails the COPY, the savepoint undoes it, and the slower staging path
-    (COPY to a temp table, INSERT ... ON CONFLICT DO NOTHING) settles the chunk exactly.
-    """
-    from psycopg.errors import UniqueViolation
-
+    The trigger claims each (project, external_id) in the key table before the row is written, so
+    two writers sending the same id at once settle on one row: the second waits on the first's
+    uncommitted key and skips the row if it commits. COPY counts only the rows written."""
     with connection.cursor() as cursor:
-        existing = _stored_ids(cursor, rows)
-        fresh = [row for row in rows if row[1] not in existing] if existing else rows
-        if not fresh:
-            return 0
+        cursor.execute("SELECT set_config(%s, 'on', true)", [SKIP_DUPLICATES])
         try:
-            with transaction.atomic():
-                _copy(cursor, _TABLE, fresh)
-            return len(fresh)
-        except UniqueViolation:
-            return _staged_insert(cursor, fresh)
-
-
-def _stored_ids(cursor, rows: Sequence[tuple]) -> set[str]:
-    # One unique-index probe per id, forced by the LATERAL ... LIMIT 1. The plain
-    # "external_id = ANY(...)" lets a planner with stale statistics (as after a large import)
-    # scan the whole project instead: 80 µs a record at a million rows, against 2-7 µs here.
-    cursor.execute(
-        f"SELECT u.id FROM unnest(%s::text[]) AS u(id) CROSS JOIN LATERAL "
-        f"(SELECT 1 FROM {_TABLE} o WHERE o.project_id = %s AND o.external_id = u.id LIMIT 1) AS hit",
-        [[row[1] for row in rows], rows[0][0]],
-    )
-    return {external_id for (external_id,) in cursor.fetchall()}
-
-
-def _copy(cursor, table: str, rows: Sequence[tuple]) -> None:
-    with cursor.cursor.copy(f"COPY {table} ({_column_list()}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)
-
-
-def _staged_insert(cursor, rows: Sequence[tuple]) -> int:
-    columns = _column_list()
-    cursor.execute(
-        f"CREATE TEMP TABLE IF NOT EXISTS {_STAGING} ON COMMIT DELETE ROWS AS "
-        f"SELECT {columns} FROM {_TABLE} WITH NO DATA"
-    )
-    cursor.execute(f"TRUNCATE {_STAGING}")
-    _copy(cursor, _STAGING, rows)
-    cursor.execute(
-        f"INSERT INTO {_TABLE} ({columns}) SELECT {columns} FROM {_STAGING} "
-        f"ON CONFLICT (project_id, external_id) DO NOTHING"
-    )
-    return cursor.rowcount
+            with cursor.cursor.copy(f"COPY {_TABLE} ({_column_list()}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return max(cursor.cursor.rowcount, 0)
+        finally:
+            cursor.execute("SELECT set_config(%s, 'off', true)", [SKIP_DUPLICATES])
 
 
 def _executemany_insert(rows: Sequence[tuple]) -> int:

@@ -14,6 +14,7 @@ missing on reviewed items, is no longer the difference estimator's known auxilia
 """
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ from reviewapp.audits.models import AuditRun
 from reviewapp.ingest.models import Evaluation
 
 from .catalogue import Rate
-from .models import JudgeMapping
+from .models import FrozenJudgeFrame, JudgeMapping
 from .report import JudgeAgreementReport, JudgedRate, JudgedStratumRow, WeightedEstimate
 
 COVERAGE = 0.98  # the least share of a stratum's outputs the judge must have scored to be used there
@@ -80,6 +81,42 @@ def frame_means(run: AuditRun, mapping: JudgeMapping) -> dict[str, StratumScores
     return {row["stratum"]: StratumScores(row["n"], row["scored"], float(row["total"] or 0.0)) for row in rows}
 
 
+def frame_signature(mapping: JudgeMapping) -> str:
+    """What frame_means depends on besides the outputs: the evaluator and how its values are read."""
+    return f"{mapping.evaluator_id}:{mapping.reading}:{json.dumps(sorted(mapping.labels))}"
+
+
+def run_frame(run: AuditRun, mapping: JudgeMapping) -> tuple[dict[str, StratumScores], str | None]:
+    """frame_means, or for a week whose outputs retention retired, the figures kept before it did.
+
+    Returns the figures and, when none were kept for this mapping, the reason every stratum falls
+    back to its reviews alone."""
+    retired_before = run.project.retired_before
+    if retired_before is None or run.week_start >= retired_before:
+        return frame_means(run, mapping), None
+    kept = FrozenJudgeFrame.objects.filter(run=run, signature=frame_signature(mapping)).first()
+    if kept is None:
+        return {}, "its outputs were retired by retention before the judge's figures were kept for this mapping"
+    return {name: StratumScores(*values) for name, values in kept.strata.items()}, None
+
+
+def freeze_frames(project, cutoff) -> int:
+    """Keep frame_means of every run of the project whose week reaches before the cutoff, for every
+    current mapping: retention is about to retire those outputs (audits.signals.outputs_retiring).
+    A figure already kept stays: taken later it would count only what is left."""
+    kept = []
+    mappings = list(JudgeMapping.objects.filter(project=project).select_related("evaluator"))
+    if not mappings:
+        return 0
+    for run in AuditRun.objects.filter(project=project, week_start__lt=cutoff).select_related("plan", "project"):
+        for mapping in mappings:
+            frame = frame_means(run, mapping)
+            kept.append(FrozenJudgeFrame(run=run, signature=frame_signature(mapping), strata={
+                name: [s.outputs, s.scored, s.total] for name, s in frame.items()}))
+    FrozenJudgeFrame.objects.bulk_create(kept, ignore_conflicts=True)
+    return len(kept)
+
+
 def reviewed_pairs(run: AuditRun, mapping: JudgeMapping, rate: Rate, gold: Mapping[int, dict]) -> list[ReviewedPair]:
     """The items with a final label (``gold``: item id -> answers), human and judge side by side."""
     items = list(run.items.filter(pk__in=list(gold)).values_list("pk", "output_id", "stratum"))
@@ -103,7 +140,7 @@ def judged_rate(run: AuditRun, mapping: JudgeMapping, rate: Rate, gold: Mapping[
     by_stratum: dict[str, list[ReviewedPair]] = defaultdict(list)
     for pair in pairs:
         by_stratum[pair.stratum].append(pair)
-    frame = frame_means(run, mapping)
+    frame, retired = run_frame(run, mapping)
     rows, strata, fallback = [], [], {}
     for name, population in run.populations.items():
         reviewed = by_stratum.get(name, [])
@@ -114,7 +151,8 @@ def judged_rate(run: AuditRun, mapping: JudgeMapping, rate: Rate, gold: Mapping[
         missing = sum(1 for p in reviewed if p.judge is None)
         use = scored >= COVERAGE * outputs and missing == 0 and scored > 0
         if not use:
-            fallback[name] = (f"the judge scored {scored} of its {outputs} outputs" if missing == 0 else
+            fallback[name] = (retired if retired and name not in frame else
+                              f"the judge scored {scored} of its {outputs} outputs" if missing == 0 else
                               f"{missing} of its {len(reviewed)} reviewed items have no judge value")
         mean = scores.total / scored if use else 0.0
         human = [float(p.human) for p in reviewed]

@@ -216,3 +216,19 @@ class JudgeMapping(models.Model):
         if judged is None:
             return None
         return int(judged >= self.threshold) if self.reading != self.Reading.LABEL else int(judged)
+
+
+class FrozenJudgeFrame(models.Model):
+    """A run's per-stratum judge figures over its week's outputs (judging.frame_means), kept when
+    retention retires those outputs: the judge-assisted estimate needs the judge's mean over every
+    output of a stratum, which can no longer be computed once they are gone. One per mapping
+    reading (judging.frame_signature): a mapping changed later cannot be applied to retired
+    outputs, and the week's report then says so."""
+
+    run = models.ForeignKey("audits.AuditRun", on_delete=models.CASCADE, related_name="+")
+    signature = models.CharField(max_length=300, help_text="evaluator id, reading and yes-labels the figures were taken with")
+    strata = models.JSONField(help_text="{stratum: [outputs, scored, total]}")
+    kept_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["run", "signature"], name="one_frozen_frame_per_reading")]

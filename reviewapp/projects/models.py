@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Self
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
@@ -31,6 +32,10 @@ def new_sampling_seed() -> int:
     return secrets.randbelow(10**9)
 
 
+# A week is drawn after its grace period (at most a week); four weeks leave room for a late draw.
+MIN_RETENTION_WEEKS = 4
+
+
 class Project(models.Model):
     slug = models.SlugField(max_length=64, unique=True)
     name = models.CharField(max_length=200)
@@ -46,6 +51,16 @@ class Project(models.Model):
     min_seconds_on_task = models.PositiveSmallIntegerField(
         default=3, verbose_name="Minimum seconds on task",
         help_text="Labels submitted faster than this are flagged to the QA leads as possibly unread (not refused)",
+    )
+    retention_weeks = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(MIN_RETENTION_WEEKS), MaxValueValidator(520)],
+        verbose_name="Keep outputs for (weeks)",
+        help_text="Whole UTC weeks of outputs kept before the current one; older weeks are retired. Drawn "
+                  "outputs, their labels and exports stay. Empty: keep everything",
+    )
+    retired_before = models.DateTimeField(
+        null=True, blank=True, editable=False,
+        help_text="Set by retention: outputs that occurred before this were retired (drawn ones stay as frozen copies)",
     )
     created_at = models.DateTimeField(default=timezone.now)
 

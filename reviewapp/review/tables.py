@@ -9,8 +9,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.timesince import timesince
 
-from reviewapp.audits.models import AuditItem
-from reviewapp.ingest.models import Output
+from reviewapp.audits.models import AuditItem, DrawnOutput
 
 from .models import Label
 
@@ -51,7 +50,7 @@ class LabelTable(tables.Table):
         if not paged:
             return labels.select_related("item__output", "reviewer").only(*columns, "item__output__external_id")
         return labels.select_related("item", "reviewer").only(*columns, "item__output").prefetch_related(
-            Prefetch("item__output", queryset=Output.objects.only("external_id")))
+            Prefetch("item__output", queryset=DrawnOutput.objects.only("external_id")))
 
     def render_week(self, value) -> str:
         return value.strftime("%Y-%m-%d")

@@ -61,4 +61,5 @@ def test_the_cron_config_registers_the_weekly_draw():
         importlib.reload(sys.modules["reviewapp.cron"])
     else:
         importlib.import_module("reviewapp.cron")
-    assert [(j["func"], j["cron"]) for j in cron._job_data_registry] == [(tasks.weekly_draw_job, "0 * * * *")]
+    assert [(j["func"], j["cron"]) for j in cron._job_data_registry] == [
+        (tasks.weekly_draw_job, "0 * * * *"), (tasks.retention_job, "17 3 * * *")]

@@ -19,7 +19,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from reviewapp.ingest.models import Output
+from reviewapp.audits.models import DrawnOutput
 from tests.conftest import unavailable
 from tests.helpers import by_external_id, cut, rows_of
 
@@ -42,7 +42,7 @@ def export(project_a, labelled):
     """The labelled run with distinct outputs, a tool-calling conversation (corrected by the lead's ruling)
     and a known-bad output that itself called a tool, cut into every format."""
     outputs = {labelled[k].output_id: k for k in ("adjudicated", "disputed", "corrected", "failed", "fine")}
-    for output in Output.objects.filter(pk__in=outputs):
+    for output in DrawnOutput.objects.filter(pk__in=outputs):  # the copy an export reads
         kind = outputs[output.pk]
         output.output = {"adjudicated": "Order 42? No idea.", "corrected": "Refunds take 30 days.",
                          "failed": "I will look that up: order 42 was cancelled."}.get(kind, output.output)

@@ -55,37 +55,50 @@ def test_two_concurrent_imports_of_the_same_records_store_each_once(postgres, pr
 
 
 @pytest.mark.django_db
-def test_a_race_lost_between_check_and_copy_falls_back_exactly(postgres, project_a, monkeypatch):
-    """Another writer stores an id after our look-up: the COPY fails, the staging path settles it."""
-    from reviewapp.ingest import writer
-
+def test_a_partial_resend_stores_only_the_new_ids(project_a):
+    """Two ids already stored, three new: the key trigger (PostgreSQL) or ON CONFLICT (SQLite) skips
+    the two and the reply counts exactly."""
     ingest(project=project_a, records=source(record("r1"), record("r3")))
-    monkeypatch.setattr(writer, "_stored_ids", lambda cursor, rows: set())  # the look-up saw nothing
     report = ingest(project=project_a, records=source(*(record(f"r{i}") for i in range(5))))
     assert (report.created, report.already_present) == (3, 2)
     assert sorted(Output.objects.values_list("external_id", flat=True)) == ["r0", "r1", "r2", "r3", "r4"]
 
 
 @pytest.mark.django_db
-def test_the_existing_id_probe_uses_the_unique_index_even_on_fresh_statistics(postgres, project_a):
-    """With statistics that say the table is empty, the probe must still be one index lookup per id,
-    not a scan of the project per id (that made a re-import of 20,000 records take minutes)."""
-    from reviewapp.ingest import writer
+def test_a_duplicate_written_outside_the_ingest_is_refused(project_a):
+    """Only the ingest skips a stored id; any other insert of one fails as a unique constraint does."""
+    from django.db import IntegrityError, transaction
+
+    ingest(project=project_a, records=source(record("r1")))
+    stored = Output.objects.get(external_id="r1")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Output.objects.create(**{f.attname: getattr(stored, f.attname) for f in Output._meta.concrete_fields
+                                 if f.attname != "id"})
+    assert Output.objects.filter(external_id="r1").count() == 1
+
+
+@pytest.mark.django_db
+def test_the_evaluations_id_lookup_probes_the_key_table_even_on_fresh_statistics(postgres, project_a):
+    """With statistics that say the table is empty, looking up output ids by external id must still be
+    one primary-key probe of the key table per id, never a scan (that made a re-import of 20,000
+    records take minutes)."""
+    from reviewapp.ingest import evaluation_writer, partitions
 
     ingest(project=project_a, records=source(*(record(f"r{i}") for i in range(50))))
     with postgres.cursor() as cursor:
-        cursor.execute(f"ANALYZE {writer._TABLE}")
-        cursor.execute("SELECT 1")
-        real_execute = cursor.execute
-        plans = []
+        cursor.execute(f"ANALYZE {partitions.KEYS}")
+    plans = []
+    real_execute = type(postgres.cursor()).execute
 
-        def explain(sql, params=None):
-            real_execute("EXPLAIN " + sql, params)
-            plans.append("\n".join(row[0] for row in cursor.fetchall()))
-            return real_execute(sql, params)
+    def explain(self, sql, params=None):
+        if "unnest" in sql:
+            real_execute(self, "EXPLAIN " + sql, params)
+            plans.append("\n".join(row[0] for row in self.fetchall()))
+        return real_execute(self, sql, params)
 
-        cursor.execute = explain
-        found = writer._stored_ids(cursor, [(project_a.pk, "r1"), (project_a.pk, "nope")])
-    assert found == {"r1"}
-    assert "on output_external_id_unique_per_project" in plans[0], plans[0]
-    assert "Seq Scan" not in plans[0] and "output_time_project" not in plans[0], plans[0]
+    import unittest.mock as mock
+    with mock.patch.object(type(postgres.cursor()), "execute", explain):
+        found = evaluation_writer._output_ids(project_a.pk, ["r1", "nope"])
+    assert set(found) == {"r1"} and found["r1"] == Output.objects.get(external_id="r1").pk
+    assert "ingest_outputkey_pkey" in plans[0], plans[0]
+    assert "Seq Scan" not in plans[0], plans[0]

@@ -148,3 +148,31 @@ def test_the_judge_is_used_whatever_the_draw_s_recorded_time(project_a, alice):
     mapping(project_a)
     judged = run_report(run).judged["verdict:failure"]
     assert judged.used and not judged.fallback
+
+
+@pytest.mark.django_db
+def test_retention_keeps_the_judge_figures_of_a_retired_week(project_a, alice):
+    """The judge's mean over a stratum needs every output of the week; retention keeps the figures
+    before it retires them, so the week's judge-assisted estimate is the same after. A mapping
+    changed after retention cannot be applied to outputs that are gone: the report says so."""
+    from datetime import UTC, datetime
+
+    from reviewapp.audits import retention
+    from reviewapp.metrics.models import FrozenJudgeFrame
+
+    run = judged_week(project_a, alice)
+    mapped = mapping(project_a)
+    before = run_report(run).judged["verdict:failure"]
+    assert before.used
+    project_a.retention_weeks = 4
+    project_a.save()
+    retention.retire(now=datetime(2026, 12, 23, 9, tzinfo=UTC))  # 2026-W47 is past 4 weeks kept
+    assert not Output.objects.filter(project=project_a).exists()
+    assert FrozenJudgeFrame.objects.filter(run=run).count() == 1
+    run.refresh_from_db()
+    after = run_report(run).judged["verdict:failure"]
+    assert after.estimate == before.estimate and after.strata == before.strata and not after.fallback
+    mapped.reading = "score"
+    mapped.save()
+    changed = run_report(run).judged["verdict:failure"]
+    assert changed.fallback and all("retired by retention" in why for why in changed.fallback.values())

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 
+from reviewapp.audits.models import DrawnOutput
 from reviewapp.exports import actions as exports
 from reviewapp.ingest.models import Output
 from reviewapp.review import actions
@@ -29,11 +30,13 @@ def hostile(project_a, alice, lead):
                               "options": [{**o, "label": PAYLOADS[1] + o["label"]} for o in rubric["questions"][0]["options"]]}
     LabelSchema.objects.filter(project=project_a, version=1).update(definition=rubric)  # made with the project
     run = drawn_run(project_a, outputs=20)
-    Output.objects.filter(project=project_a).update(
+    hostile = dict(
         input=[{"role": "system", "content": PAYLOADS[3]}, {"role": "user", "content": ALL}],
         output=ALL, context=[PAYLOADS[4], {"content": PAYLOADS[5], PAYLOADS[6]: PAYLOADS[1]}],
         metadata={PAYLOADS[0]: PAYLOADS[1], "note": ALL}, category=PAYLOADS[2][:100], model=PAYLOADS[6][:200],
         model_version=PAYLOADS[3][:200])
+    Output.objects.filter(project=project_a).update(**hostile)
+    DrawnOutput.objects.filter(project=project_a).update(**hostile)  # what the item pages show
     claim = actions.claim_next(user=alice, project=project_a)
     actions.submit_label(claim=claim, user=alice, data={"verdict": "failure", "harm": "near_miss", "notes": ALL,
                                                         "corrected_output": ALL, "errors": ["tone"]})
