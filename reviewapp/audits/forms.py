@@ -8,6 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from reviewapp.lib.weeks import IsoWeek
+from reviewapp.projects.models import MIN_RETENTION_WEEKS, Project
 
 from .models import DEFAULT_GRACE_HOURS, MAX_GRACE_HOURS, SamplingPlan
 from .strata import CATCH_ALL, FIELDS, StrataError, parse_rules
@@ -400,3 +401,33 @@ class DrawForm(forms.Form):
     early = forms.BooleanField(
         required=False, label="Draw before the week's outputs are all in: outputs arriving later will not be audited",
     )
+
+
+class RetentionForm(forms.ModelForm):
+    """How many weeks of outputs a project keeps, in the lead's words. The bounds are the model's
+    validators (MIN_RETENTION_WEEKS .. 520), checked here first so the message says why the minimum;
+    Django's own words follow, as the plan form's do."""
+
+    TOO_FEW = (f"Keep at least {MIN_RETENTION_WEEKS} weeks: a week is drawn up to a week after it ends, and its "
+               f"outputs must still be there. Ensure this value is greater than or equal to {MIN_RETENTION_WEEKS}.")
+    TOO_MANY = ("Keep at most 520 weeks (ten years), or leave it empty to keep everything. "
+                "Ensure this value is less than or equal to 520.")
+
+    class Meta:
+        model = Project
+        fields = ["retention_weeks"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["retention_weeks"]
+        field.widget.attrs.update({"min": MIN_RETENTION_WEEKS, "max": 520, "placeholder": "keep everything"})
+        field.error_messages |= {"invalid": "Give a whole number of weeks, or leave it empty to keep everything.",
+                                 "min_value": self.TOO_FEW}  # the field's own floor (0) words it as ours
+
+    def clean_retention_weeks(self) -> int | None:
+        weeks = self.cleaned_data.get("retention_weeks")
+        if weeks is not None and weeks < MIN_RETENTION_WEEKS:
+            raise ValidationError(self.TOO_FEW, code="min_value")
+        if weeks is not None and weeks > 520:
+            raise ValidationError(self.TOO_MANY, code="max_value")
+        return weeks
