@@ -8,7 +8,8 @@ each format and reports the build's rows/s (the command's own timing: reading th
 writing every file, manifest included), the process's wall time with Python start-up, and its
 peak RSS. `jsonl` writes the canonical rows; `hf` writes them and then the Hugging Face folder
 (Parquet via pyarrow, a JSONL mirror, the dataset card) and its zip. The project bench-export is
-removed afterwards unless --keep.
+removed afterwards unless --keep; --reuse exports the kept one again instead of building it (the
+build takes minutes, the export seconds).
 """
 from __future__ import annotations
 
@@ -26,11 +27,13 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=100_000, help="labelled items (about)")
     parser.add_argument("--formats", default="jsonl,hf")
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--reuse", action="store_true",
+                        help="export the project a --keep run left instead of building it again (minutes at 100,000)")
     args = parser.parse_args()
     env = setup_django()
     from django.db import connection
 
-    project, run = labelled_run("bench-export", round(args.items * 1.05))
+    project, run = _project(args.items, args.reuse)
     print(f"{run.size:,} labelled items in {len(run.allocation)} strata, database: {connection.vendor}")
     print(f"{'format':<8} {'rows':>9} {'build s':>8} {'rows/s':>9} {'process s':>10} {'peak RSS':>9}")
     with tempfile.TemporaryDirectory() as scratch:
@@ -44,6 +47,18 @@ def main() -> None:
             print(f"{name:<8} {rows:>9,} {seconds:>8.2f} {rows / seconds:>9,.0f} {wall:>10.2f} {rss / 2**20:>7.0f} MB")
     if not args.keep:
         drop_project("bench-export")
+
+
+def _project(items: int, reuse: bool):
+    """The labelled project to export: the one a --keep run left when --reuse finds it, else built
+    afresh. A reused project keeps the size it was built with, whatever --items says now."""
+    from reviewapp.audits.models import AuditRun
+
+    if reuse:
+        run = AuditRun.objects.filter(project__slug="bench-export").select_related("project").first()
+        if run is not None:
+            return run.project, run
+    return labelled_run("bench-export", round(items * 1.05))
 
 
 if __name__ == "__main__":

@@ -1,12 +1,21 @@
 """The canonical rows built by PostgreSQL: one statement per week, streamed with COPY.
 
 The Python path (selection.rows) reads three sorted streams and builds each ExportRow in Python.
-On PostgreSQL the database builds each row as JSON instead (`json_build_object`; set-based
-subqueries for each item's latest gold revision, its reviewers' latest label revisions aggregated
-into the reviewers list and agreement figures, and the judges' values sorted by name and version)
-and `COPY (SELECT ...) TO STDOUT` streams the lines, one COPY per week. Python only puts each line
-in canonical form as it writes it (orjson, keys sorted, Python's floats), so the file is byte for
-byte the Python path's (tests/exports/test_sql_rows.py compares them row for row).
+On PostgreSQL one statement per week gives every value of each row instead (set-based subqueries
+for each item's latest gold revision, its reviewers' latest label revisions aggregated into the
+reviewers list and agreement figures, and the judges' values sorted by name and version; the
+rubric's reading of the answers; the filters), and `COPY (SELECT ...) TO STDOUT (FORMAT BINARY)`
+streams them as columns. Python only puts the columns in the row's keys and writes the line (orjson,
+keys sorted), so the file is byte for byte the Python path's (tests/exports/test_sql_rows.py
+compares them row for row).
+
+Why columns and not the row as JSON text: when the database built each row with json_build_object
+(text escaped character by character, every jsonb written out, the timestamp and floats as text),
+then COPY escaped it again and orjson read it all back, that was three quarters of the build's time
+at 100,000 rows (docs/export.md, Scale). In binary COPY, text and numbers pass as they are stored:
+the output's text once (`expected_output` repeats it in Python), floats as float8 (Python's floats,
+where JSON text wrote a whole one as 1), the timestamp as a datetime; only the JSON columns (input,
+context, answers, metadata, ...) pass as text for orjson.
 
 One definition drives both paths:
 - the keys are ExportRow's field table (rows.py): FIELDS and GROUP_FIELDS name every field the
@@ -15,9 +24,9 @@ One definition drives both paths:
   `choices_of`, `value_of` and the keys VERDICT, ERRORS, HARM, ESCALATE, NOTES): `_answers_sql`
   writes each as a SQL expression over answers, with Python's truthiness and str.strip();
 - the week's design (N_h, r_h, the week's figures) is selection.design's, each (run, stratum)'s
-  sampling facts as selection._sampling makes them, passed in as one JSON object;
+  sampling facts as selection._sampling makes them, merged into each row from its run and stratum;
 - the input's messages and the context's passages are put in export form by the same Python
-  functions (openai_messages, passages) while the line is rewritten.
+  functions (openai_messages, passages) while the line is written.
 
 The filters apply in SQL (weeks, strata, verdicts, error categories, agreement, min_agreement,
 corrected_only), and so do pseudonyms: each reviewer's HMAC pseudonym is computed in Python (the
@@ -28,14 +37,15 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC
 from typing import Any
 
 import orjson
 from django.contrib.auth import get_user_model
 from django.db import connections, router
 
-from reviewapp.audits.models import AuditItem, AuditRun
-from reviewapp.ingest.models import Evaluation, Evaluator, Output
+from reviewapp.audits.models import AuditItem, AuditRun, DrawnOutput
+from reviewapp.ingest.models import Evaluation, Evaluator
 from reviewapp.lib.messages import openai_messages
 from reviewapp.review.models import GoldLabel, GoldRevision, Label, LabelRevision, LabelSchema
 from reviewapp.review.rubric import CORRECTION, ERRORS, ESCALATE, HARM, NOTES, VERDICT, Rubric
@@ -114,18 +124,19 @@ def _check_table() -> None:
 
 
 def statement(project, filters: Filters, as_of, weeks: dict[tuple[int, int], Week]) -> tuple[str, dict[str, Any]]:
-    """The SELECT that yields the rows of one week (its items': %(week_start)s) as JSON text, one per item
-    in the Python path's order (stratum, the draw's order), and its parameters but the week's."""
+    """The SELECT that yields the rows of one week (its items': %(week_start)s) as the columns TYPES names,
+    one row per item in the Python path's order (stratum, the draw's order), and its parameters but the
+    week's."""
     _check_table()
     rubric = LabelSchema.current(project).rubric
     g = _answers_sql(rubric, "g.answers")
-    item, output, gold, revision = _table(AuditItem), _table(Output), _table(GoldLabel), _table(GoldRevision)
+    item, output, gold, revision = _table(AuditItem), _table(DrawnOutput), _table(GoldLabel), _table(GoldRevision)
     label, label_revision = _table(Label), _table(LabelRevision)
     evaluation, evaluator, user = _table(Evaluation), _table(Evaluator), _table(get_user_model())
-    runs, facts = _design(project, weeks)
+    runs, _ = _design(project, weeks)
     params: dict[str, Any] = {
         "project": project.pk, "as_of": as_of,
-        "run_ids": [int(pk) for pk in runs], "runs": dumps(runs).decode(), "facts": dumps(facts).decode(),
+        "run_ids": [int(pk) for pk in runs],
     }
     shown = "u.username"
     if filters.pseudonymise:
@@ -134,7 +145,9 @@ def statement(project, filters: Filters, as_of, weeks: dict[tuple[int, int], Wee
         shown = "%(pseudonyms)s::jsonb ->> l.reviewer_id::text"
     reviewer_verdict = _answers_sql(rubric, "lr.answers")["verdict"]
     gold_verdict = _answers_sql(rubric, "gr.answers")["verdict"]
-    agreeing = "(SELECT count(*) FROM unnest(v.verdicts) AS z WHERE z IS NOT DISTINCT FROM g.verdict)"
+    # array_positions matches with IS NOT DISTINCT FROM (a null verdict agrees with a null gold verdict), in
+    # one function call per row where a subquery over unnest() cost a subplan per row.
+    agreeing = "cardinality(array_positions(v.verdicts, g.verdict))"
     share = f"CASE WHEN v.n > 0 THEN {agreeing}::float8 / v.n END"
     kept = []
     if filters.verdicts:
@@ -178,37 +191,16 @@ e AS (
                                 ORDER BY ev.name, ev.version) AS found
   FROM i JOIN {evaluation} AS ej ON ej.output_id = i.output_id JOIN {evaluator} AS ev ON ev.id = ej.evaluator_id
   WHERE ej.ingested_at <= %(as_of)s GROUP BY ej.output_id)
-SELECT json_build_object(
-  'id', (%(runs)s::jsonb -> i.run_id::text ->> 'name') || '/' || o.external_id,
-  'input', o.input,
-  'output', o.output,
-  'expected_output', CASE WHEN r.corrected IS NOT NULL THEN r.corrected WHEN r.accepted THEN o.output END,
-  'context', o.context,
-  'verdict', r.verdict,
-  'error_categories', r.errors,
-  'harm', r.harm,
-  'needs_escalation', r.escalate,
-  'corrected_output', r.corrected,
-  'notes', r.notes,
-  'agreement', json_build_object('n_reviewers', COALESCE(v.n, 0), 'agreed', COALESCE(v.kinds, 0) <= 1,
-                                 'share', {share},
-                                 'method', g.method),
-  'sampling', COALESCE(%(facts)s::jsonb -> (i.run_id::text || '/' || i.stratum),
-                       %(runs)s::jsonb -> i.run_id::text -> 'facts') || jsonb_build_object(
-      'stratum', i.stratum, 'inclusion_probability', i.inclusion_probability),
-  'source', json_build_object(
-      'external_id', o.external_id, 'trace_id', NULLIF(o.trace_id, ''), 'span_id', NULLIF(o.span_id, ''),
-      'model', o.model, 'model_version', o.model_version, 'category', o.category, 'risk_tier', o.risk_tier,
-      'kind', o.kind,
-      'occurred_at', o.occurred_at AT TIME ZONE 'UTC'),
-  'reviewers', COALESCE(v.names, '[]'::json),
-  'answers', g.answers,
-  'metadata', CASE WHEN {_truthy('o.metadata')} THEN o.metadata ELSE '{{}}'::jsonb END,
-  'evaluations', COALESCE(e.found, '[]'::json),
-  'tools', COALESCE(o.tools, '[]'::jsonb),
-  'tool_calls', COALESCE(o.tool_calls, '[]'::jsonb),
-  'refusal', COALESCE(o.refusal, false)
-)
+SELECT i.run_id, o.external_id, o.input::text, o.output, r.corrected, r.accepted, o.context::text,
+  r.verdict, r.errors::text, r.harm::text, r.escalate, r.notes::text,
+  COALESCE(v.n, 0), COALESCE(v.kinds, 0) <= 1, {share}, g.method,
+  i.stratum, i.inclusion_probability,
+  NULLIF(o.trace_id, ''), NULLIF(o.span_id, ''), o.model, o.model_version, o.category, o.risk_tier, o.kind,
+  o.occurred_at,
+  COALESCE(v.names, '[]'::json)::text, g.answers::text,
+  CASE WHEN {_truthy('o.metadata')} THEN o.metadata ELSE '{{}}'::jsonb END::text,
+  COALESCE(e.found, '[]'::json)::text, COALESCE(o.tools, '[]'::jsonb)::text,
+  COALESCE(o.tool_calls, '[]'::jsonb)::text, COALESCE(o.refusal, false)
 FROM i JOIN g ON g.item_id = i.id
 JOIN {output} AS o ON o.id = i.output_id
 CROSS JOIN LATERAL (SELECT g.verdict, ({g["corrected"]}) AS corrected, {g["accepted"]} AS accepted,
@@ -223,9 +215,9 @@ ORDER BY i.stratum, i.id"""
 def _design(project, weeks: dict[tuple[int, int], Week]) -> tuple[dict[str, dict], dict[str, dict]]:
     """{run id: {name, facts}} per chosen run, and {"<run id>/<stratum>": facts} per stratum of its design:
     each row's sampling facts as selection._sampling makes them, less its own stratum and inclusion
-    probability (the statement adds them); a run's own facts serve a stratum its design lacks. The
-    statement looks them up in these two JSON objects (a join on a VALUES list misleads the planner's
-    row estimates into nested loops)."""
+    probability (each row's own, added by _Sampled); a run's own facts serve a stratum its design lacks.
+    They are merged in Python, not by the statement: the same few objects on every row (and a join on
+    a VALUES list misleads the planner's row estimates into nested loops)."""
     runs: dict[str, dict] = {}
     facts: dict[str, dict] = {}
     for pk, year, week in AuditRun.objects.filter(project=project).values_list("pk", "iso_year", "iso_week"):
@@ -264,13 +256,17 @@ def lines(project, filters: Filters, as_of, weeks: dict[tuple[int, int], Week],
     While a COPY streams, its connection serves nothing else (psycopg holds it): a caller that writes
     to the database (the snapshot's progress) does it in `between`, called after each batch."""
     sql, params = statement(project, filters, as_of, weeks)
+    runs, facts = _design(project, weeks)
+    sampled = _Sampled(runs, facts)
     batches = (scope(project, filters).filter(run_id__in=params["run_ids"]).order_by("week_start")
                .values_list("week_start", flat=True).distinct())
     with _sort_memory(), _session():
         for week_start in list(batches):
-            with _copy(f"COPY ({sql}) TO STDOUT", {**params, "week_start": week_start}) as stream:
-                for chunk in stream:
-                    yield _line(chunk)
+            with _copy(f"COPY ({sql}) TO STDOUT (FORMAT BINARY)", {**params, "week_start": week_start}) as stream:
+                # A json column's binary form is its text: bytes as sent, no COPY escaping either way.
+                stream.set_types(TYPES)
+                for columns in stream.rows():
+                    yield _line(columns, sampled)
             if between is not None:
                 between()
 
@@ -301,29 +297,78 @@ def _copy(sql: str, params: dict[str, Any]):
         yield copy
 
 
-def _isoformat(stamp: str) -> str:
-    """A UTC timestamp as PostgreSQL's JSON writes it (2026-11-17T09:30:05.1234, fraction trimmed) as
-    Python's isoformat() does: six digits of fraction when there is one, and the +00:00 offset."""
-    whole, dot, fraction = stamp.partition(".")
-    return f"{whole}.{fraction.ljust(6, '0')}+00:00" if dot else f"{whole}+00:00"
+class _Sampled:
+    """Each row's id and sampling facts from its run id, stratum and inclusion probability: the few runs'
+    and strata's facts are the same on every row, so they are merged here rather than by the statement
+    (a jsonb lookup and concatenation per row, then its text parsed again, cost a tenth of the build)."""
+
+    def __init__(self, runs: dict[str, dict], facts: dict[str, dict]):
+        self.names = {int(pk): run["name"] for pk, run in runs.items()}
+        self.runs = {int(pk): run["facts"] for pk, run in runs.items()}
+        self.facts = facts
+
+    def sampling(self, run_id: int, stratum: str, probability: float) -> dict[str, Any]:
+        found = self.facts.get(f"{run_id}/{stratum}")
+        if found is None:  # a stratum the run's design lacks: the run's own facts
+            found = self.runs[run_id]
+        return {**found, "stratum": stratum, "inclusion_probability": float(probability)}
 
 
-def _line(chunk: Any) -> Line:
-    """A COPY text line as the Python path writes the row. COPY doubles backslashes (the JSON text holds no
-    tab, newline or other character it escapes); orjson sorts the keys; float columns become floats
-    again (PostgreSQL writes a whole float8 as 1, Python as 1.0); the timestamp takes isoformat's form."""
-    text = bytes(chunk).rstrip(b"\n").replace(b"\\\\", b"\\")
-    row = orjson.loads(text)
-    agreement, sampling, source = row["agreement"], row["sampling"], row["source"]
-    if agreement["share"] is not None:
-        agreement["share"] = float(agreement["share"])
-    sampling["inclusion_probability"] = float(sampling["inclusion_probability"])
-    for judged in row["evaluations"]:
-        if judged["value"] is not None:
-            judged["value"] = float(judged["value"])
-    source["occurred_at"] = _isoformat(source["occurred_at"])
-    row["input"] = openai_messages(row["input"])
-    row["context"] = passages(row["context"])
+# The statement's columns as psycopg reads them from binary COPY: numbers, booleans and the timestamp
+# as Python values, text as str, and each JSON value as its text (bytes) for orjson.
+TYPES = ["int8", "text", "bytea", "text", "text", "bool", "bytea",
+         "text", "bytea", "bytea", "bool", "bytea",
+         "int8", "bool", "float8", "text",
+         "text", "float8",
+         "text", "text", "text", "text", "text", "text", "text",
+         "timestamptz",
+         "bytea", "bytea", "bytea", "bytea", "bytea", "bytea", "bool"]
+
+
+def _json(text: bytes | None) -> Any:
+    return None if text is None else orjson.loads(text)
+
+
+def _line(columns: tuple, sampled: _Sampled) -> Line:
+    """The statement's columns as the row the Python path writes: the database joins and decides (the
+    latest revisions, the rubric's reading of the answers, agreement, the filters) and sends each value
+    in its binary form; Python puts them in the row's keys, where PostgreSQL building the JSON text and
+    orjson reading it back cost three quarters of the build. Floats arrive as float8 (Python's floats,
+    where a JSON number would write a whole one as 1), the timestamp as a datetime (isoformat, as the
+    Python path writes it); the id and sampling facts come from the run id, stratum and probability."""
+    (run_id, external_id, input_, output, corrected, accepted, context, verdict, errors, harm, escalate, notes,
+     n_reviewers, agreed, share, method, stratum, probability, trace_id, span_id, model, model_version, category,
+     risk_tier, kind, occurred_at, reviewers, answers, metadata, evaluations, tools, tool_calls, refusal) = columns
+    judged = orjson.loads(evaluations)
+    for found in judged:
+        if found["value"] is not None:
+            found["value"] = float(found["value"])
+    sampling = sampled.sampling(run_id, stratum, probability)
+    row = {
+        "id": f"{sampled.names[run_id]}/{external_id}",
+        "input": openai_messages(_json(input_)),
+        "output": output,
+        "expected_output": corrected if corrected is not None else output if accepted else None,
+        "context": passages(_json(context)),
+        "verdict": verdict,
+        "error_categories": orjson.loads(errors),
+        "harm": _json(harm),
+        "needs_escalation": escalate,
+        "corrected_output": corrected,
+        "notes": orjson.loads(notes),
+        "agreement": {"n_reviewers": n_reviewers, "agreed": agreed, "share": share, "method": method},
+        "sampling": sampling,
+        "source": {"external_id": external_id, "trace_id": trace_id, "span_id": span_id, "model": model,
+                   "model_version": model_version, "category": category, "risk_tier": risk_tier, "kind": kind,
+                   "occurred_at": occurred_at.astimezone(UTC).isoformat()},
+        "reviewers": orjson.loads(reviewers),
+        "answers": _json(answers),
+        "metadata": orjson.loads(metadata),
+        "evaluations": judged,
+        "tools": orjson.loads(tools),
+        "tool_calls": orjson.loads(tool_calls),
+        "refusal": refusal,
+    }
     for name in OPTIONAL:
         if row[name] is None:
             del row[name]
