@@ -117,3 +117,13 @@ def alice(project_a):
 def charlie(project_b):
     """A reviewer of project B only: an outsider to A."""
     return make_user("charlie", project_b)
+
+
+@pytest.fixture(autouse=True)
+def fresh_packing_caches():
+    """A rolled-back test takes its compression dictionaries with it: no process cache may outlive it."""
+    from reviewapp.ingest import packing
+
+    packing.forget_cached()
+    yield
+    packing.forget_cached()

@@ -17,6 +17,7 @@ PAGES = [  # (url name, needs the week, needs an item)
     ("run-detail", True, False), ("review-queue", False, False), ("review-item", False, True),
     ("labels", False, False), ("adjudication", False, False), ("rubric", False, False),
     ("scorecard", False, False), ("run-metrics", True, False), ("exports", False, False), ("judges", False, False),
+    ("retention", False, False),
 ]
 
 

@@ -20,7 +20,7 @@ LEAD_ONLY = {"plan-edit", "plan-preview", "run-draw", "adjudication", "adjudicat
              "project-people", "project-member-add", "project-member-invite", "project-member-role", "project-member-remove",
              "project-invitation-withdraw", "project-tokens", "project-token-new", "project-token-rotate",
              "project-token-revoke", "project-activity", "alerts", "alert-channels", "alert-channel-remove",
-             "alert-channel-test", "judge-certification", "source-sync"}
+             "alert-channel-test", "judge-certification", "source-sync", "retention"}
 PUBLIC = {"healthz", "login", "logout"}
 LEADS = ("lead", "admin", "superuser")  # let in wherever a QA lead is
 

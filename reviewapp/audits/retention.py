@@ -116,13 +116,14 @@ def _droppable_partitions(now: datetime) -> dict[datetime, partitions.Partition]
     cutoffs = {p.pk: cutoff_for(p, now) for p in Project.objects.all()}
     monday, _ = partitions.week_of(now)
     never_after = monday - timedelta(weeks=MIN_RETENTION_WEEKS)  # the weeks ahead and recent ones always stay
+    holders: dict[datetime, set[int]] = {}  # the projects with outputs in each UTC week: one query on the rollup
+    for row in OutputVolume.objects.annotate(week=TruncWeek("hour", tzinfo=UTC)).values("week", "project_id").distinct():
+        holders.setdefault(row["week"].astimezone(UTC), set()).add(row["project_id"])
     found = {}
     for partition in partitions.partitions():
         if partition.start is None or partition.end is None or partition.end > never_after:
             continue  # the default partition holds rows of any week: they are deleted row by row
-        holders = set(OutputVolume.objects.filter(hour__gte=partition.start, hour__lt=partition.end)
-                      .values_list("project_id", flat=True).distinct())
-        if all(cutoffs.get(pk) is not None and partition.end <= cutoffs[pk] for pk in holders):
+        if all((cut := cutoffs.get(pk)) is not None and partition.end <= cut for pk in holders.get(partition.start, ())):
             found[partition.start] = partition
     return found
 

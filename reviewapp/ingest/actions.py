@@ -22,12 +22,13 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from reviewapp.lib.analyze import analyze_after_commit
 from reviewapp.projects.models import Project
 
+from . import packing, partitions
 from .evaluation_writer import store_evaluations
 from .formats import FormatError, SourceRecord
 from .models import Evaluation, Output, OutputVolume
@@ -115,12 +116,18 @@ def ingest(
     chunks = _validated_chunks(project, records, report, chunk_size)
     if prefetch:
         chunks = _prefetched(chunks)
-    write_chunks(chunks, lambda chunk: _count(chunk, report, on_chunk), report, atomic=atomic)
+    # The project's compression dictionary is trained as soon as enough outputs are committed
+    # (packing.train_if_due), so a large first import packs all but its first chunks with it.
+    write_chunks(chunks, lambda chunk: _count(chunk, report, on_chunk), report, atomic=atomic,
+                 committed=lambda: packing.train_if_due(project.pk, report.created) if report.created else None)
     _analyze_if_bulk(report)
+    if report.created and atomic:
+        packing.train_if_due(project.pk, report.created)
     return report
 
 
-def write_chunks(chunks: Iterable[T], write: Callable[[T], None], report: IngestReport, *, atomic: bool) -> None:
+def write_chunks(chunks: Iterable[T], write: Callable[[T], None], report: IngestReport, *, atomic: bool,
+                 committed: Callable[[], object] | None = None) -> None:
     """The transactions every ingest keeps (outputs, evaluations): each chunk in its own by default, so
     an interrupted import keeps whole chunks and a re-run completes it; with ``atomic`` one for all,
     rolled back when any record was rejected. An unreadable input stops it, said in the report."""
@@ -135,6 +142,8 @@ def write_chunks(chunks: Iterable[T], write: Callable[[T], None], report: Ingest
             for chunk in chunks:
                 with transaction.atomic():
                     write(chunk)
+                if committed:
+                    committed()
     except _RollBack:
         _mark_rolled_back(report)
     except FormatError as exc:
@@ -149,6 +158,8 @@ def _analyze_if_bulk(report: IngestReport) -> None:
     if report.created < ANALYZE_AFTER_ROWS:
         return
     tables = [Output._meta.db_table, OutputVolume._meta.db_table]
+    if connection.vendor == "postgresql":
+        tables.append(partitions.KEYS)  # the key table the ingest and evaluation look-ups probe
     if report.evaluations_created:
         tables.append(Evaluation._meta.db_table)
     analyze_after_commit(tables, reason=f"ingesting {report.created:,} outputs")

@@ -7,6 +7,8 @@ from django.utils import timezone
 from reviewapp.lib.messages import conversation
 from reviewapp.projects.models import Project
 
+from .packing import PackedJSONField, PackedTextField
+
 
 class OutputContent(models.Model):
     """What a reviewer judges and an export carries: the same columns in the ingested output and in
@@ -51,6 +53,9 @@ CONTENT_FIELDS = tuple(f.name for f in OutputContent._meta.fields)
 class Output(OutputContent):
     # No index of its own: the unique (project, external_id) index serves project lookups.
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="outputs", db_index=False)
+    # Stored packed (zstd with the project's dictionary, packing.py): the text is most of a row.
+    input = PackedJSONField(help_text="A string, or a list of chat messages {role, content}")
+    output = PackedTextField()
     raw = models.JSONField(null=True, blank=True, help_text="The source record when it came in another format")
     sample_key = models.BigIntegerField(editable=False, help_text="Rank in the project's draws (Project.sample_key)")
     ingested_at = models.DateTimeField(default=timezone.now)
@@ -148,3 +153,13 @@ class OutputVolume(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project_id} {self.hour:%Y-%m-%d %H}h {self.category}: {self.n}"
+
+
+class TextDictionary(models.Model):
+    """A project's zstd dictionary, trained on its first outputs (packing.train_if_due): packed
+    outputs name it by id, so it is never changed or deleted while the project exists."""
+
+    project = models.OneToOneField(Project, on_delete=models.CASCADE, related_name="+")
+    data = models.BinaryField()
+    trained_on = models.PositiveIntegerField(help_text="Texts it was trained on")
+    created_at = models.DateTimeField(default=timezone.now)

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from django.db import connection
 
+from . import packing
 from .models import Output
 from .partitions import SKIP_DUPLICATES
 
@@ -20,7 +21,6 @@ COLUMNS = (
     "risk_score", "input", "output", "context", "tools", "tool_calls", "refusal", "metadata", "trace_id", "span_id",
     "raw", "sample_key", "ingested_at",
 )
-_JSON_COLUMNS = {"input", "context", "tools", "tool_calls", "metadata", "raw"}
 _TABLE = Output._meta.db_table
 
 
@@ -30,9 +30,19 @@ def insert_outputs(rows: Sequence[tuple]) -> int:
     Returns how many were created."""
     if not rows:
         return 0
+    rows = _packed(rows)
     if connection.vendor == "postgresql":
         return _copy_insert(rows)
     return _executemany_insert(rows)
+
+
+_INPUT, _OUTPUT = COLUMNS.index("input"), COLUMNS.index("output")
+
+
+def _packed(rows: Sequence[tuple]) -> list[tuple]:
+    """The input (JSON text) and output packed with the project's dictionary (packing.py)."""
+    pack = packing.packer(packing.current_dictionary(rows[0][0]))
+    return [(*row[:_INPUT], pack(row[_INPUT]), pack(row[_OUTPUT]), *row[_OUTPUT + 1:]) for row in rows]
 
 
 def _column_list() -> str:
