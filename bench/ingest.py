@@ -76,7 +76,7 @@ def raw_copy_rate(path: Path, project) -> float:
     from django.utils import timezone as djtz
 
     from reviewapp.ingest.records import to_row, validate_record
-    from reviewapp.ingest.writer import _TABLE, COLUMNS
+    from reviewapp.ingest.writer import _TABLE, COLUMNS, _packed
 
     if connection.vendor != "postgresql":
         return float("nan")
@@ -88,7 +88,7 @@ def raw_copy_rate(path: Path, project) -> float:
                 record = validate_record(orjson.loads(line))
                 row = to_row(record, project_id=project.pk, raw=None, sample_key=project.sample_key(record.external_id),
                              ingested_at=now)
-                prepared.write(_copy_text(row))
+                prepared.write(_copy_text(_packed([row])[0]))  # packed as the ingest packs it
         prepared.seek(0)
         columns = ", ".join(COLUMNS)
         with transaction.atomic(), connection.cursor() as cursor:
@@ -106,6 +106,8 @@ def _copy_text(row: tuple) -> bytes:
     def field(value) -> str:
         if value is None:
             return r"\N"
+        if isinstance(value, bytes):  # bytea, in COPY's text format: \x and hex, the backslash escaped
+            return "\\\\x" + value.hex()
         text = value.isoformat() if isinstance(value, datetime) else str(value)
         return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
