@@ -40,10 +40,14 @@ KEYS = "ingest_outputkey"
 DEFAULT = f"{TABLE}_default"
 WEEKS_AHEAD = 4
 SKIP_DUPLICATES = "spotcheck.skip_duplicates"
+SEQUENCE = f"{TABLE}_pk_seq"
 
 _KEY_TRIGGER = f"""
 CREATE OR REPLACE FUNCTION spotcheck_output_key() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+  IF current_setting('{SKIP_DUPLICATES}', true) = 'claimed' THEN
+    RETURN NEW;  -- the ingest's writer claimed the keys itself, set-based, before its COPY
+  END IF;
   INSERT INTO {KEYS} (project_id, external_id, output_id)
   VALUES (NEW.project_id, NEW.external_id, NEW.id) ON CONFLICT DO NOTHING;
   IF FOUND THEN

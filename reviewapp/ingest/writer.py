@@ -1,7 +1,7 @@
 """Set-based writes of validated output rows: no per-row ORM save.
 
-PostgreSQL: COPY straight into the partitioned table; its key trigger skips the external_ids
-already stored (``_copy_insert``, ingest/partitions.py).
+PostgreSQL: claim the chunk's keys in the key table, then COPY the new rows straight into the
+partitioned table (``_copy_insert``, ingest/partitions.py).
 Other databases (SQLite): a multi-row ``INSERT ... ON CONFLICT DO NOTHING`` via executemany.
 Either way the caller's transaction decides what becomes visible, so a chunk is written whole
 or not at all.
@@ -14,7 +14,7 @@ from django.db import connection
 
 from . import packing
 from .models import Output
-from .partitions import SKIP_DUPLICATES
+from .partitions import KEYS, SEQUENCE, SKIP_DUPLICATES
 
 COLUMNS = (
     "project_id", "external_id", "occurred_at", "kind", "model", "model_version", "category", "risk_tier",
@@ -50,20 +50,33 @@ def _column_list() -> str:
 
 
 def _copy_insert(rows: Sequence[tuple]) -> int:
-    """COPY every row; the key trigger (partitions.py) skips those already stored.
+    """Claim the chunk's keys, then COPY the rows whose key this writer got (partitions.py).
 
-    The trigger claims each (project, external_id) in the key table before the row is written, so
-    two writers sending the same id at once settle on one row: the second waits on the first's
-    uncommitted key and skips the row if it commits. COPY counts only the rows written."""
+    One INSERT ... ON CONFLICT DO NOTHING RETURNING claims every (project, external_id) of the chunk
+    in the key table, with ids taken from the outputs' sequence beforehand; the rows it returns are
+    new, the others stored already. Two writers sending one id at once settle on one row: the
+    second's claim waits on the first's uncommitted key and comes back without it if that commits.
+    The COPY tells the key trigger the keys are claimed, so it does not claim them row by row."""
+    project_id = rows[0][0]
     with connection.cursor() as cursor:
-        cursor.execute("SELECT set_config(%s, 'on', true)", [SKIP_DUPLICATES])
+        cursor.execute(f"SELECT nextval('{SEQUENCE}') FROM generate_series(1, %s)", [len(rows)])
+        ids = [pk for (pk,) in cursor.fetchall()]
+        cursor.execute(
+            f"INSERT INTO {KEYS} (project_id, external_id, output_id) SELECT %s, u.e, u.i "
+            f"FROM unnest(%s::text[], %s::bigint[]) AS u(e, i) ON CONFLICT DO NOTHING RETURNING external_id",
+            [project_id, [row[1] for row in rows], ids])
+        fresh = {external_id for (external_id,) in cursor.fetchall()}
+        if not fresh:
+            return 0
+        cursor.execute("SELECT set_config(%s, 'claimed', true)", [SKIP_DUPLICATES])
         try:
-            with cursor.cursor.copy(f"COPY {_TABLE} ({_column_list()}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-            return max(cursor.cursor.rowcount, 0)
+            with cursor.cursor.copy(f"COPY {_TABLE} (id, {_column_list()}) FROM STDIN") as copy:
+                for pk, row in zip(ids, rows, strict=True):
+                    if row[1] in fresh:
+                        copy.write_row((pk, *row))
         finally:
             cursor.execute("SELECT set_config(%s, 'off', true)", [SKIP_DUPLICATES])
+    return len(fresh)
 
 
 def _executemany_insert(rows: Sequence[tuple]) -> int:
