@@ -77,9 +77,8 @@ def raw_copy_rate(path: Path, project) -> float:
     from django.db import connection, transaction
     from django.utils import timezone as djtz
 
-    from reviewapp.ingest.partitions import KEYS, SEQUENCE, SKIP_DUPLICATES
     from reviewapp.ingest.records import to_row, validate_record
-    from reviewapp.ingest.writer import _TABLE, COLUMNS, _packed
+    from reviewapp.ingest.writer import _TABLE, COLUMNS, _packed, claim_keys, reserve_ids
 
     if connection.vendor != "postgresql":
         return float("nan")
@@ -94,17 +93,13 @@ def raw_copy_rate(path: Path, project) -> float:
                                         sample_key=project.sample_key(record.external_id))])[0])
         for at in range(0, len(rows), 10_000):
             part = rows[at:at + 10_000]
-            cursor.execute(f"SELECT nextval('{SEQUENCE}') FROM generate_series(1, %s)", [len(part)])
-            ids = [pk for (pk,) in cursor.fetchall()]
+            ids = reserve_ids(cursor, len(part))
             chunks.append(([r[1] for r in part], ids, b"".join(_copy_text((pk, *r)) for pk, r in zip(ids, part, strict=True))))
         columns = ", ".join(("id", *COLUMNS))
         count = 0
         started = time.perf_counter()
         for external_ids, ids, text in chunks:
-            cursor.execute(f"INSERT INTO {KEYS} (project_id, external_id, output_id) SELECT %s, u.e, u.i "
-                           f"FROM unnest(%s::text[], %s::bigint[]) AS u(e, i) ON CONFLICT DO NOTHING",
-                           [project.pk, external_ids, ids])
-            cursor.execute("SELECT set_config(%s, 'claimed', true)", [SKIP_DUPLICATES])
+            claim_keys(cursor, project.pk, external_ids, ids)
             with cursor.cursor.copy(f"COPY {_TABLE} ({columns}) FROM STDIN") as copy:
                 copy.write(text)
             count += cursor.rowcount

@@ -84,12 +84,15 @@ def cutoff_for(project: Project, now: datetime) -> datetime | None:
     return monday - timedelta(weeks=project.retention_weeks)
 
 
-def plan(projects: Iterable[Project] | None = None, now: datetime | None = None) -> list[ProjectRetention]:
-    """What a retention run would retire now, from the rollup and the frozen copies: no scan of the outputs."""
+def plan(projects: Iterable[Project] | None = None, now: datetime | None = None,
+         droppable: dict | None = None) -> list[ProjectRetention]:
+    """What a retention run would retire now, from the rollup and the frozen copies: no scan of the outputs.
+    `droppable` is _droppable_partitions(now) when the caller has it already."""
     now = now or timezone.now()
     if projects is None:
         projects = Project.objects.filter(retention_weeks__isnull=False).order_by("slug")
-    droppable = _droppable_partitions(now)
+    if droppable is None:
+        droppable = _droppable_partitions(now)
     found = []
     for project in projects:
         cutoff = cutoff_for(project, now)
@@ -109,8 +112,9 @@ def _per_week(queryset, column: str, aggregate) -> dict[datetime, int]:
     return {row["week"].astimezone(UTC): int(row["n"] or 0) for row in rows}
 
 
-def _droppable_partitions(now: datetime) -> dict[datetime, partitions.Partition]:
-    """Week partitions every project with outputs in them has let go (PostgreSQL), by their Monday."""
+def _droppable_partitions(now: datetime) -> dict[datetime, tuple[partitions.Partition, set[int]]]:
+    """Week partitions every project with outputs in them has let go (PostgreSQL), by their Monday, each
+    with the projects holding outputs in it (one query on the rollup serves both plan() and retire())."""
     if not partitions.is_partitioned():
         return {}
     cutoffs = {p.pk: cutoff_for(p, now) for p in Project.objects.all()}
@@ -123,8 +127,9 @@ def _droppable_partitions(now: datetime) -> dict[datetime, partitions.Partition]
     for partition in partitions.partitions():
         if partition.start is None or partition.end is None or partition.end > never_after:
             continue  # the default partition holds rows of any week: they are deleted row by row
-        if all((cut := cutoffs.get(pk)) is not None and partition.end <= cut for pk in holders.get(partition.start, ())):
-            found[partition.start] = partition
+        held = holders.get(partition.start, set())
+        if all((cut := cutoffs.get(pk)) is not None and partition.end <= cut for pk in held):
+            found[partition.start] = (partition, held)
     return found
 
 
@@ -133,13 +138,15 @@ def retire(now: datetime | None = None, projects: Iterable[Project] | None = Non
     """Retire what plan() says; returns that plan. Safe to run twice, and to resume after a failure."""
     now = now or timezone.now()
     say = progress or logger.info
-    plans = plan(projects, now)
+    droppable = _droppable_partitions(now)
+    plans = plan(projects, now, droppable)
     for retention in plans:
         if retention.weeks:
             outputs_retiring.send(sender=Project, project=retention.project, cutoff=retention.cutoff)
-    for partition in _droppable_partitions(now).values():
-        if projects is not None and not _only_of(partition, {p.project.pk for p in plans}):
-            continue
+    chosen = {p.project.pk for p in plans}
+    for partition, held in droppable.values():
+        if projects is not None and not held <= chosen:
+            continue  # another project, not chosen this run, still has outputs in it
         _forget_evaluations_of(partition.name)
         partitions.drop_partition(partition)
         say(f"dropped partition {partition.name} ({partition.start:%Y-%m-%d} to {partition.end:%Y-%m-%d})")
@@ -153,12 +160,6 @@ def retire(now: datetime | None = None, projects: Iterable[Project] | None = Non
             f"({retention.outputs:,} planned, {deleted:,} deleted row by row)")
     partitions.ensure_partitions(now)
     return plans
-
-
-def _only_of(partition: partitions.Partition, project_ids: set[int]) -> bool:
-    holders = set(OutputVolume.objects.filter(hour__gte=partition.start, hour__lt=partition.end)
-                  .values_list("project_id", flat=True).distinct())
-    return holders <= project_ids
 
 
 def _forget_evaluations_of(partition_name: str) -> None:

@@ -32,6 +32,7 @@ from .formats import FORMATS, Context, dumps
 from .models import Snapshot
 from .rows import SCHEMA_VERSION, ExportRow
 from .selection import EmptySelection, Filters, SelectionError, any_row, design, rows, scope
+from .spool import Spool
 
 logger = logging.getLogger("reviewapp.exports")
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed, so archives of the same files are byte-identical
@@ -94,12 +95,12 @@ def _build(snapshot: Snapshot, on_rows: Callable[[int, int | None], None] | None
         (partial / "jsonl").mkdir(parents=True)
         canonical = partial / "jsonl" / "evalset.jsonl"
         weeks = design(snapshot.project, filters, snapshot.as_of)  # the weights' N_h and r_h, as of the cut
-        counts = _write_canonical(snapshot, filters, weeks, canonical, total, on_rows)
+        counts, digest = _write_canonical(snapshot, filters, weeks, canonical, total, on_rows)
         ctx = Context(name=snapshot.name, project=snapshot.project.slug, version=snapshot.version, counts=counts)
         for name in snapshot.formats:
             if name != "jsonl":
                 _render_into(name, canonical, partial / name, ctx)
-        manifest = _manifest(snapshot, filters, counts, weeks, partial)
+        manifest = _manifest(snapshot, filters, counts, weeks, partial, {canonical: digest})
         (partial / "manifest.json").write_bytes(orjson.dumps(manifest, option=orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2))
         try:
             os.rename(partial, final)  # atomic; refused if another attempt got there first
@@ -129,7 +130,8 @@ def _clear_abandoned(final: Path) -> None:
             shutil.rmtree(partial, ignore_errors=True)
 
 
-def _write_canonical(snapshot, filters, weeks, path: Path, total: int, on_rows) -> dict:
+def _write_canonical(snapshot, filters, weeks, path: Path, total: int, on_rows) -> tuple[dict, str]:
+    """Write the canonical lines; returns the manifest's counts and the file's sha256."""
     by_verdict: Counter[str] = Counter()
     by_stratum: Counter[str] = Counter()
     by_week: Counter[str] = Counter()
@@ -142,7 +144,7 @@ def _write_canonical(snapshot, filters, weeks, path: Path, total: int, on_rows) 
             on_rows(n, total)
 
     in_sql = sql_rows.available()
-    with path.open("wb") as out:
+    with Spool(path) as out:
         for line in _lines(snapshot, filters, weeks, progress):
             out.write(line.data)
             n += 1
@@ -153,13 +155,16 @@ def _write_canonical(snapshot, filters, weeks, path: Path, total: int, on_rows) 
             corrected += line.corrected
             if n % 5000 == 0 and not in_sql:  # the SQL path reports between its batches
                 progress()
+        digest = out.close()
     if on_rows:
         on_rows(n, total)
-    return {"rows": n, "by_verdict": dict(sorted(by_verdict.items())), "by_stratum": dict(sorted(by_stratum.items())),
-            "by_week": dict(sorted(by_week.items())), "with_corrected_output": corrected,
-            # Every judge that scored an exported output, and on how many rows: the CSV's judge columns.
-            "evaluators": [{"name": name, "version": version, "rows": count}
-                           for (name, version), count in sorted(by_evaluator.items())]}
+    counts = {"rows": n, "by_verdict": dict(sorted(by_verdict.items())),
+              "by_stratum": dict(sorted(by_stratum.items())), "by_week": dict(sorted(by_week.items())),
+              "with_corrected_output": corrected,
+              # Every judge that scored an exported output, and on how many rows: the CSV's judge columns.
+              "evaluators": [{"name": name, "version": version, "rows": count}
+                             for (name, version), count in sorted(by_evaluator.items())]}
+    return counts, digest
 
 
 def _lines(snapshot, filters, weeks, between: Callable[[], None]) -> Iterator[sql_rows.Line]:
@@ -198,8 +203,10 @@ def sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _manifest(snapshot: Snapshot, filters: Filters, counts: dict, weeks: dict, folder: Path) -> dict:
-    files = {p.relative_to(folder).as_posix(): {"sha256": sha256(p), "bytes": p.stat().st_size}
+def _manifest(snapshot: Snapshot, filters: Filters, counts: dict, weeks: dict, folder: Path,
+              hashed: dict[Path, str]) -> dict:
+    """`hashed`: the digests of files hashed as they were written (the canonical file's, by its Spool)."""
+    files = {p.relative_to(folder).as_posix(): {"sha256": hashed.get(p) or sha256(p), "bytes": p.stat().st_size}
              for p in sorted(folder.rglob("*")) if p.is_file() and p.name != "manifest.json"}
     # Each exported week's design as of the cut: the N_h and r_h the rows' weights are made of.
     exported = set(counts["by_week"])

@@ -104,6 +104,13 @@ class Filters:
                 raise SelectionError(f"{name}: true or false")
         return cls(**values)
 
+    @property
+    def by_label(self) -> bool:
+        """Whether a filter reads the labels (verdicts, errors, agreement, corrections): then whether a
+        row is kept is known only once its final label is read."""
+        return bool(self.verdicts or self.error_categories or self.agreement != "any"
+                    or self.min_agreement is not None or self.corrected_only)
+
     @classmethod
     def from_stored(cls, data: dict[str, Any]) -> Filters:
         """A snapshot's filters, checked against the project's verdicts when it was created: the rubric
@@ -438,6 +445,11 @@ def tally(project, filters: Filters, as_of) -> Tally:
 
 
 def any_row(project, filters: Filters, as_of) -> bool:
-    """Whether the filters select at least one row: the first row `rows` yields, the streams then closed."""
+    """Whether the filters select at least one row. Without a filter on the labels, a row is an item in
+    the weeks and strata with a gold revision made by `as_of` (the rows' own rule): one EXISTS query,
+    where reading the first row of `rows` sorts the project's three streams first (1.7 s at 100,000
+    items, on the request that cuts a snapshot). With one, the first row `rows` yields."""
+    if not filters.by_label:
+        return GoldRevision.objects.filter(gold__item__in=scope(project, filters), created_at__lte=as_of).exists()
     with closing(rows(project, filters, as_of)) as found:
         return next(found, None) is not None

@@ -1,20 +1,19 @@
-"""The canonical rows built by PostgreSQL: one statement per week, streamed with COPY.
+"""The canonical rows built by PostgreSQL: one statement per week, its rows streamed.
 
 The Python path (selection.rows) reads three sorted streams and builds each ExportRow in Python.
 On PostgreSQL one statement per week gives every value of each row instead (set-based subqueries
 for each item's latest gold revision, its reviewers' latest label revisions aggregated into the
 reviewers list and agreement figures, and the judges' values sorted by name and version; the
-rubric's reading of the answers; the filters), and `COPY (SELECT ...) TO STDOUT (FORMAT BINARY)`
-streams them as columns. Python only puts the columns in the row's keys and writes the line (orjson,
-keys sorted), so the file is byte for byte the Python path's (tests/exports/test_sql_rows.py
-compares them row for row).
+rubric's reading of the answers; the filters), and streams them as binary columns (_stream). Python
+only puts the columns in the row's keys and writes the line (orjson, keys sorted), so the file is byte
+for byte the Python path's (tests/exports/test_sql_rows.py compares them row for row).
 
 Why columns and not the row as JSON text: when the database built each row with json_build_object
 (text escaped character by character, every jsonb written out, the timestamp and floats as text),
 then COPY escaped it again and orjson read it all back, that was three quarters of the build's time
-at 100,000 rows (docs/export.md, Scale). In binary COPY, text and numbers pass as they are stored:
-the output's text once (`expected_output` repeats it in Python), floats as float8 (Python's floats,
-where JSON text wrote a whole one as 1), the timestamp as a datetime; only the JSON columns (input,
+at 100,000 rows (docs/export.md, Scale). In binary, text and numbers pass as they are stored: the
+output's text once (`expected_output` repeats it in Python), floats as float8 (Python's floats, where
+JSON text wrote a whole one as 1), the timestamp as a datetime; only the JSON columns (input,
 context, answers, metadata, ...) pass as text for orjson.
 
 One definition drives both paths:
@@ -34,13 +33,13 @@ secret key stays out of SQL) and looked up by the statement. No filter falls bac
 """
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
+import psycopg
 from django.contrib.auth import get_user_model
 from django.db import connections, router
 
@@ -51,10 +50,13 @@ from reviewapp.review.models import GoldLabel, GoldRevision, Label, LabelRevisio
 from reviewapp.review.rubric import CORRECTION, ERRORS, ESCALATE, HARM, NOTES, VERDICT, Rubric
 
 from .rows import GROUPS, OPTIONAL, TOP, Sampling, dumps
-from .selection import Filters, Week, _pseudonym, _sampling, _sort_memory, passages, scope
+from .selection import Filters, Week, _pseudonym, _sampling, passages, scope
 
-# Every character str.strip() removes: correction_of strips the corrected output with it.
-_SPACE = "".join(c for c in map(chr, range(0x110000)) if c.isspace())
+# Every character str.strip() removes (str.isspace(), Python 3.11's Unicode): correction_of strips the
+# corrected output with it. Written out, where scanning every code point cost 0.15 s of every start-up;
+# tests/exports/test_sql_rows.py checks it against the scan.
+SPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
+         "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
 # Python's falsy JSON values: bool(answers.get(key)) and `value or default` read them as false.
 _FALSY = "('null'::jsonb, 'false', '0', '\"\"', '[]', '{}')"
 
@@ -82,7 +84,7 @@ def _answers_sql(rubric: Rubric, a: str) -> dict[str, str]:
     verdict = f"NULLIF({a}->>{_literal(VERDICT)}, '')"
     return {
         "verdict": verdict,
-        "corrected": f"NULLIF(btrim(COALESCE({a}->>{_literal(correction)}, ''), {_literal(_SPACE)}), '')",
+        "corrected": f"NULLIF(btrim(COALESCE({a}->>{_literal(correction)}, ''), {_literal(SPACE)}), '')",
         "accepted": "false" if accepted is None else f"COALESCE({verdict} = {_literal(accepted)}, false)",
         "errors": (f"CASE WHEN jsonb_typeof({a}->{_literal(ERRORS)}) = 'array' THEN (SELECT COALESCE("
                    f"jsonb_agg(e ORDER BY e #>> '{{}}' COLLATE \"C\"), '[]') FROM jsonb_array_elements("
@@ -124,12 +126,18 @@ def _check_table() -> None:
 
 
 def statement(project, filters: Filters, as_of, weeks: dict[tuple[int, int], Week]) -> tuple[str, dict[str, Any]]:
-    """The SELECT that yields the rows of one week (its items': %(week_start)s) as the columns TYPES names,
-    one row per item in the Python path's order (stratum, the draw's order), and its parameters but the
-    week's."""
+    """The SELECT that yields the rows of one week (its items': %(week_start)s) as the columns _line
+    reads, one row per item in the Python path's order (stratum, the draw's order), and its parameters
+    but the week's.
+
+    Two steps: `k` joins and decides on narrow rows (item, gold answers, agreement, reviewers, judges;
+    the filters) and sorts them; the outer SELECT then reads each row's frozen output by its primary
+    key in that order and writes the wide columns, so the sort moves a fifth of the bytes it did and
+    the text and JSON of the outputs stream out while Python writes the lines (the plan has no sort
+    after the outputs' join: a nested loop over the sorted rows keeps their order)."""
     _check_table()
     rubric = LabelSchema.current(project).rubric
-    g = _answers_sql(rubric, "g.answers")
+    g, r = _answers_sql(rubric, "g.answers"), _answers_sql(rubric, "k.answers")
     item, output, gold, revision = _table(AuditItem), _table(DrawnOutput), _table(GoldLabel), _table(GoldRevision)
     label, label_revision = _table(Label), _table(LabelRevision)
     evaluation, evaluator, user = _table(Evaluation), _table(Evaluator), _table(get_user_model())
@@ -149,12 +157,12 @@ def statement(project, filters: Filters, as_of, weeks: dict[tuple[int, int], Wee
     # one function call per row where a subquery over unnest() cost a subplan per row.
     agreeing = "cardinality(array_positions(v.verdicts, g.verdict))"
     share = f"CASE WHEN v.n > 0 THEN {agreeing}::float8 / v.n END"
-    kept = []
+    kept = []  # the filters, on the narrow rows before their outputs are read
     if filters.verdicts:
-        kept.append("r.verdict = ANY(%(verdicts)s::text[])")
+        kept.append("g.verdict = ANY(%(verdicts)s::text[])")
         params["verdicts"] = list(filters.verdicts)
     if filters.error_categories:
-        kept.append("r.errors ?| %(errors)s::text[]")
+        kept.append(f"({g['errors']}) ?| %(errors)s::text[]")
         params["errors"] = list(filters.error_categories)
     if filters.agreement == "settled":
         kept.append(f"g.method <> {_literal(GoldLabel.Method.SINGLE)}")
@@ -162,7 +170,7 @@ def statement(project, filters: Filters, as_of, weeks: dict[tuple[int, int], Wee
         kept.append(f"({share}) >= %(min_agreement)s::float8")
         params["min_agreement"] = filters.min_agreement
     if filters.corrected_only:
-        kept.append("r.corrected IS NOT NULL")
+        kept.append(f"({g['corrected']}) IS NOT NULL")
     strata = ""
     if filters.strata:
         strata = " AND stratum = ANY(%(strata)s::text[])"
@@ -182,7 +190,7 @@ x AS (
   WHERE lr.created_at <= %(as_of)s ORDER BY lr.label_id, lr.number DESC),
 v AS (
   SELECT x.item_id, count(*) AS n, array_agg(x.verdict) AS verdicts,
-         count(DISTINCT x.verdict) + COALESCE(bool_or(x.verdict IS NULL)::int, 0) AS kinds,
+         count(x.verdict) = 0 OR (count(x.verdict) = count(*) AND min(x.verdict) = max(x.verdict)) AS agreed,
          json_agg(x.shown ORDER BY x.username COLLATE "C") AS names
   FROM x GROUP BY x.item_id),
 e AS (
@@ -190,25 +198,30 @@ e AS (
                                                   'value', ej.value, 'label', ej.label)
                                 ORDER BY ev.name, ev.version) AS found
   FROM i JOIN {evaluation} AS ej ON ej.output_id = i.output_id JOIN {evaluator} AS ev ON ev.id = ej.evaluator_id
-  WHERE ej.ingested_at <= %(as_of)s GROUP BY ej.output_id)
-SELECT i.run_id, o.external_id, o.input::text, o.output, r.corrected, r.accepted, o.context::text,
-  r.verdict, r.errors::text, r.harm::text, r.escalate, r.notes::text,
-  COALESCE(v.n, 0), COALESCE(v.kinds, 0) <= 1, {share}, g.method,
-  i.stratum, i.inclusion_probability,
+  WHERE ej.ingested_at <= %(as_of)s GROUP BY ej.output_id),
+k AS (
+  SELECT i.id, i.run_id, i.output_id, i.stratum, i.inclusion_probability, g.answers, g.verdict, g.method,
+    COALESCE(v.n, 0) AS n, COALESCE(v.agreed, true) AS agreed, {share} AS share,
+    COALESCE(v.names, '[]'::json)::text AS names, COALESCE(e.found, '[]'::json)::text AS found
+  FROM i JOIN g ON g.item_id = i.id
+  LEFT JOIN v ON v.item_id = i.id
+  LEFT JOIN e ON e.output_id = i.output_id
+  {"WHERE " + " AND ".join(kept) if kept else ""}
+  ORDER BY i.stratum, i.id OFFSET 0)
+SELECT k.run_id, o.external_id, o.input::text, o.output, r.corrected, r.accepted, o.context::text,
+  k.verdict, r.errors::text, r.harm::text, r.escalate, r.notes::text,
+  k.n, k.agreed, k.share, k.method,
+  k.stratum, k.inclusion_probability,
   NULLIF(o.trace_id, ''), NULLIF(o.span_id, ''), o.model, o.model_version, o.category, o.risk_tier, o.kind,
   o.occurred_at,
-  COALESCE(v.names, '[]'::json)::text, g.answers::text,
+  k.names, k.answers::text,
   CASE WHEN {_truthy('o.metadata')} THEN o.metadata ELSE '{{}}'::jsonb END::text,
-  COALESCE(e.found, '[]'::json)::text, COALESCE(o.tools, '[]'::jsonb)::text,
+  k.found, COALESCE(o.tools, '[]'::jsonb)::text,
   COALESCE(o.tool_calls, '[]'::jsonb)::text, COALESCE(o.refusal, false)
-FROM i JOIN g ON g.item_id = i.id
-JOIN {output} AS o ON o.id = i.output_id
-CROSS JOIN LATERAL (SELECT g.verdict, ({g["corrected"]}) AS corrected, {g["accepted"]} AS accepted,
-  {g["errors"]} AS errors, {g["harm"]} AS harm, {g["escalate"]} AS escalate, {g["notes"]} AS notes) AS r
-LEFT JOIN v ON v.item_id = i.id
-LEFT JOIN e ON e.output_id = i.output_id
-{"WHERE " + " AND ".join(kept) if kept else ""}
-ORDER BY i.stratum, i.id"""
+FROM k CROSS JOIN LATERAL (SELECT * FROM {output} WHERE id = k.output_id OFFSET 0) AS o
+CROSS JOIN LATERAL (SELECT ({r["corrected"]}) AS corrected, {r["accepted"]} AS accepted, {r["errors"]} AS errors,
+  {r["harm"]} AS harm, {r["escalate"]} AS escalate, {r["notes"]} AS notes) AS r
+ORDER BY k.stratum, k.id"""
     return sql, params
 
 
@@ -236,9 +249,8 @@ def _facts(sampling: Sampling) -> dict[str, Any]:
     return found
 
 
-@dataclasses.dataclass(frozen=True)
-class Line:
-    """One canonical line and what the manifest counts off it."""
+class Line(NamedTuple):
+    """One canonical line and what the manifest counts off it (a tuple: one is made per row)."""
 
     data: bytes
     verdict: str | None
@@ -251,24 +263,37 @@ class Line:
 def lines(project, filters: Filters, as_of, weeks: dict[tuple[int, int], Week],
           between: Callable[[], None] | None = None) -> Iterator[Line]:
     """The snapshot's canonical lines in the Python path's order (week, stratum, the draw's order),
-    streamed from the database, one COPY per week (memory: one line at a time).
+    streamed from the database, one statement per week (memory: a few thousand rows at a time).
 
-    While a COPY streams, its connection serves nothing else (psycopg holds it): a caller that writes
-    to the database (the snapshot's progress) does it in `between`, called after each batch."""
+    While a statement streams, its connection serves nothing else (psycopg holds it): a caller that
+    writes to the database (the snapshot's progress) does it in `between`, called after each week."""
     sql, params = statement(project, filters, as_of, weeks)
     runs, facts = _design(project, weeks)
     sampled = _Sampled(runs, facts)
     batches = (scope(project, filters).filter(run_id__in=params["run_ids"]).order_by("week_start")
                .values_list("week_start", flat=True).distinct())
-    with _sort_memory(), _session():
+    db = _db()
+    with _session():
         for week_start in list(batches):
-            with _copy(f"COPY ({sql}) TO STDOUT (FORMAT BINARY)", {**params, "week_start": week_start}) as stream:
-                # A json column's binary form is its text: bytes as sent, no COPY escaping either way.
-                stream.set_types(TYPES)
-                for columns in stream.rows():
-                    yield _line(columns, sampled)
+            for columns in _stream(db, sql, {**params, "week_start": week_start}):
+                yield _line(columns, sampled)
             if between is not None:
                 between()
+
+
+STREAM_ROWS = 2000  # rows per result chunk libpq hands over while the statement streams
+
+
+def _stream(db, sql: str, params: dict[str, Any]) -> Iterator[tuple]:
+    """The statement's rows in binary, as the server sends them. A plain psycopg cursor (server-side
+    binding, binary results) in chunked-rows mode: the server streams every row at once, so it works
+    while Python writes lines, and libpq hands them over STREAM_ROWS at a time for psycopg's C loaders,
+    where binary COPY decoded row by row through Python cost 8 µs a row (docs/export.md, Scale).
+    Values arrive as Python values: text as str (the JSON columns as their text, for orjson), floats
+    as float8, the timestamp as a datetime."""
+    db.ensure_connection()
+    with psycopg.Cursor(db.connection) as cursor:
+        yield from cursor.stream(sql, params, binary=True, size=STREAM_ROWS)
 
 
 @contextmanager
@@ -277,24 +302,22 @@ def _session():
     turns JIT compilation on (some 80 functions, inlined and optimised), time spent before the first row
     for a statement whose work is building text. extra_float_digits 1 (the default, set in case a
     server changed it): float8 printed with the shortest digits that read back the same, as Python's
-    repr and orjson write floats."""
+    repr and orjson write floats. No parallel workers: the planner's parallel plan has each worker
+    build the whole gold and label aggregates again (a non-parallel hash per worker), CPU taken from the
+    Python process that writes the lines on the other core."""
     with _db().cursor() as cursor:
-        cursor.execute("SET jit = off")
-        cursor.execute("SET extra_float_digits = 1")
+        for setting in _SETTINGS:
+            cursor.execute(f"SET {setting}")
     try:
         yield
     finally:
         with _db().cursor() as cursor:
-            cursor.execute("RESET jit")
-            cursor.execute("RESET extra_float_digits")
+            for setting in _SETTINGS:
+                cursor.execute(f"RESET {setting.split(' = ')[0]}")
 
 
-@contextmanager
-def _copy(sql: str, params: dict[str, Any]):
-    db = _db()
-    db.ensure_connection()
-    with db.cursor() as cursor, cursor.cursor.copy(sql, params) as copy:
-        yield copy
+# The statement's settings (_session): work_mem as selection._sort_memory gives the Python path.
+_SETTINGS = ("jit = off", "extra_float_digits = 1", "max_parallel_workers_per_gather = 0", "work_mem = '64MB'")
 
 
 class _Sampled:
@@ -306,27 +329,32 @@ class _Sampled:
         self.names = {int(pk): run["name"] for pk, run in runs.items()}
         self.runs = {int(pk): run["facts"] for pk, run in runs.items()}
         self.facts = facts
+        self.made: dict[tuple[int, str, float], dict[str, Any]] = {}
 
     def sampling(self, run_id: int, stratum: str, probability: float) -> dict[str, Any]:
-        found = self.facts.get(f"{run_id}/{stratum}")
-        if found is None:  # a stratum the run's design lacks: the run's own facts
-            found = self.runs[run_id]
-        return {**found, "stratum": stratum, "inclusion_probability": float(probability)}
+        """The facts of a row: one dict per (run, stratum, probability), shared by its rows (a stratum's
+        items mostly share one probability; orjson reads it, nothing writes it)."""
+        key = (run_id, stratum, probability)
+        made = self.made.get(key)
+        if made is None:
+            found = self.facts.get(f"{run_id}/{stratum}")
+            if found is None:  # a stratum the run's design lacks: the run's own facts
+                found = self.runs[run_id]
+            made = self.made[key] = {**found, "stratum": stratum, "inclusion_probability": float(probability)}
+        return made
 
 
-# The statement's columns as psycopg reads them from binary COPY: numbers, booleans and the timestamp
-# as Python values, text as str, and each JSON value as its text (bytes) for orjson.
-TYPES = ["int8", "text", "bytea", "text", "text", "bool", "bytea",
-         "text", "bytea", "bytea", "bool", "bytea",
-         "int8", "bool", "float8", "text",
-         "text", "float8",
-         "text", "text", "text", "text", "text", "text", "text",
-         "timestamptz",
-         "bytea", "bytea", "bytea", "bytea", "bytea", "bytea", "bool"]
+# The JSON texts most rows carry, read once: most rows have no errors, notes, tools or metadata. The
+# values are shared between rows, which is safe because a row is written and dropped, never changed.
+_COMMON: dict[str, Any] = {"[]": [], '""': "", "{}": {}, "null": None, "false": False, "true": True}
+_ABSENT = object()
 
 
-def _json(text: bytes | None) -> Any:
-    return None if text is None else orjson.loads(text)
+def _json(text: str | None) -> Any:
+    if text is None:
+        return None
+    found = _COMMON.get(text, _ABSENT)
+    return orjson.loads(text) if found is _ABSENT else found
 
 
 def _line(columns: tuple, sampled: _Sampled) -> Line:
@@ -339,7 +367,7 @@ def _line(columns: tuple, sampled: _Sampled) -> Line:
     (run_id, external_id, input_, output, corrected, accepted, context, verdict, errors, harm, escalate, notes,
      n_reviewers, agreed, share, method, stratum, probability, trace_id, span_id, model, model_version, category,
      risk_tier, kind, occurred_at, reviewers, answers, metadata, evaluations, tools, tool_calls, refusal) = columns
-    judged = orjson.loads(evaluations)
+    judged = _json(evaluations)
     for found in judged:
         if found["value"] is not None:
             found["value"] = float(found["value"])
@@ -351,22 +379,22 @@ def _line(columns: tuple, sampled: _Sampled) -> Line:
         "expected_output": corrected if corrected is not None else output if accepted else None,
         "context": passages(_json(context)),
         "verdict": verdict,
-        "error_categories": orjson.loads(errors),
+        "error_categories": _json(errors),
         "harm": _json(harm),
         "needs_escalation": escalate,
         "corrected_output": corrected,
-        "notes": orjson.loads(notes),
+        "notes": _json(notes),
         "agreement": {"n_reviewers": n_reviewers, "agreed": agreed, "share": share, "method": method},
         "sampling": sampling,
         "source": {"external_id": external_id, "trace_id": trace_id, "span_id": span_id, "model": model,
                    "model_version": model_version, "category": category, "risk_tier": risk_tier, "kind": kind,
                    "occurred_at": occurred_at.astimezone(UTC).isoformat()},
-        "reviewers": orjson.loads(reviewers),
+        "reviewers": _json(reviewers),
         "answers": _json(answers),
-        "metadata": orjson.loads(metadata),
+        "metadata": _json(metadata),
         "evaluations": judged,
-        "tools": orjson.loads(tools),
-        "tool_calls": orjson.loads(tool_calls),
+        "tools": _json(tools),
+        "tool_calls": _json(tool_calls),
         "refusal": refusal,
     }
     for name in OPTIONAL:

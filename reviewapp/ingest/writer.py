@@ -49,6 +49,26 @@ def _column_list() -> str:
     return ", ".join(connection.ops.quote_name(c) for c in COLUMNS)
 
 
+def reserve_ids(cursor, n: int) -> list[int]:
+    """n output ids from the outputs' sequence, taken before the rows exist (their keys are claimed first)."""
+    cursor.execute(f"SELECT nextval('{SEQUENCE}') FROM generate_series(1, %s)", [n])
+    return [pk for (pk,) in cursor.fetchall()]
+
+
+def claim_keys(cursor, project_id: int, external_ids: list[str], ids: list[int]) -> set[str]:
+    """Claim (project, external_id) -> id in the key table for each row; returns the external ids this
+    writer got (the others are stored already), and tells the key trigger, for the rest of the
+    transaction, that the rows COPYed next are claimed."""
+    cursor.execute(
+        f"INSERT INTO {KEYS} (project_id, external_id, output_id) SELECT %s, u.e, u.i "
+        f"FROM unnest(%s::text[], %s::bigint[]) AS u(e, i) ON CONFLICT DO NOTHING RETURNING external_id",
+        [project_id, external_ids, ids])
+    fresh = {external_id for (external_id,) in cursor.fetchall()}
+    if fresh:
+        cursor.execute("SELECT set_config(%s, 'claimed', true)", [SKIP_DUPLICATES])
+    return fresh
+
+
 def _copy_insert(rows: Sequence[tuple]) -> int:
     """Claim the chunk's keys, then COPY the rows whose key this writer got (partitions.py).
 
@@ -59,16 +79,10 @@ def _copy_insert(rows: Sequence[tuple]) -> int:
     The COPY tells the key trigger the keys are claimed, so it does not claim them row by row."""
     project_id = rows[0][0]
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT nextval('{SEQUENCE}') FROM generate_series(1, %s)", [len(rows)])
-        ids = [pk for (pk,) in cursor.fetchall()]
-        cursor.execute(
-            f"INSERT INTO {KEYS} (project_id, external_id, output_id) SELECT %s, u.e, u.i "
-            f"FROM unnest(%s::text[], %s::bigint[]) AS u(e, i) ON CONFLICT DO NOTHING RETURNING external_id",
-            [project_id, [row[1] for row in rows], ids])
-        fresh = {external_id for (external_id,) in cursor.fetchall()}
+        ids = reserve_ids(cursor, len(rows))
+        fresh = claim_keys(cursor, project_id, [row[1] for row in rows], ids)
         if not fresh:
             return 0
-        cursor.execute("SELECT set_config(%s, 'claimed', true)", [SKIP_DUPLICATES])
         try:
             with cursor.cursor.copy(f"COPY {_TABLE} (id, {_column_list()}) FROM STDIN") as copy:
                 for pk, row in zip(ids, rows, strict=True):
