@@ -31,7 +31,7 @@ from . import sql_rows
 from .formats import FORMATS, Context, dumps
 from .models import Snapshot
 from .rows import SCHEMA_VERSION, ExportRow
-from .selection import EmptySelection, Filters, SelectionError, any_row, design, rows, scope
+from .selection import EmptySelection, Filters, SelectionError, any_row, design, rows
 from .spool import Spool
 
 logger = logging.getLogger("reviewapp.exports")
@@ -88,13 +88,16 @@ def _build(snapshot: Snapshot, on_rows: Callable[[int, int | None], None] | None
     _clear_abandoned(final)
     partial = final.with_name(f"{final.name}.partial-{uuid.uuid4().hex[:12]}")
     filters = Filters.from_stored(snapshot.filters)
-    total = scope(snapshot.project, filters).filter(gold__isnull=False).count()  # the progress bar's total
+    weeks = design(snapshot.project, filters, snapshot.as_of)  # the weights' N_h and r_h, as of the cut
+    # The progress bar's total: the items with a final label as of the cut in the chosen weeks and
+    # strata (r_h, summed), which are the rows unless a filter reads the labels.
+    total = sum(stratum.final for week in weeks.values() for name, stratum in week.strata.items()
+                if not filters.strata or name in filters.strata)
     Snapshot.objects.filter(pk=snapshot.pk).exclude(status=Snapshot.Status.DONE).update(
         status=Snapshot.Status.RUNNING, rows_total=total, rows_done=0, error="")
     try:
         (partial / "jsonl").mkdir(parents=True)
         canonical = partial / "jsonl" / "evalset.jsonl"
-        weeks = design(snapshot.project, filters, snapshot.as_of)  # the weights' N_h and r_h, as of the cut
         counts, digest = _write_canonical(snapshot, filters, weeks, canonical, total, on_rows)
         ctx = Context(name=snapshot.name, project=snapshot.project.slug, version=snapshot.version, counts=counts)
         for name in snapshot.formats:

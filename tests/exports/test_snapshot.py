@@ -53,6 +53,7 @@ def test_rows_carry_the_final_label_agreement_sampling_and_source(project_a, lab
 
     manifest = snapshot.manifest
     assert manifest["counts"]["rows"] == len(rows) and manifest["created_by"] == "lead"
+    assert snapshot.rows_total == snapshot.rows_done == len(rows)  # the progress bar's total was the rows'
     assert manifest["counts"]["by_verdict"]["failure"] == 2 and manifest["counts"]["with_corrected_output"] == 2
     assert manifest["rubric_version"] == 1 and manifest["schema_version"] == 2
     for name, entry in manifest["files"].items():
