@@ -11,3 +11,10 @@ class OutputAdmin(admin.ModelAdmin):
     date_hierarchy = "occurred_at"
     raw_id_fields = ("project",)
     show_full_result_count = False  # counting millions of outputs on every page is slow
+
+    def get_readonly_fields(self, request, obj=None):
+        """An output's identity is fixed once stored: on PostgreSQL the key table (ingest/partitions.py)
+        maps (project, external id) to it, and the ingest's idempotency reads that map, so an edit of
+        either would leave a stale key (a re-sent record then skipped under its old name, or stored twice
+        under its new one). They are set when an output is added here, never changed."""
+        return ("project", "external_id") if obj is not None else ()
