@@ -290,6 +290,9 @@ def _grouped(stream, chunk_size: int = CHUNK) -> Iterator[tuple[int | None, list
         yield current, group
 
 
+SORT_MEMORY = "64MB"  # work_mem while an export reads: its sorts stay in memory
+
+
 @contextmanager
 def _sort_memory():
     """PostgreSQL sorts the item stream's wide rows on disk with its default work_mem (4 MB): three
@@ -300,7 +303,7 @@ def _sort_memory():
         yield
         return
     with connection.cursor() as cursor:
-        cursor.execute("SET work_mem = '64MB'")
+        cursor.execute(f"SET work_mem = '{SORT_MEMORY}'")
     try:
         yield
     finally:
@@ -450,6 +453,6 @@ def any_row(project, filters: Filters, as_of) -> bool:
     where reading the first row of `rows` sorts the project's three streams first (1.7 s at 100,000
     items, on the request that cuts a snapshot). With one, the first row `rows` yields."""
     if not filters.by_label:
-        return GoldRevision.objects.filter(gold__item__in=scope(project, filters), created_at__lte=as_of).exists()
+        return _golds(project, filters, as_of).exists()
     with closing(rows(project, filters, as_of)) as found:
         return next(found, None) is not None

@@ -50,10 +50,10 @@ from reviewapp.review.models import GoldLabel, GoldRevision, Label, LabelRevisio
 from reviewapp.review.rubric import CORRECTION, ERRORS, ESCALATE, HARM, NOTES, VERDICT, Rubric
 
 from .rows import GROUPS, OPTIONAL, TOP, Sampling, dumps
-from .selection import Filters, Week, _pseudonym, _sampling, passages, scope
+from .selection import SORT_MEMORY, Filters, Week, _pseudonym, _sampling, passages, scope
 
 # Every character str.strip() removes (str.isspace(), Python 3.11's Unicode): correction_of strips the
-# corrected output with it. Written out, where scanning every code point cost 0.15 s of every start-up;
+# corrected output with it. Written out, where scanning every code point cost 0.06 s of every start-up;
 # tests/exports/test_sql_rows.py checks it against the scan.
 SPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
          "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
@@ -306,18 +306,19 @@ def _session():
     build the whole gold and label aggregates again (a non-parallel hash per worker), CPU taken from the
     Python process that writes the lines on the other core."""
     with _db().cursor() as cursor:
-        for setting in _SETTINGS:
-            cursor.execute(f"SET {setting}")
+        for name, value in _SETTINGS.items():
+            cursor.execute(f"SET {name} = {value}")
     try:
         yield
     finally:
         with _db().cursor() as cursor:
-            for setting in _SETTINGS:
-                cursor.execute(f"RESET {setting.split(' = ')[0]}")
+            for name in _SETTINGS:
+                cursor.execute(f"RESET {name}")
 
 
-# The statement's settings (_session): work_mem as selection._sort_memory gives the Python path.
-_SETTINGS = ("jit = off", "extra_float_digits = 1", "max_parallel_workers_per_gather = 0", "work_mem = '64MB'")
+# The statement's settings (_session); work_mem is the one the Python path sorts with.
+_SETTINGS = {"jit": "off", "extra_float_digits": "1", "max_parallel_workers_per_gather": "0",
+             "work_mem": f"'{SORT_MEMORY}'"}
 
 
 class _Sampled:
@@ -344,17 +345,8 @@ class _Sampled:
         return made
 
 
-# The JSON texts most rows carry, read once: most rows have no errors, notes, tools or metadata. The
-# values are shared between rows, which is safe because a row is written and dropped, never changed.
-_COMMON: dict[str, Any] = {"[]": [], '""': "", "{}": {}, "null": None, "false": False, "true": True}
-_ABSENT = object()
-
-
 def _json(text: str | None) -> Any:
-    if text is None:
-        return None
-    found = _COMMON.get(text, _ABSENT)
-    return orjson.loads(text) if found is _ABSENT else found
+    return None if text is None else orjson.loads(text)
 
 
 def _line(columns: tuple, sampled: _Sampled) -> Line:
