@@ -135,11 +135,8 @@ def _clear_abandoned(final: Path) -> None:
 
 def _write_canonical(snapshot, filters, weeks, path: Path, total: int, on_rows) -> tuple[dict, str]:
     """Write the canonical lines; returns the manifest's counts and the file's sha256."""
-    by_verdict: Counter[str] = Counter()
-    by_stratum: Counter[str] = Counter()
-    by_week: Counter[str] = Counter()
-    by_evaluator: Counter[tuple[str, str]] = Counter()
-    n = corrected = 0
+    tally: dict[tuple, int] = {}
+    n = 0
 
     def progress() -> None:
         Snapshot.objects.filter(pk=snapshot.pk).update(rows_done=n)
@@ -151,16 +148,24 @@ def _write_canonical(snapshot, filters, weeks, path: Path, total: int, on_rows) 
         for line in _lines(snapshot, filters, weeks, progress):
             out.write(line.data)
             n += 1
-            by_evaluator.update(line.evaluators)
-            by_verdict[str(line.verdict)] += 1
-            by_stratum[line.stratum] += 1
-            by_week[line.week] += 1
-            corrected += line.corrected
-            if n % 5000 == 0 and not in_sql:  # the SQL path reports between its batches
+            tally[line.counted] = tally.get(line.counted, 0) + 1
+            if n % 5000 == 0 and not in_sql:  # the SQL path reports between its parts
                 progress()
         digest = out.close()
     if on_rows:
         on_rows(n, total)
+    by_verdict: Counter[str] = Counter()
+    by_stratum: Counter[str] = Counter()
+    by_week: Counter[str] = Counter()
+    by_evaluator: Counter[tuple[str, str]] = Counter()
+    corrected = 0
+    for (verdict, stratum, week, with_correction, evaluators), count in tally.items():
+        by_verdict[str(verdict)] += count
+        by_stratum[stratum] += count
+        by_week[week] += count
+        corrected += count if with_correction else 0
+        for evaluator in evaluators:
+            by_evaluator[evaluator] += count
     counts = {"rows": n, "by_verdict": dict(sorted(by_verdict.items())),
               "by_stratum": dict(sorted(by_stratum.items())), "by_week": dict(sorted(by_week.items())),
               "with_corrected_output": corrected,
@@ -177,9 +182,9 @@ def _lines(snapshot, filters, weeks, between: Callable[[], None]) -> Iterator[sq
         yield from sql_rows.lines(snapshot.project, filters, snapshot.as_of, weeks, between)
         return
     for row in rows(snapshot.project, filters, snapshot.as_of, weeks):
-        yield sql_rows.Line(dumps(row.to_json()) + b"\n", row.verdict, row.sampling.stratum, row.sampling.run,
-                            row.corrected_output is not None,
-                            [(e["name"], e["version"]) for e in row.evaluations or []])
+        yield sql_rows.Line(dumps(row.to_json()) + b"\n", (
+            row.verdict, row.sampling.stratum, row.sampling.run, row.corrected_output is not None,
+            tuple([(e["name"], e["version"]) for e in row.evaluations or []])))
 
 
 def _read(path: Path) -> Iterator[ExportRow]:

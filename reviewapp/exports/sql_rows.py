@@ -4,7 +4,7 @@ The Python path (selection.rows) reads three sorted streams and builds each Expo
 On PostgreSQL one statement per week gives every value of each row instead (set-based subqueries
 for each item's latest gold revision, its reviewers' latest label revisions aggregated into the
 reviewers list and agreement figures, and the judges' values sorted by name and version; the
-rubric's reading of the answers; the filters), and streams them as binary columns (_stream). Python
+rubric's reading of the answers; the filters), and streams them as binary columns (lookahead.stream). Python
 only puts the columns in the row's keys and writes the line (orjson, keys sorted), so the file is byte
 for byte the Python path's (tests/exports/test_sql_rows.py compares them row for row).
 
@@ -35,13 +35,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
-import orjson
 import psycopg
 from django.contrib.auth import get_user_model
 from django.db import connections, router
+from orjson import loads
 
 from reviewapp.audits.models import AuditItem, AuditRun, DrawnOutput
 from reviewapp.ingest.models import Evaluation, Evaluator
@@ -49,8 +49,9 @@ from reviewapp.lib.messages import openai_messages
 from reviewapp.review.models import GoldLabel, GoldRevision, Label, LabelRevision, LabelSchema
 from reviewapp.review.rubric import CORRECTION, ERRORS, ESCALATE, HARM, NOTES, VERDICT, Rubric
 
+from . import lookahead
 from .rows import GROUPS, OPTIONAL, TOP, Sampling, dumps
-from .selection import SORT_MEMORY, Filters, Week, _pseudonym, _sampling, passages, scope
+from .selection import SORT_MEMORY, Filters, Week, _pseudonym, _sampling, passages
 
 # Every character str.strip() removes (str.isspace(), Python 3.11's Unicode): correction_of strips the
 # corrected output with it. Written out, where scanning every code point cost 0.06 s of every start-up;
@@ -126,9 +127,9 @@ def _check_table() -> None:
 
 
 def statement(project, filters: Filters, as_of, weeks: dict[tuple[int, int], Week]) -> tuple[str, dict[str, Any]]:
-    """The SELECT that yields the rows of one week (its items': %(week_start)s) as the columns _line
-    reads, one row per item in the Python path's order (stratum, the draw's order), and its parameters
-    but the week's.
+    """The SELECT that yields the rows of one part of a week (its items': %(week_start)s, strata from
+    %(low)s up to %(high)s, either null for no bound) as the columns _line reads, one row per item in
+    the Python path's order (stratum, the draw's order), and its parameters but the part's.
 
     Two steps: `k` joins and decides on narrow rows (item, gold answers, agreement, reviewers, judges;
     the filters) and sorts them; the outer SELECT then reads each row's frozen output by its primary
@@ -178,7 +179,8 @@ def statement(project, filters: Filters, as_of, weeks: dict[tuple[int, int], Wee
     sql = f"""
 WITH i AS NOT MATERIALIZED (
   SELECT id, run_id, output_id, stratum, inclusion_probability FROM {item}
-  WHERE project_id = %(project)s AND week_start = %(week_start)s AND run_id = ANY(%(run_ids)s::bigint[]){strata}),
+  WHERE project_id = %(project)s AND week_start = %(week_start)s AND run_id = ANY(%(run_ids)s::bigint[]){strata}
+    AND (%(low)s::text IS NULL OR stratum >= %(low)s::text) AND (%(high)s::text IS NULL OR stratum < %(high)s::text)),
 g AS (
   SELECT DISTINCT ON (gl.item_id) gl.item_id, gr.answers, gr.method, {gold_verdict} AS verdict
   FROM i JOIN {gold} AS gl ON gl.item_id = i.id JOIN {revision} AS gr ON gr.gold_id = gl.id
@@ -250,50 +252,103 @@ def _facts(sampling: Sampling) -> dict[str, Any]:
 
 
 class Line(NamedTuple):
-    """One canonical line and what the manifest counts off it (a tuple: one is made per row)."""
+    """One canonical line and what the manifest counts off it: (verdict, stratum, week, corrected,
+    the judges' (name, version)), one tuple the build tallies (a dict increment a row, where five
+    counters cost a fifth of the Python side's time)."""
 
     data: bytes
-    verdict: str | None
-    stratum: str
-    week: str
-    corrected: bool
-    evaluators: list[tuple[str, str]]
+    counted: tuple[str | None, str, str, bool, tuple[tuple[str, str], ...]]
 
 
 def lines(project, filters: Filters, as_of, weeks: dict[tuple[int, int], Week],
           between: Callable[[], None] | None = None) -> Iterator[Line]:
     """The snapshot's canonical lines in the Python path's order (week, stratum, the draw's order),
-    streamed from the database, one statement per week (memory: a few thousand rows at a time).
+    streamed from the database, one statement per part of a week (_parts; memory: a few thousand
+    rows at a time). `between` runs after each part (the snapshot's progress).
 
-    While a statement streams, its connection serves nothing else (psycopg holds it): a caller that
-    writes to the database (the snapshot's progress) does it in `between`, called after each week."""
+    A large export's parts stream over two connections of the export's own, the next part's statement
+    under way while one streams (lookahead.py). Inside a transaction (a test's) the parts stream one by
+    one on the caller's connection: another connection would not see the transaction's rows."""
     sql, params = statement(project, filters, as_of, weeks)
     runs, facts = _design(project, weeks)
     sampled = _Sampled(runs, facts)
-    batches = (scope(project, filters).filter(run_id__in=params["run_ids"]).order_by("week_start")
-               .values_list("week_start", flat=True).distinct())
     db = _db()
+    parts = _parts(db, filters, weeks, params["run_ids"])
+    statements = [(sql, {**params, "week_start": part.week_start, "low": part.low, "high": part.high})
+                  for part in parts]
+    if len(statements) > 1 and sum(part.rows for part in parts) >= MIN_PART and not db.in_atomic_block:
+        found = lookahead.rows(lambda: _connect(db), statements, between)
+    else:
+        found = _one_by_one(db, statements, between)
+    for columns in found:
+        yield _line(columns, sampled)
+
+
+# Rows a part of a week holds at least: below it a statement is quick and a second connection costs
+# more than it saves. A week of at least twice as many rows is cut in two at a stratum.
+MIN_PART = 20_000
+
+
+class Part(NamedTuple):
+    week_start: datetime
+    low: str | None   # its first stratum (None: from the week's first)
+    high: str | None  # the first stratum after it (None: to the week's last)
+    rows: int         # items with a final label in its strata: its rows but for the label filters
+
+
+def _parts(db, filters: Filters, weeks: dict[tuple[int, int], Week], run_ids: list[int]) -> list[Part]:
+    """The statements' parts, in the file's order: each chosen week, cut in two at the stratum boundary
+    nearest half its rows when both halves hold at least MIN_PART rows (the week's design counts them)."""
+    found = []
+    for start, year, week in (AuditRun.objects.filter(pk__in=run_ids).order_by("week_start")
+                              .values_list("week_start", "iso_year", "iso_week")):
+        counts = {name: stratum.final for name, stratum in weeks[(year, week)].strata.items()
+                  if not filters.strata or name in filters.strata}
+        cut = _cut(db, counts)
+        if cut is None:
+            found.append(Part(start, None, None, sum(counts.values())))
+        else:
+            stratum, before = cut
+            found += [Part(start, None, stratum, before), Part(start, stratum, None, sum(counts.values()) - before)]
+    return found
+
+
+def _cut(db, counts: dict[str, int]) -> tuple[str, int] | None:
+    """The stratum a week's second part starts at, and the rows before it, or None for one part. The
+    strata are put in the database's order of their names, the order the statement sorts them in."""
+    total = sum(counts.values())
+    if total < 2 * MIN_PART or len(counts) < 2:
+        return None
+    with db.cursor() as cursor:
+        cursor.execute("SELECT s FROM unnest(%s::text[]) AS s ORDER BY s", [sorted(counts)])
+        order = [name for (name,) in cursor.fetchall()]
+    best = None
+    for i in range(1, len(order)):
+        before = sum(counts[name] for name in order[:i])
+        if before >= MIN_PART and total - before >= MIN_PART and (
+                best is None or abs(2 * before - total) < abs(2 * best[0] - total)):
+            best = (before, i)
+    return None if best is None else (order[best[1]], best[0])
+
+
+def _one_by_one(db, statements: list[tuple[str, dict[str, Any]]], between: Callable[[], None] | None
+                ) -> Iterator[tuple]:
+    """The statements' rows on the caller's connection, one statement after another."""
+    db.ensure_connection()
     with _session():
-        for week_start in list(batches):
-            for columns in _stream(db, sql, {**params, "week_start": week_start}):
-                yield _line(columns, sampled)
+        for sql, params in statements:
+            yield from lookahead.stream(db.connection, sql, params)
             if between is not None:
                 between()
 
 
-STREAM_ROWS = 2000  # rows per result chunk libpq hands over while the statement streams
-
-
-def _stream(db, sql: str, params: dict[str, Any]) -> Iterator[tuple]:
-    """The statement's rows in binary, as the server sends them. A plain psycopg cursor (server-side
-    binding, binary results) in chunked-rows mode: the server streams every row at once, so it works
-    while Python writes lines, and libpq hands them over STREAM_ROWS at a time for psycopg's C loaders,
-    where binary COPY decoded row by row through Python cost 8 µs a row (docs/export.md, Scale).
-    Values arrive as Python values: text as str (the JSON columns as their text, for orjson), floats
-    as float8, the timestamp as a datetime."""
-    db.ensure_connection()
-    with psycopg.Cursor(db.connection) as cursor:
-        yield from cursor.stream(sql, params, binary=True, size=STREAM_ROWS)
+def _connect(db) -> psycopg.Connection:
+    """A connection of the export's own to the database `db` reads from (its settings and adapters),
+    with the statement's settings."""
+    connection = psycopg.connect(**db.get_connection_params(), autocommit=True)
+    for name, value in _SETTINGS.items():
+        connection.execute(f"SET {name} = {value}")
+    return connection
 
 
 @contextmanager
@@ -345,10 +400,6 @@ class _Sampled:
         return made
 
 
-def _json(text: str | None) -> Any:
-    return None if text is None else orjson.loads(text)
-
-
 def _line(columns: tuple, sampled: _Sampled) -> Line:
     """The statement's columns as the row the Python path writes: the database joins and decides (the
     latest revisions, the rubric's reading of the answers, agreement, the filters) and sends each value
@@ -359,39 +410,38 @@ def _line(columns: tuple, sampled: _Sampled) -> Line:
     (run_id, external_id, input_, output, corrected, accepted, context, verdict, errors, harm, escalate, notes,
      n_reviewers, agreed, share, method, stratum, probability, trace_id, span_id, model, model_version, category,
      risk_tier, kind, occurred_at, reviewers, answers, metadata, evaluations, tools, tool_calls, refusal) = columns
-    judged = _json(evaluations)
+    judged = loads(evaluations)
     for found in judged:
         if found["value"] is not None:
             found["value"] = float(found["value"])
     sampling = sampled.sampling(run_id, stratum, probability)
     row = {
         "id": f"{sampled.names[run_id]}/{external_id}",
-        "input": openai_messages(_json(input_)),
+        "input": openai_messages(loads(input_)),
         "output": output,
         "expected_output": corrected if corrected is not None else output if accepted else None,
-        "context": passages(_json(context)),
+        "context": passages(loads(context)),
         "verdict": verdict,
-        "error_categories": _json(errors),
-        "harm": _json(harm),
+        "error_categories": loads(errors),
+        "harm": None if harm is None else loads(harm),
         "needs_escalation": escalate,
         "corrected_output": corrected,
-        "notes": _json(notes),
+        "notes": loads(notes),
         "agreement": {"n_reviewers": n_reviewers, "agreed": agreed, "share": share, "method": method},
         "sampling": sampling,
         "source": {"external_id": external_id, "trace_id": trace_id, "span_id": span_id, "model": model,
                    "model_version": model_version, "category": category, "risk_tier": risk_tier, "kind": kind,
                    "occurred_at": occurred_at.astimezone(UTC).isoformat()},
-        "reviewers": _json(reviewers),
-        "answers": _json(answers),
-        "metadata": _json(metadata),
+        "reviewers": loads(reviewers),
+        "answers": loads(answers),
+        "metadata": loads(metadata),
         "evaluations": judged,
-        "tools": _json(tools),
-        "tool_calls": _json(tool_calls),
+        "tools": loads(tools),
+        "tool_calls": loads(tool_calls),
         "refusal": refusal,
     }
     for name in OPTIONAL:
         if row[name] is None:
             del row[name]
-    return Line(dumps(row) + b"\n", row["verdict"], sampling["stratum"], sampling["run"],
-                row["corrected_output"] is not None,
-                [(e["name"], e["version"]) for e in row.get("evaluations") or []])
+    return Line(dumps(row) + b"\n", (verdict, stratum, sampling["run"], corrected is not None,
+                                     tuple([(e["name"], e["version"]) for e in judged])))
