@@ -342,10 +342,14 @@ def _one_by_one(db, statements: list[tuple[str, dict[str, Any]]], between: Calla
                 between()
 
 
+APPLICATION = "spotcheck-export"  # the export's own connections, as pg_stat_activity names them
+
+
 def _connect(db) -> psycopg.Connection:
     """A connection of the export's own to the database `db` reads from (its settings and adapters),
     with the statement's settings."""
-    connection = psycopg.connect(**db.get_connection_params(), autocommit=True)
+    connection = psycopg.connect(**{"application_name": APPLICATION, **db.get_connection_params()},
+                                 autocommit=True)
     for name, value in _SETTINGS.items():
         connection.execute(f"SET {name} = {value}")
     return connection

@@ -5,6 +5,8 @@ commit their data (another connection sees only committed rows), so they run out
 PostgreSQL only."""
 from __future__ import annotations
 
+import time
+
 import psycopg
 import pytest
 from django.db import connection
@@ -22,10 +24,19 @@ def connect() -> psycopg.Connection:
     return psycopg.connect(**connection.get_connection_params(), autocommit=True, application_name=TAG)
 
 
-def ours() -> int:
+def ours(name: str = TAG) -> int:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE application_name = %s", [TAG])
+        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE application_name = %s", [name])
         return cursor.fetchone()[0]
+
+
+def gone(name: str = TAG) -> bool:
+    """Whether every connection so named has ended: a backend leaves pg_stat_activity a moment after its
+    client closed the connection."""
+    deadline = time.monotonic() + 10
+    while ours(name) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return ours(name) == 0
 
 
 @pytest.fixture
@@ -64,15 +75,21 @@ def test_the_parts_over_two_connections_write_the_python_paths_lines(postgres, p
 def test_a_build_records_progress_after_each_part_and_writes_the_same_file(postgres, project_a, varied, spied):  # noqa: F811
     from reviewapp.exports import actions
 
-    seen = []
+    seen, open_ = [], []
+
+    def on_rows(done, total):
+        seen.append(done)
+        open_.append(ours(sql_rows.APPLICATION))
+
     snapshot = actions.create(project=project_a, filters={}, formats=["jsonl"], user=None, queue=False)
-    actions.build(snapshot, on_rows=lambda done, total: seen.append(done))
+    actions.build(snapshot, on_rows=on_rows)
     snapshot.refresh_from_db()
     written = (snapshot.directory / "jsonl" / "evalset.jsonl").read_bytes()
     assert written == b"".join(python_lines(project_a, Filters(), snapshot.as_of))
     assert len(spied[0]) == 4 and len(seen) == 5  # after each of the four parts, then the end
     assert seen == sorted(seen) and seen[-1] == snapshot.manifest["counts"]["rows"]
-    assert ours() == 0
+    assert open_[:-1] == [2, 2, 2, 2]  # two of its own while the parts stream
+    assert gone(sql_rows.APPLICATION)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -94,7 +111,7 @@ def test_statements_come_in_order_whatever_their_speed(postgres):
     found = [x for (x,) in lookahead.rows(connect, slow_first, lambda: between.append(1))]
     assert found == list(range(1, 9001))
     assert len(between) == 5
-    assert ours() == 0
+    assert gone()
 
 
 def test_a_failing_statement_fails_the_read_and_closes_both_connections(postgres):
@@ -104,7 +121,7 @@ def test_a_failing_statement_fails_the_read_and_closes_both_connections(postgres
         for row in lookahead.rows(connect, statements):
             found.append(row)
     assert len(found) == 10
-    assert ours() == 0
+    assert gone()
 
 
 def test_leaving_early_cancels_the_statement_under_way_and_closes_both(postgres):
@@ -112,7 +129,7 @@ def test_leaving_early_cancels_the_statement_under_way_and_closes_both(postgres)
     rows = lookahead.rows(connect, statements)
     assert next(rows) == (1,)
     rows.close()  # the second statement is still sleeping on the other connection
-    assert ours() == 0
+    assert gone()
 
 
 @pytest.mark.django_db
