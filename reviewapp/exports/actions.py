@@ -160,7 +160,7 @@ def _write_canonical(snapshot, filters, weeks, path: Path, total: int, on_rows) 
     by_evaluator: Counter[tuple[str, str]] = Counter()
     corrected = 0
     for (verdict, stratum, week, with_correction, evaluators), count in tally.items():
-        by_verdict[str(verdict)] += count
+        by_verdict[verdict] += count
         by_stratum[stratum] += count
         by_week[week] += count
         corrected += count if with_correction else 0
@@ -183,7 +183,7 @@ def _lines(snapshot, filters, weeks, between: Callable[[], None]) -> Iterator[sq
         return
     for row in rows(snapshot.project, filters, snapshot.as_of, weeks):
         yield sql_rows.Line(dumps(row.to_json()) + b"\n", (
-            row.verdict, row.sampling.stratum, row.sampling.run, row.corrected_output is not None,
+            str(row.verdict), row.sampling.stratum, row.sampling.run, row.corrected_output is not None,
             tuple([(e["name"], e["version"]) for e in row.evaluations or []])))
 
 

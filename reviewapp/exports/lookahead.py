@@ -16,6 +16,7 @@ snapshot's progress between parts.
 """
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Callable, Generator, Iterator, Sequence
 from typing import Any
@@ -91,7 +92,23 @@ def rows(connect: Callable[[], psycopg.Connection], statements: Sequence[tuple[s
             if between is not None:
                 between()
     finally:
-        for part in started.values():
+        _close(started.values(), connections)
+
+
+def _close(started, connections: list[psycopg.Connection]) -> None:
+    """Stop every part and close every connection, whatever fails on the way (a cancel that times out
+    must not leave the other part running or a connection open); the first failure is raised after,
+    unless an error is already on its way out."""
+    failures = []
+    for part in started:
+        try:
             part.stop()
-        for connection in connections:
+        except Exception as exc:
+            failures.append(exc)
+    for connection in connections:
+        try:
             connection.close()
+        except Exception as exc:
+            failures.append(exc)
+    if failures and sys.exc_info()[1] is None:
+        raise failures[0]

@@ -42,6 +42,7 @@ import psycopg
 from django.contrib.auth import get_user_model
 from django.db import connections, router
 from orjson import loads
+from psycopg.sql import SQL, Identifier
 
 from reviewapp.audits.models import AuditItem, AuditRun, DrawnOutput
 from reviewapp.ingest.models import Evaluation, Evaluator
@@ -257,7 +258,7 @@ class Line(NamedTuple):
     100,000 rows where five counters took 0.11 s)."""
 
     data: bytes
-    counted: tuple[str | None, str, str, bool, tuple[tuple[str, str], ...]]
+    counted: tuple[str, str, str, bool, tuple[tuple[str, str], ...]]  # the verdict as the manifest names it
 
 
 def lines(project, filters: Filters, as_of, weeks: dict[tuple[int, int], Week],
@@ -350,8 +351,15 @@ def _connect(db) -> psycopg.Connection:
     with the statement's settings."""
     connection = psycopg.connect(**{"application_name": APPLICATION, **db.get_connection_params()},
                                  autocommit=True)
-    for name, value in _SETTINGS.items():
-        connection.execute(f"SET {name} = {value}")
+    try:
+        role = db.settings_dict["OPTIONS"].get("assume_role")
+        if role:  # as Django's own connections do (get_connection_params leaves it out)
+            connection.execute(SQL("SET ROLE {}").format(Identifier(role)))
+        for name, value in _SETTINGS.items():
+            connection.execute(f"SET {name} = {value}")
+    except BaseException:
+        connection.close()
+        raise
     return connection
 
 
@@ -447,5 +455,5 @@ def _line(columns: tuple, sampled: _Sampled) -> Line:
     for name in OPTIONAL:
         if row[name] is None:
             del row[name]
-    return Line(dumps(row) + b"\n", (verdict, stratum, sampling["run"], corrected is not None,
+    return Line(dumps(row) + b"\n", (str(verdict), stratum, sampling["run"], corrected is not None,
                                      tuple([(e["name"], e["version"]) for e in judged])))

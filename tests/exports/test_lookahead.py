@@ -5,6 +5,7 @@ commit their data (another connection sees only committed rows), so they run out
 PostgreSQL only."""
 from __future__ import annotations
 
+import os
 import time
 
 import psycopg
@@ -17,7 +18,7 @@ from reviewapp.exports.selection import Filters, design
 from tests.exports.test_sql_rows import python_lines, sql_lines, varied  # noqa: F401  (the fixture)
 from tests.exports.test_weights import weeks  # noqa: F401  (the fixture: two weeks, four strata, disputes)
 
-TAG = "spotcheck-lookahead-test"
+TAG = f"spotcheck-lookahead-test-{os.getpid()}"  # this run's own: another run's connections are not ours
 
 
 def connect() -> psycopg.Connection:
@@ -26,7 +27,9 @@ def connect() -> psycopg.Connection:
 
 def ours(name: str = TAG) -> int:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE application_name = %s", [name])
+        cursor.execute("SELECT pg_stat_clear_snapshot()")  # inside a transaction the view keeps its first look
+        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE application_name = %s "
+                       "AND datname = current_database()", [name])
         return cursor.fetchone()[0]
 
 
@@ -128,8 +131,37 @@ def test_leaving_early_cancels_the_statement_under_way_and_closes_both(postgres)
     statements = series((1, 100_000)) + [("SELECT pg_sleep(30)", {})]
     rows = lookahead.rows(connect, statements)
     assert next(rows) == (1,)
+    started = time.monotonic()
     rows.close()  # the second statement is still sleeping on the other connection
+    assert time.monotonic() - started < 5  # cancelled, not waited for
     assert gone()
+
+
+def test_a_cancel_that_fails_still_closes_both_and_the_first_error_is_raised(postgres, monkeypatch):
+    def cancel_fails(self):
+        raise psycopg.OperationalError("the cancel request could not be sent")
+
+    monkeypatch.setattr(psycopg.Connection, "cancel_safe", cancel_fails)
+    statements = series((1, 10)) + [("SELECT pg_sleep(2)", {})] + series((1, 10))
+
+    def between():
+        raise RuntimeError("the progress write failed")
+
+    with pytest.raises(RuntimeError, match="progress write"):
+        list(lookahead.rows(connect, statements, between))
+    assert gone()
+
+
+@pytest.mark.django_db
+def test_inside_a_transaction_the_parts_stream_one_by_one_on_the_callers_connection(postgres, project_a, varied,  # noqa: F811
+                                                                                  spied, monkeypatch):
+    given = []
+    real = sql_rows._one_by_one
+    monkeypatch.setattr(sql_rows, "_one_by_one", lambda db, statements, between: given.append(statements) or
+                        real(db, statements, between))
+    as_of = timezone.now()
+    assert sql_lines(project_a, Filters(), as_of) == python_lines(project_a, Filters(), as_of)
+    assert spied == [] and len(given[0]) == 4  # two weeks, each cut in two, on the test's connection
 
 
 @pytest.mark.django_db

@@ -143,3 +143,17 @@ def test_an_interrupted_build_leaves_no_snapshot_and_can_be_run_again(project_a,
 def test_versions_count_up_per_project(project_a, project_b, labelled):
     assert [cut(project_a, formats=["jsonl"]).version for _ in range(3)] == [1, 2, 3]
     assert Snapshot.create_next(project=project_b, formats=["jsonl"]).version == 1  # project_b has no label to cut
+
+
+@pytest.mark.django_db
+def test_a_verdict_stored_as_a_list_is_counted_not_a_crash(project_a, labelled):
+    """Answers saved under an older rubric may hold a list where the verdict is: the manifest counts it
+    under its text (the counts are tallied by a tuple per line, which a list would make unhashable)."""
+    from reviewapp.review.models import GoldRevision
+
+    item = labelled["corrected"]
+    GoldRevision.objects.filter(gold__item=item).update(answers={**CORRECTED, "verdict": ["failure"]})
+    snapshot = cut(project_a, formats=["jsonl"])
+    counts = snapshot.manifest["counts"]
+    assert snapshot.status == Snapshot.Status.DONE and sum(counts["by_verdict"].values()) == counts["rows"]
+    assert any("failure" in verdict and verdict != "failure" for verdict in counts["by_verdict"])
