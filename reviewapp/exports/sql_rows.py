@@ -127,10 +127,11 @@ def _check_table() -> None:
             raise RuntimeError(f"sql_rows.GROUP_FIELDS[{name!r}] differs from rows.py's {name} fields")
 
 
-def statement(project, filters: Filters, as_of, weeks: dict[tuple[int, int], Week]) -> tuple[str, dict[str, Any]]:
+def statement(project, filters: Filters, as_of, runs: dict[str, dict]) -> tuple[str, dict[str, Any]]:
     """The SELECT that yields the rows of one part of a week (its items': %(week_start)s, strata from
     %(low)s up to %(high)s, either null for no bound) as the columns _line reads, one row per item in
-    the Python path's order (stratum, the draw's order), and its parameters but the part's.
+    the Python path's order (stratum, the draw's order), and its parameters but the part's. `runs`:
+    _design's, the chosen weeks' runs.
 
     Two steps: `k` joins and decides on narrow rows (item, gold answers, agreement, reviewers, judges;
     the filters) and sorts them; the outer SELECT then reads each row's frozen output by its primary
@@ -143,7 +144,6 @@ def statement(project, filters: Filters, as_of, weeks: dict[tuple[int, int], Wee
     item, output, gold, revision = _table(AuditItem), _table(DrawnOutput), _table(GoldLabel), _table(GoldRevision)
     label, label_revision = _table(Label), _table(LabelRevision)
     evaluation, evaluator, user = _table(Evaluation), _table(Evaluator), _table(get_user_model())
-    runs, _ = _design(project, weeks)
     params: dict[str, Any] = {
         "project": project.pk, "as_of": as_of,
         "run_ids": [int(pk) for pk in runs],
@@ -229,18 +229,20 @@ ORDER BY k.stratum, k.id"""
 
 
 def _design(project, weeks: dict[tuple[int, int], Week]) -> tuple[dict[str, dict], dict[str, dict]]:
-    """{run id: {name, facts}} per chosen run, and {"<run id>/<stratum>": facts} per stratum of its design:
+    """{run id: {name, facts, week_start, week}} per chosen run (week: its (ISO year, week)), and {"<run id>/<stratum>": facts} per stratum of its design:
     each row's sampling facts as selection._sampling makes them, less its own stratum and inclusion
     probability (each row's own, added by _Sampled); a run's own facts serve a stratum its design lacks.
     They are merged in Python, not by the statement: the same few objects on every row (and a join on
     a VALUES list misleads the planner's row estimates into nested loops)."""
     runs: dict[str, dict] = {}
     facts: dict[str, dict] = {}
-    for pk, year, week in AuditRun.objects.filter(project=project).values_list("pk", "iso_year", "iso_week"):
+    for pk, year, week, start in (AuditRun.objects.filter(project=project).order_by("week_start")
+                                  .values_list("pk", "iso_year", "iso_week", "week_start")):
         if (year, week) not in weeks:
             continue  # a week the filters leave out
         run = weeks[(year, week)]
-        runs[str(pk)] = {"name": run.name, "facts": _facts(_sampling(run, year, week, "", 0.0))}
+        runs[str(pk)] = {"name": run.name, "facts": _facts(_sampling(run, year, week, "", 0.0)),
+                         "week_start": start, "week": (year, week)}
         for stratum in run.strata:
             facts[f"{pk}/{stratum}"] = _facts(_sampling(run, year, week, stratum, 0.0))
     return runs, facts
@@ -270,11 +272,11 @@ def lines(project, filters: Filters, as_of, weeks: dict[tuple[int, int], Week],
     A large export's parts stream over two connections of the export's own, the next part's statement
     under way while one streams (lookahead.py). Inside a transaction (a test's) the parts stream one by
     one on the caller's connection: another connection would not see the transaction's rows."""
-    sql, params = statement(project, filters, as_of, weeks)
     runs, facts = _design(project, weeks)
+    sql, params = statement(project, filters, as_of, runs)
     sampled = _Sampled(runs, facts)
     db = _db()
-    parts = _parts(db, filters, weeks, params["run_ids"])
+    parts = _parts(db, filters, weeks, runs)
     statements = [(sql, {**params, "week_start": part.week_start, "low": part.low, "high": part.high})
                   for part in parts]
     if len(statements) > 1 and sum(part.rows for part in parts) >= MIN_PART and not db.in_atomic_block:
@@ -297,13 +299,14 @@ class Part(NamedTuple):
     rows: int         # items with a final label in its strata: its rows but for the label filters
 
 
-def _parts(db, filters: Filters, weeks: dict[tuple[int, int], Week], run_ids: list[int]) -> list[Part]:
-    """The statements' parts, in the file's order: each chosen week, cut in two at the stratum boundary
-    nearest half its rows when both halves hold at least MIN_PART rows (the week's design counts them)."""
+def _parts(db, filters: Filters, weeks: dict[tuple[int, int], Week], runs: dict[str, dict]) -> list[Part]:
+    """The statements' parts, in the file's order: each chosen week (`runs`, _design's, in week order),
+    cut in two at the stratum boundary nearest half its rows when both halves hold at least MIN_PART
+    rows (the week's design counts them)."""
     found = []
-    for start, year, week in (AuditRun.objects.filter(pk__in=run_ids).order_by("week_start")
-                              .values_list("week_start", "iso_year", "iso_week")):
-        counts = {name: stratum.final for name, stratum in weeks[(year, week)].strata.items()
+    for run in runs.values():
+        start = run["week_start"]
+        counts = {name: stratum.final for name, stratum in weeks[run["week"]].strata.items()
                   if not filters.strata or name in filters.strata}
         cut = _cut(db, counts)
         if cut is None:
@@ -324,8 +327,9 @@ def _cut(db, counts: dict[str, int]) -> tuple[str, int] | None:
         cursor.execute("SELECT s FROM unnest(%s::text[]) AS s ORDER BY s", [sorted(counts)])
         order = [name for (name,) in cursor.fetchall()]
     best = None
+    before = 0
     for i in range(1, len(order)):
-        before = sum(counts[name] for name in order[:i])
+        before += counts[order[i - 1]]
         if before >= MIN_PART and total - before >= MIN_PART and (
                 best is None or abs(2 * before - total) < abs(2 * best[0] - total)):
             best = (before, i)
